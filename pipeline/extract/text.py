@@ -1,0 +1,161 @@
+"""Text backend: notices scraped from web pages and saved as plain text.
+
+Two table forms survive scraping: one row per line with tab-separated cells (section rows
+may keep their <h3> markup or lose their tabs), and one cell per line, where a cell starts
+with a tab and continues over the following lines, blank lines included.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import ExtractError
+from ..model import Block, Cell, Source, Table
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+TAG = re.compile(r"<[^>]+>")
+HEADING_TAG = re.compile(r"^\s*<h\d[^>]*>(.*?)</h\d>", re.I)
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode text bytes as UTF-8 (with or without BOM), else GB18030."""
+    if not data.strip():
+        raise ExtractError(f"{name}: the file is empty")
+    if b"\x00" in data[:4096]:
+        raise ExtractError(f"{name}: not a text file (binary content)")
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise ExtractError(f"{name}: text is neither UTF-8 nor GB18030")
+
+
+def extract_text(path: Path) -> tuple[list[Block], int | None]:
+    text = decode(path.read_bytes(), path.name)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return _Reader(path.name, lines).blocks(), None
+
+
+class _Reader:
+    def __init__(self, file: str, lines: list[str]) -> None:
+        self.file = file
+        self.lines = lines
+        self.out: list[Block] = []
+        self.n_tables = 0
+
+    def src(self, i: int, **kw: int) -> Source:
+        return Source(self.file, line=i + 1, **kw)
+
+    def blocks(self) -> list[Block]:
+        i = 0
+        while i < len(self.lines):
+            line = self.lines[i]
+            if line.startswith("\t"):
+                i = self.cell_per_line_table(i)
+            elif "\t" in line.strip("\t ") or (HEADING_TAG.match(line) and "\t" in line):
+                i = self.tab_row_table(i)
+            else:
+                self.paragraph(i, line)
+                i += 1
+        return self.out
+
+    def paragraph(self, i: int, line: str) -> None:
+        m = HEADING_TAG.match(line)
+        text = TAG.sub("", line).strip()
+        if text:
+            self.out.append(Block("heading" if m else "paragraph", self.src(i), text))
+
+    def next_nonblank(self, i: int) -> int:
+        while i < len(self.lines) and not self.lines[i].strip():
+            i += 1
+        return i
+
+    # -- one row per line, cells separated by tabs ------------------------------------------
+    def tab_row_table(self, start: int) -> int:
+        t = self.n_tables
+        rows: list[list[tuple[str, int]]] = []  # cells as (text, line index)
+        i = start
+        while i < len(self.lines):
+            line = self.lines[i]
+            if not line.strip():
+                i += 1
+                continue
+            if "\t" in line:
+                rows.append([(TAG.sub("", c).strip(), i) for c in line.split("\t")])
+                i += 1
+                continue
+            # A line without tabs inside the table is a full-width row (a section row whose
+            # merged cell lost its tabs) when the table goes on after it.
+            j = self.next_nonblank(i + 1)
+            if j < len(self.lines) and "\t" in self.lines[j] and not self.lines[j].startswith("\t"):
+                rows.append([(TAG.sub("", line).strip(), i)])
+                i += 1
+                continue
+            break
+        n_cols = max(len(r) for r in rows)
+        cells = []
+        for r, row in enumerate(rows):
+            filled = [k for k, (txt, _) in enumerate(row) if txt]
+            if r > 0 and filled == [0] and not row[0][0].isdigit():
+                # one text across the row: a merged full-width cell (a section row)
+                txt, li = row[0]
+                cells.append(Cell(r, 0, [txt], self.src(li, table=t, row=r, col=0), col_span=n_cols))
+                continue
+            for k in range(n_cols):
+                txt, li = row[k] if k < len(row) else ("", row[0][1])
+                cells.append(Cell(r, k, [txt] if txt else [], self.src(li, table=t, row=r, col=k)))
+        self.out.append(Block("table", self.src(start, table=t), table=Table(len(rows), n_cols, cells, self.src(start, table=t), header_rows=1)))
+        self.n_tables += 1
+        return i
+
+    # -- one cell per line: a cell starts with a tab ------------------------------------------
+    def cell_per_line_table(self, start: int) -> int:
+        t = self.n_tables
+        i = start
+        header: list[tuple[list[str], int]] = []
+        while i < len(self.lines) and self.lines[i].startswith("\t"):
+            header.append(([self.lines[i].strip()], i))
+            i += 1
+        n_cols = len(header)
+        rows = [header]
+        row: list[tuple[list[str], int]] = []
+        while i < len(self.lines):
+            line = self.lines[i]
+            if line.startswith("\t"):
+                if len(row) == n_cols:
+                    rows.append(row)
+                    row = []
+                row.append(([line[1:]], i))
+            elif not row and not line.strip():
+                pass
+            elif not row:
+                break
+            elif len(row) < n_cols or not line.strip() or self._continues(i):
+                row[-1][0].append(line)  # the cell goes on, blank lines included
+            else:
+                break
+            i += 1
+        if row:
+            rows.append(row)
+        cells = []
+        for r, rw in enumerate(rows):
+            for k, (lines, li) in enumerate(rw):
+                while lines and not lines[-1].strip():
+                    lines.pop()
+                cells.append(Cell(r, k, lines, self.src(li, table=t, row=r, col=k)))
+        while i > start and not self.lines[i - 1].strip():
+            i -= 1  # hand trailing blank lines back
+        self.out.append(Block("table", self.src(start, table=t), table=Table(len(rows), n_cols, cells, self.src(start, table=t), header_rows=1)))
+        self.n_tables += 1
+        return i
+
+    def _continues(self, i: int) -> bool:
+        """A text line after a complete row still belongs to its last cell when the table
+        goes on right after it (the next non-blank line past this run starts a cell)."""
+        j = i
+        while j < len(self.lines) and self.lines[j].strip() and not self.lines[j].startswith("\t"):
+            j += 1
+        j = self.next_nonblank(j)
+        return j < len(self.lines) and self.lines[j].startswith("\t")

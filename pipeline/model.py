@@ -1,0 +1,140 @@
+"""The format-independent document model every extract backend fills.
+
+A Notice is a sequence of Parts (the body is part 0, 附件N is part N); a part is a sequence of
+Blocks in reading order: paragraphs, headings and tables. A Table is a grid of Cells that
+know their row and column spans. Every block and cell keeps its Source, so any finding can
+point a reader back to the file, page, paragraph or line it came from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+BlockKind = Literal["paragraph", "heading", "table"]
+
+
+@dataclass
+class Source:
+    """Where an element came from. Only the fields that make sense for the format are set."""
+
+    file: str
+    page: int | None = None  # PDF page, 1-based
+    line: int | None = None  # text line, 1-based
+    paragraph: int | None = None  # body paragraph index (docx, html), 0-based
+    table: int | None = None  # table index in the file, 0-based
+    row: int | None = None  # table row, 0-based
+    col: int | None = None  # table column, 0-based
+    bbox: tuple[float, float, float, float] | None = None  # PDF points: x0, top, x1, bottom
+
+    def ref(self) -> str:
+        """A short human-readable locator such as 'p.3 table 1 row 5 col 2'."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"p.{self.page}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.paragraph is not None:
+            parts.append(f"para {self.paragraph}")
+        if self.table is not None:
+            parts.append(f"table {self.table}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.col is not None:
+            parts.append(f"col {self.col}")
+        return " ".join(parts) or "file"
+
+
+@dataclass
+class Cell:
+    row: int
+    col: int
+    lines: list[str]  # one entry per line as written (paragraph in Word, line in text/PDF)
+    source: Source
+    row_span: int = 1
+    col_span: int = 1
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass
+class Table:
+    n_rows: int
+    n_cols: int
+    cells: list[Cell]
+    source: Source
+    header_rows: int = 0  # leading rows the author marked as (repeated) header
+
+    def grid(self) -> list[list[Cell | None]]:
+        """Dense rows × cols: each position holds the cell that covers it."""
+        out: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for c in self.cells:
+            for r in range(c.row, min(c.row + c.row_span, self.n_rows)):
+                for k in range(c.col, min(c.col + c.col_span, self.n_cols)):
+                    out[r][k] = c
+        return out
+
+
+@dataclass
+class Block:
+    kind: BlockKind
+    source: Source
+    text: str = ""
+    style: str | None = None  # the author's style name where the format has one
+    table: Table | None = None
+
+
+@dataclass
+class Part:
+    number: int  # 0 for the notice body, N for 附件N (a lone 附件 is 1)
+    label: str  # as printed: "", "附件", "附件2"
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Notice:
+    notice_id: str
+    source_file: str
+    source_format: str
+    title: str = ""
+    issuer: str = ""
+    issued_on: str | None = None  # ISO date
+    parts: list[Part] = field(default_factory=list)
+    pages: int | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(self.to_json(), encoding="utf-8")
+        tmp.replace(path)
+
+    @staticmethod
+    def read(path: Path) -> Notice:
+        return notice_from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _source(d: dict[str, Any]) -> Source:
+    bbox = d.get("bbox")
+    return Source(**{**d, "bbox": tuple(bbox) if bbox else None})
+
+
+def notice_from_dict(d: dict[str, Any]) -> Notice:
+    parts = []
+    for p in d["parts"]:
+        blocks = []
+        for b in p["blocks"]:
+            table = None
+            if b.get("table"):
+                t = b["table"]
+                cells = [Cell(**{**c, "source": _source(c["source"])}) for c in t["cells"]]
+                table = Table(t["n_rows"], t["n_cols"], cells, _source(t["source"]), t.get("header_rows", 0))
+            blocks.append(Block(b["kind"], _source(b["source"]), b.get("text", ""), b.get("style"), table))
+        parts.append(Part(p["number"], p["label"], blocks))
+    return Notice(**{**d, "parts": parts})

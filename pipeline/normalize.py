@@ -1,0 +1,238 @@
+"""Normalize stage: department lists into Assignments, deadline wordings into Deadlines.
+
+    normalize(measures) -> (NormalizedMeasure list, findings)
+
+Every rule reads its words from wording/*.toml: separators, role words, open-ended endings
+(等 / 等部门 …), name endings and fragments, collective placeholders, deadline forms.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import Finding
+from .structure import Measure
+from .wording import wording
+
+WS = re.compile(r"\s+")
+ROLE_ORDER = {"lead": 0, "responsible": 1, "support": 2}
+
+
+@dataclass
+class Assignment:
+    """One department named for one measure."""
+
+    department: str
+    role: str
+    is_collective: bool
+    position: int
+    source_ref: str
+    raw_text: str
+
+
+@dataclass
+class Deadline:
+    raw: str
+    kind: str  # month | quarter | half | year | ongoing | none | unparsed
+    date: str | None  # ISO date, the last day of the period
+
+
+@dataclass
+class NormalizedMeasure:
+    measure: Measure
+    deadline: Deadline
+    assignments: list[Assignment] = field(default_factory=list)
+    open_ended: bool = False
+
+
+# --- departments -----------------------------------------------------------------------------
+
+def clean_name(name: str) -> str:
+    """Whitespace out, brackets full-width, so one name is written one way."""
+    name = WS.sub("", name)
+    return name.replace("(", "（").replace(")", "）")
+
+
+def canonical_form(name: str) -> str:
+    """The comparison form of a name: NFKC folded, no whitespace."""
+    return WS.sub("", unicodedata.normalize("NFKC", name))
+
+
+def is_collective(name: str) -> bool:
+    d = wording().departments
+    return name.startswith(tuple(d["collective_prefixes"])) and name.endswith(tuple(d["collective_endings"]))
+
+
+def _strip_role(piece: str) -> tuple[str, str | None]:
+    """Remove trailing role words (按职责分工负责, 负责, 牵头 …); return the role they give."""
+    trailing = wording().roles["trailing"]
+    role: str | None = None
+    changed = True
+    while changed:
+        changed = False
+        for word in sorted(trailing, key=len, reverse=True):
+            if piece.endswith(word) and len(piece) > len(word):
+                piece = piece[: -len(word)]
+                role = role or (trailing[word] or None)
+                changed = True
+                break
+    return piece, role
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """Split on separators (hard) and on line breaks and runs of spaces (soft: may be a wrap)."""
+    d = wording().departments
+    seps = "|".join(re.escape(s) for s in sorted(d["separators"], key=len, reverse=True))
+    out: list[tuple[str, bool]] = []
+    for hard_chunk in re.split(seps, text):
+        first = True
+        for soft in re.split(r"\s+", hard_chunk):
+            if soft:
+                out.append((soft, first))
+                first = False
+        if first:  # an empty chunk still marks a hard boundary
+            continue
+    return out
+
+
+def _joins_previous(prev: str, piece: str) -> bool:
+    """Does a soft-separated piece continue the name before it (a wrapped name)?"""
+    d = wording().departments
+    if piece in d["fragments"] or piece.startswith(("等", "（", "(", "）", ")")):
+        return True
+    if prev.endswith("等"):
+        return True
+    endings = tuple(d["endings"])
+    return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith(tuple(d["collective_prefixes"]))
+
+
+def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]], bool, list[str]]:
+    """A department cell or list into [(name, role, is_collective)], open-ended flag, leftovers.
+
+    'A、B等' → A, B (open-ended); 'A等各执法部门' → A and the collective 各执法部门;
+    'A负责、B按职责分工负责' → A, B; wrapped names ('人民银行天津市分' + '行') are joined.
+    """
+    d = wording().departments
+    if WS.sub("", text) in d["empty"]:
+        return [], False, []
+    merged: list[str] = []
+    for piece, hard in _pieces(text):
+        if merged and not hard and _joins_previous(merged[-1], piece):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    names: list[tuple[str, str, bool]] = []
+    open_ended = False
+    leftovers: list[str] = []
+    for piece in merged:
+        piece = piece.strip()
+        piece, piece_role = _strip_role(piece)
+        parts = [piece]
+        for tail in d["open_ended"]:
+            if piece.endswith(tail) and len(piece) > len(tail):
+                parts = [piece[: -len(tail)]]
+                open_ended = True
+                break
+        else:
+            m = re.match(r"^(.+?)等(.+)$", piece)
+            if m and is_collective(m.group(2)):
+                parts = [m.group(1), m.group(2)]
+                open_ended = True
+        for p in parts:
+            p, r2 = _strip_role(p)
+            p = clean_name(p)
+            if not p or p in d["empty"]:
+                continue
+            if p in d["fragments"]:
+                leftovers.append(p)
+            names.append((p, piece_role or r2 or role, is_collective(p)))
+    return names, open_ended, leftovers
+
+
+# --- deadlines -------------------------------------------------------------------------------
+
+def _last_day(kind: str, y: int, m: int = 12, q: int = 4, h: int = 2) -> date:
+    if kind == "quarter":
+        m = q * 3
+    elif kind == "half":
+        m = 6 * h
+    elif kind == "year":
+        m = 12
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def parse_deadline(raw: str) -> Deadline:
+    """2026年5月, 2025年底前, 2025年第三季度, 持续推进 … into kind and the period's last day."""
+    d = wording().deadlines
+    s = WS.sub("", unicodedata.normalize("NFKC", raw or ""))
+    if not s or s in d["none"]:
+        return Deadline(raw or "", "none", None)
+    if any(s.startswith(w) for w in d["ongoing"]):
+        return Deadline(raw, "ongoing", None)
+    found: list[tuple[date, str]] = []
+    for pat in d["patterns"]:
+        for m in re.finditer(pat["regex"], s):
+            g = m.groupdict()
+            try:
+                y = int(g["y"])
+                kind = pat["kind"]
+                if kind == "month":
+                    when = _last_day(kind, y, m=int(g["m"]))
+                elif kind == "quarter":
+                    qv = g["q"]
+                    when = _last_day(kind, y, q=int(qv) if qv.isdigit() else "一二三四".index(qv) + 1)
+                elif kind == "half":
+                    when = _last_day(kind, y, h=1 if g["h"] == "上" else 2)
+                else:
+                    when = _last_day(kind, y)
+            except (ValueError, calendar.IllegalMonthError):
+                return Deadline(raw, "unparsed", None)
+            if m.group(0) == s:
+                return Deadline(raw, kind, when.isoformat())
+            found.append((when, kind))
+        if found:
+            break
+    if found:
+        when, kind = max(found)
+        return Deadline(raw, kind, when.isoformat())
+    return Deadline(raw, "unparsed", None)
+
+
+# --- the stage -------------------------------------------------------------------------------
+
+def normalize(measures: list[Measure]) -> tuple[list[NormalizedMeasure], list[Finding]]:
+    out: list[NormalizedMeasure] = []
+    findings: list[Finding] = []
+    for m in measures:
+        nm = NormalizedMeasure(m, parse_deadline(m.due_raw))
+        if nm.deadline.kind == "unparsed":
+            findings.append(Finding(m.notice_id, "normalize", "warning", "deadline-unparsed",
+                                    f"deadline not understood: {m.due_raw!r}", m.source_file, m.source_ref, m.due_raw))
+        seen: set[str] = set()
+        for duty in m.duties:
+            names, open_ended, leftovers = split_departments(duty.text, duty.role)
+            nm.open_ended |= open_ended
+            for frag in leftovers:
+                findings.append(Finding(m.notice_id, "normalize", "warning", "department-fragment",
+                                        f"a department name that is only an ending: {frag!r}", m.source_file, duty.source_ref, duty.text))
+            for name, role, coll in names:
+                key = canonical_form(name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                nm.assignments.append(Assignment(name, role, coll, len(nm.assignments) + 1, duty.source_ref, duty.text))
+        out.append(nm)
+    return out, findings
+
+
+def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([asdict(x) for x in items], ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)

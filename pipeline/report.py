@@ -1,0 +1,14 @@
+"""Run report (placeholder)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+
+def write_report(report, tables, reports: Path) -> Path:  # noqa: ANN001
+    d = reports / report.run_id
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "run.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return d

@@ -1,0 +1,301 @@
+"""The whole job: raw/ → interim/ → validated → curated/, incrementally.
+
+Each stage is a plain function in its own module; this module wires them together, keeps
+the extraction cache (a notice is parsed again only when its bytes or its backend changed),
+runs extraction in isolated processes, and writes the run report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing as mp
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .errors import ExtractError, Finding
+from .extract import BACKEND_VERSIONS, RawNotice, discover, extract
+from .model import Notice
+from .normalize import NormalizedMeasure, normalize, write_normalized
+from .publish import content_hash, current_manifest, publish
+from .registry import Registry
+from .structure import read_measures, structure, write_measures
+from .tables import NoticeRecord, build_tables
+from .wording import fingerprint as wording_fingerprint
+
+log = logging.getLogger("pipeline")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Config:
+    raw: Path = ROOT / "raw"
+    interim: Path = ROOT / "interim"
+    curated: Path = ROOT / "curated"
+    reports: Path = ROOT / "reports"
+    expectations: Path = ROOT / "expectations"
+    jobs: int = 0  # 0: one per core
+    timeout: float = 300.0  # seconds per notice for extraction
+    progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
+
+
+@dataclass
+class NoticeStatus:
+    notice_id: str
+    source_file: str
+    source_format: str
+    sha256: str
+    alternates: list[str]
+    extraction: str = ""  # parsed | cached | failed
+    error: str = ""
+    seconds: float = 0.0
+    measures: int = 0
+    pairs: int = 0
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started: str
+    pipeline_version: str
+    raw: str
+    curated: str
+    notices: list[NoticeStatus] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    validation: dict = field(default_factory=dict)
+    verdict: str = ""  # published | unchanged | blocked | nothing
+    published: list[dict] = field(default_factory=list)
+    exit_code: int = 0
+    report_dir: str = ""
+
+    @property
+    def parsed(self) -> list[str]:
+        return [n.notice_id for n in self.notices if n.extraction == "parsed"]
+
+    @property
+    def failed(self) -> list[NoticeStatus]:
+        return [n for n in self.notices if n.extraction == "failed"]
+
+
+def sha256_bytes(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- extract, cached and isolated ------------------------------------------------------------
+
+def _cache_key(rn: RawNotice, sha: str) -> dict:
+    return {"sha256": sha, "source_file": rn.path.name, "backend": rn.format,
+            "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__}
+
+
+def _extract_worker(path: str, out_dir: str, key: dict) -> None:
+    """Runs in a child process: parse one file, write document.json, then extract.json."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "extract.json").unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    try:
+        notice = extract(Path(path))
+    except ExtractError as exc:
+        (out / "error.json").write_text(json.dumps({"error": str(exc)}, ensure_ascii=False), encoding="utf-8")
+        return
+    notice.write(out / "document.json")
+    (out / "error.json").unlink(missing_ok=True)
+    meta = {**key, "seconds": round(time.perf_counter() - t0, 3), "pages": notice.pages}
+    tmp = out / "extract.json.tmp"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(out / "extract.json")  # last: its presence means document.json is complete
+
+
+def is_cached(out_dir: Path, key: dict) -> bool:
+    meta = out_dir / "extract.json"
+    if not meta.exists() or not (out_dir / "document.json").exists():
+        return False
+    old = json.loads(meta.read_text(encoding="utf-8"))
+    return all(old.get(k) == v for k, v in key.items())
+
+
+class _Progress:
+    def __init__(self, total: int, enabled: bool | None) -> None:
+        self.total, self.done = total, 0
+        use_bar = sys.stderr.isatty() if enabled is None else enabled
+        self.bar = None
+        if use_bar and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="extract", unit="notice", file=sys.stderr)
+
+    def step(self, message: str) -> None:
+        self.done += 1
+        if self.bar:
+            self.bar.set_postfix_str(message[:40])
+            self.bar.update(1)
+        else:
+            log.info("extract %d/%d %s", self.done, self.total, message)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
+
+
+def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, timeout: float,
+                progress: bool | None) -> dict[str, tuple[str, float]]:
+    """Parse each notice in its own process, `jobs` at a time. Returns id -> (error, seconds)."""
+    ctx = mp.get_context("fork")
+    queue = list(todo)
+    running: dict[str, tuple[mp.process.BaseProcess, float]] = {}
+    results: dict[str, tuple[str, float]] = {}
+    bar = _Progress(len(todo), progress)
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                rn, key = queue.pop(0)
+                p = ctx.Process(target=_extract_worker, args=(str(rn.path), str(interim / rn.notice_id), key), daemon=True)
+                p.start()
+                running[rn.notice_id] = (p, time.monotonic())
+            time.sleep(0.01)
+            for nid, (p, t0) in list(running.items()):
+                elapsed = time.monotonic() - t0
+                if p.is_alive() and elapsed <= timeout:
+                    continue
+                if p.is_alive():
+                    p.kill()
+                    p.join()
+                    error = f"extraction took longer than {timeout:g} s and was stopped"
+                else:
+                    p.join()
+                    err_file = interim / nid / "error.json"
+                    if err_file.exists():
+                        error = json.loads(err_file.read_text(encoding="utf-8"))["error"]
+                    elif p.exitcode != 0 or not (interim / nid / "extract.json").exists():
+                        error = f"the extractor crashed (exit code {p.exitcode})"
+                    else:
+                        error = ""
+                results[nid] = (error, elapsed)
+                del running[nid]
+                bar.step(f"{nid}: {'FAILED' if error else 'ok'}")
+    finally:
+        for p, _ in running.values():
+            p.kill()
+        bar.close()
+    return results
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+def run(cfg: Config) -> RunReport:
+    started = datetime.now(timezone.utc)
+    run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{started.microsecond:06d}"
+    report = RunReport(run_id, started.isoformat(timespec="seconds"), __version__, str(cfg.raw), str(cfg.curated))
+    if not cfg.raw.is_dir():
+        raise SystemExit(f"raw folder {cfg.raw} does not exist")
+    cfg.interim.mkdir(parents=True, exist_ok=True)
+
+    raw_notices, ignored = discover(cfg.raw)
+    report.ignored_files = [p.name for p in ignored]
+    for p in ignored:
+        log.warning("%s: not a notice format this pipeline reads; ignored", p.name)
+    todo = []
+    for rn in raw_notices:
+        sha = sha256_bytes(rn.path)
+        st = NoticeStatus(rn.notice_id, rn.path.name, rn.format, sha, [a.name for a in rn.alternates])
+        report.notices.append(st)
+        if rn.alternates:
+            log.info("%s: reading %s; also present as %s", rn.notice_id, rn.path.name, ", ".join(st.alternates))
+        key = _cache_key(rn, sha)
+        if is_cached(cfg.interim / rn.notice_id, key):
+            st.extraction = "cached"
+        else:
+            todo.append((rn, key))
+    jobs = cfg.jobs or mp.cpu_count() or 1
+    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(raw_notices), cfg.raw, len(todo), len(raw_notices) - len(todo))
+    results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress) if todo else {}
+    for st in report.notices:
+        if st.notice_id in results:
+            error, secs = results[st.notice_id]
+            st.seconds = round(secs, 3)
+            st.extraction = "failed" if error else "parsed"
+            st.error = error
+            if error:
+                log.error("%s: %s", st.source_file, error)
+                report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
+    _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
+
+    # structure and normalize: cheap, so always redone (a changed rule applies everywhere)
+    registry = Registry.load(cfg.expectations / "reference")
+    records: list[NoticeRecord] = []
+    normalized: list[NormalizedMeasure] = []
+    for st in report.notices:
+        if st.extraction == "failed":
+            continue
+        folder = cfg.interim / st.notice_id
+        notice = Notice.read(folder / "document.json")
+        measures, f1 = structure(notice)
+        write_measures(measures, folder / "measures.json")
+        items, f2 = normalize(read_measures(folder / "measures.json"))
+        write_normalized(items, folder / "normalized.json")
+        report.findings += f1 + f2
+        st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
+        normalized += items
+        records.append(NoticeRecord(st.notice_id, notice.title, notice.issuer, notice.issued_on, st.source_file,
+                                    st.source_format, st.sha256, st.alternates, notice.pages))
+        log.info("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
+    tables = build_tables(records, normalized, registry)
+
+    from .validate import validate
+
+    validation = validate(tables, records, normalized, registry, cfg.expectations)
+    report.validation = validation
+    report.findings += validation.pop("findings_objects", [])
+
+    inputs = [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "status": st.extraction}
+              for st in report.notices]
+    fingerprints = {"wording": wording_fingerprint(), "registry": registry.fingerprint}
+    if not validation["passed"]:
+        report.verdict = "blocked"
+        log.error("blocking checks failed: %s; curated/ left unchanged", ", ".join(validation["blocking_failed"]))
+    elif not records:
+        report.verdict = "nothing"
+        log.error("no notice could be read; curated/ left unchanged")
+    else:
+        digest = content_hash(tables)
+        old = current_manifest(cfg.curated)
+        if old and old.get("content_hash") == digest:
+            report.verdict = "unchanged"
+            report.published = old.get("published", [])
+            log.info("curated/ already holds exactly these tables; nothing to publish")
+        else:
+            manifest = {"run_id": run_id, "pipeline_version": __version__, "content_hash": digest,
+                        "inputs": inputs, "fingerprints": fingerprints, "verdict": "passed"}
+            report.published = publish(tables, cfg.curated, manifest, run_id)
+            report.verdict = "published"
+            log.info("published %s to %s", ", ".join(f"{f['file']} ({f['rows']} rows)" for f in report.published), cfg.curated)
+    report.exit_code = 0 if report.verdict in ("published", "unchanged") and not report.failed else 1
+    if report.failed:
+        log.error("%d notice(s) could not be read: %s", len(report.failed), ", ".join(f.source_file for f in report.failed))
+    from .report import write_report
+
+    report.report_dir = str(write_report(report, tables, cfg.reports))
+    log.info("report: %s", Path(report.report_dir) / "summary.html")
+    if not todo:
+        log.info("nothing changed in raw/: no notice was parsed again")
+    return report
+
+
+def _prune_interim(interim: Path, keep: set[str]) -> None:
+    """Interim results of notices no longer in raw/ go, so they cannot leak into a publish."""
+    for d in interim.iterdir():
+        if d.is_dir() and not d.name.startswith((".", "_")) and d.name not in keep:
+            shutil.rmtree(d)
+
+
+def report_json(report: RunReport) -> str:
+    return json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str)
