@@ -236,3 +236,26 @@ def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps([asdict(x) for x in items], ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
+
+
+PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？\"“”'‘’《》<>\[\]【】{}|\\]")
+
+
+def department_name_problem(name: str) -> str | None:
+    """Why a published department name is not clean, or None when it is."""
+    d = wording().departments
+    if not name or not name.strip():
+        return "empty"
+    if WS.search(name):
+        return "whitespace"
+    if PUNCTUATION.search(name):
+        return "punctuation"
+    if name in d["fragments"]:
+        return "only an ending"
+    if name.endswith("等") or any(name.endswith(t) for t in d["open_ended"]):
+        return "trailing 等"
+    if any(name.endswith(w) for w in wording().roles["trailing"]):
+        return "role word"
+    if name.count("（") != name.count("）"):
+        return "unbalanced brackets"
+    return None

@@ -7,8 +7,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 
-def write_report(report, tables, reports: Path) -> Path:  # noqa: ANN001
-    d = reports / report.run_id
-    d.mkdir(parents=True, exist_ok=True)
+def write_report(report, tables, d: Path, reports: Path) -> Path:  # noqa: ANN001
     (d / "run.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return d

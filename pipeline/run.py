@@ -27,6 +27,7 @@ from .publish import content_hash, current_manifest, publish
 from .registry import Registry
 from .structure import read_measures, structure, write_measures
 from .tables import NoticeRecord, build_tables
+from .validate import validate
 from .wording import fingerprint as wording_fingerprint
 
 log = logging.getLogger("pipeline")
@@ -103,7 +104,7 @@ def _extract_worker(path: str, out_dir: str, key: dict) -> None:
     (out / "extract.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
-        notice = extract(Path(path))
+        notice = extract(Path(path), out)
     except ExtractError as exc:
         (out / "error.json").write_text(json.dumps({"error": str(exc)}, ensure_ascii=False), encoding="utf-8")
         return
@@ -250,18 +251,18 @@ def run(cfg: Config) -> RunReport:
         log.info("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
     tables = build_tables(records, normalized, registry)
 
-    from .validate import validate
-
-    validation = validate(tables, records, normalized, registry, cfg.expectations)
-    report.validation = validation
-    report.findings += validation.pop("findings_objects", [])
+    report_dir = cfg.reports / run_id
+    report_dir.mkdir(parents=True, exist_ok=True)
+    validation = validate(tables, records, registry, cfg.expectations, report_dir)
+    report.validation = validation.to_dict()
+    report.findings += validation.findings
 
     inputs = [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "status": st.extraction}
               for st in report.notices]
     fingerprints = {"wording": wording_fingerprint(), "registry": registry.fingerprint}
-    if not validation["passed"]:
+    if not validation.passed:
         report.verdict = "blocked"
-        log.error("blocking checks failed: %s; curated/ left unchanged", ", ".join(validation["blocking_failed"]))
+        log.error("blocking checks failed: %s; curated/ left unchanged", "; ".join(validation.blocking_failed))
     elif not records:
         report.verdict = "nothing"
         log.error("no notice could be read; curated/ left unchanged")
@@ -283,7 +284,7 @@ def run(cfg: Config) -> RunReport:
         log.error("%d notice(s) could not be read: %s", len(report.failed), ", ".join(f.source_file for f in report.failed))
     from .report import write_report
 
-    report.report_dir = str(write_report(report, tables, cfg.reports))
+    report.report_dir = str(write_report(report, tables, report_dir, cfg.reports))
     log.info("report: %s", Path(report.report_dir) / "summary.html")
     if not todo:
         log.info("nothing changed in raw/: no notice was parsed again")

@@ -1,10 +1,293 @@
-"""Validate stage (placeholder until the GX suites land)."""
+"""Validate stage: Great Expectations suites (expectations/*.json) gate publishing.
+
+    validate(tables, notices, registry, expectations_dir, report_dir) -> Validation
+
+Each suite names the frame it checks (`meta.frame`: measures or pairs). The frames are the
+candidate tables plus derived columns that make each rule a plain column expectation
+(no_step: 1 for every measure in an unbroken 1, 2, 3 … numbering; label_no: the number its
+printed label says …). Every expectation declares its GX severity: `critical` blocks the
+publish, `warning` is reported. Failing rows are traced back to file, page or paragraph and
+the raw text they came from.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-def validate(tables, records, normalized, registry, expectations):  # noqa: ANN001, ANN201
-    df = tables["measures"].to_pandas()
-    dup = df.duplicated(["notice_id", "part", "measure_no"], keep=False)
-    ok = not dup.any()
-    return {"passed": ok, "blocking_failed": [] if ok else ["numbering_unique"], "results": [], "findings_objects": []}
+import pandas as pd
+import pyarrow as pa
+
+from .errors import Finding
+from .normalize import is_collective
+from .numerals import cn_to_int
+from .registry import Registry
+from .tables import NoticeRecord
+from .wording import wording
+
+log = logging.getLogger("pipeline.validate")
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+ALLOWED_DUE_KINDS = ["month", "quarter", "half", "year", "ongoing", "none"]
+MONTH_IN_RAW = re.compile(r"\d{4}\s*年\s*(\d{1,2})\s*月")
+LABEL_NUMBER = re.compile(r"[0-9]+|[一二三四五六七八九十]+")
+# Columns every unexpected row is reported with, so an auditor can find it in the source.
+TRACE = ["notice_id", "part", "measure_no", "source_file", "source_ref", "raw_text"]
+
+
+class SuiteError(Exception):
+    """A suite file that cannot be loaded as written (unknown expectation, bad JSON …)."""
+
+
+@dataclass
+class ExpectationResult:
+    suite: str
+    expectation: str
+    column: str
+    description: str
+    severity: str  # critical | warning | info
+    success: bool
+    element_count: int = 0
+    unexpected_count: int = 0
+    unexpected_percent: float = 0.0
+    observed: str = ""
+    unexpected_rows: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Validation:
+    passed: bool
+    results: list[ExpectationResult] = field(default_factory=list)
+    blocking_failed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    suites: list[str] = field(default_factory=list)
+    data_docs: str = ""
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("findings")
+        return d
+
+
+# --- frames ----------------------------------------------------------------------------------
+
+def _label_no(label: str) -> float:
+    m = LABEL_NUMBER.search(label or "")
+    if not m:
+        return float("nan")
+    n = cn_to_int(m.group(0))
+    return float(n) if n is not None else float("nan")
+
+
+def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeRecord]) -> pd.DataFrame:
+    df = measures.to_pandas()
+    if df.empty:
+        return df.assign(row_id=pd.Series(dtype="int64"))
+    df = df.sort_values(["notice_id", "part", "measure_no"], kind="stable").reset_index(drop=True)
+    df["row_id"] = range(len(df))
+    grp = df.groupby(["notice_id", "part"], sort=False)
+    df["no_step"] = grp["measure_no"].diff().fillna(df["measure_no"]).astype("int64")
+    sec = df["section_no"].astype("Float64")
+    step = grp["section_no"].diff().astype("Float64")
+    df["section_step"] = step.where(step.notna() | sec.isna(), 1).fillna(1).astype("int64")
+    df["label_no"] = df["measure_label"].map(_label_no)
+    df["label_agrees"] = (df["label_no"] == df["measure_no"]) | df["label_no"].isna() & (df["origin"] == "table")
+    months = df["due_raw"].fillna("").map(lambda s: MONTH_IN_RAW.findall(s))
+    df["due_month_ok"] = months.map(lambda ms: all(1 <= int(m) <= 12 for m in ms))
+    issued = {n.notice_id: n.issued_on for n in notices}
+    iss = pd.to_datetime(df["notice_id"].map(issued), errors="coerce")
+    due = pd.to_datetime(df["due_date"], errors="coerce")
+    days = (due - iss).dt.days
+    df["due_within_horizon"] = days.isna() | ((days >= 0) & (days <= 3653))
+    ongoing_words = tuple(wording().deadlines["ongoing"])
+    raw = df["due_raw"].fillna("").str.replace(r"\s+", "", regex=True)
+    df["ongoing_from_words"] = (df["due_kind"] != "ongoing") | raw.str.startswith(ongoing_words)
+    owners = {(n, p, m) for n, p, m, role in zip(*(pairs.column(c).to_pylist() for c in ("notice_id", "part", "measure_no", "role")), strict=True)
+              if role in ("lead", "responsible")}
+    df["has_owner"] = [k in owners for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
+    df["table_measure_has_owner"] = (df["origin"] != "table") | df["has_owner"]
+    df["raw_text"] = df["text"].str.slice(0, 300)
+    return df
+
+
+def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry) -> pd.DataFrame:
+    df = pairs.to_pandas()
+    if df.empty:
+        return df.assign(row_id=pd.Series(dtype="int64"))
+    df["row_id"] = range(len(df))
+    keys = set(zip(*(measures.column(c).to_pylist() for c in ("notice_id", "part", "measure_no")), strict=True))
+    df["measure_exists"] = [k in keys for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
+    df["collective_ok"] = df["is_collective"] == df["department"].map(is_collective)
+    jur = {n.notice_id: registry.jurisdiction_of(n.issuer, n.title) for n in notices}
+    df["jurisdiction"] = df["notice_id"].map(jur).fillna("")
+    df["canonical_variants"] = df.groupby(["jurisdiction", "department"])["department_canonical"].transform("nunique")
+    df["raw_text"] = df["department_raw"]
+    return df
+
+
+# --- suites ----------------------------------------------------------------------------------
+
+@dataclass
+class Suite:
+    name: str
+    frame: str
+    path: Path
+    expectations: list  # GX Expectation objects
+    declared: int
+
+
+def load_suites(folder: Path) -> list[Suite]:
+    """Every expectations/*.json suite, each expectation built one by one so that one GX
+    does not know is an error here, not silently dropped."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    from . import gx_custom  # noqa: F401 - registers the custom expectation
+
+    suites = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            spec = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise SuiteError(f"{path.name}: not valid JSON: {exc}") from exc
+        frame = spec.get("meta", {}).get("frame")
+        if frame not in ("measures", "pairs"):
+            raise SuiteError(f"{path.name}: meta.frame must be 'measures' or 'pairs', not {frame!r}")
+        built = []
+        for i, e in enumerate(spec.get("expectations", [])):
+            try:
+                cfg = ExpectationConfiguration(type=e["type"], kwargs=e.get("kwargs", {}), meta=e.get("meta", {}),
+                                               severity=e.get("severity", "critical"))
+                built.append(cfg.to_domain_obj())
+            except Exception as exc:
+                raise SuiteError(f"{path.name}: expectation {i} ({e.get('type')}) cannot be loaded: {exc}") from exc
+        suites.append(Suite(spec.get("name", path.stem), frame, path, built, len(spec.get("expectations", []))))
+    if not suites:
+        raise SuiteError(f"no suites found in {folder}")
+    return suites
+
+
+def _context(data_docs: Path | None):  # noqa: ANN202 - a GX EphemeralDataContext
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
+
+    # In memory, offline, no analytics, and no temporary docs site left behind in /tmp.
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False), analytics_enabled=False)
+    ctx = gx.get_context(project_config=config, mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    if data_docs is not None:
+        ctx.add_data_docs_site(site_name="report", site_config={
+            "class_name": "SiteBuilder", "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+    return ctx
+
+
+def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int = 200) -> list[dict]:
+    rows = frame.set_index("row_id").loc[[r for r in row_ids[:limit] if r in set(frame["row_id"])]]
+    cols = [c for c in TRACE if c in rows.columns]
+    extra = [c for c in ("department", "due_raw", "measure_label") if c in rows.columns]
+    out = []
+    for rid, r in rows[cols + extra].iterrows():
+        d = {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
+        d["row_id"] = int(rid)
+        out.append(d)
+    return out
+
+
+def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: Path | None) -> list[ExpectationResult]:
+    import great_expectations as gx
+
+    ctx = _context(data_docs)
+    source = ctx.data_sources.add_pandas("pipeline")
+    results: list[ExpectationResult] = []
+    for frame_name in ("measures", "pairs"):
+        mine = [s for s in suites if s.frame == frame_name]
+        if not mine:
+            continue
+        frame = frames[frame_name]
+        asset = source.add_dataframe_asset(frame_name)
+        batch = asset.add_batch_definition_whole_dataframe(f"{frame_name}_all")
+        vdefs = []
+        for s in mine:
+            suite = ctx.suites.add(gx.ExpectationSuite(name=s.name))
+            for e in s.expectations:
+                suite.add_expectation(e)
+            if len(suite.expectations) != s.declared:
+                raise SuiteError(f"{s.path.name}: {s.declared} expectations declared, {len(suite.expectations)} loaded")
+            vdefs.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{s.name}_on_{frame_name}", data=batch, suite=suite)))
+        actions = []
+        if data_docs is not None:
+            from great_expectations.checkpoint import UpdateDataDocsAction
+
+            actions.append(UpdateDataDocsAction(name="data_docs", site_names=["report"]))
+        checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+            name=f"gate_{frame_name}", validation_definitions=vdefs, actions=actions,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
+        ))
+        if frame.empty:
+            continue
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        for vr in outcome.run_results.values():
+            suite_name = vr.suite_name
+            for r in vr.results:
+                cfg = r.expectation_config
+                res = r.result or {}
+                idx = res.get("unexpected_index_list") or []
+                row_ids = [i["row_id"] if isinstance(i, dict) else i for i in idx]
+                kwargs = cfg.kwargs
+                column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
+                observed = res.get("observed_value")
+                results.append(ExpectationResult(
+                    suite=suite_name, expectation=cfg.type, column=column,
+                    description=(cfg.meta or {}).get("description", ""), severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"),
+                    success=bool(r.success), element_count=int(res.get("element_count") or 0),
+                    unexpected_count=int(res.get("unexpected_count") or 0),
+                    unexpected_percent=float(res.get("unexpected_percent") or 0.0),
+                    observed="" if observed is None else str(observed)[:200],
+                    unexpected_rows=_trace_rows(frame, row_ids) if not r.success else [],
+                ))
+    return results
+
+
+def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry: Registry, expectations: Path,
+             report_dir: Path | None = None) -> Validation:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    frames = {
+        "measures": measures_frame(tables["measures"], tables["measure_departments"], notices),
+        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices, registry),
+    }
+    try:
+        suites = load_suites(expectations)
+        results = run_suites(frames, suites, report_dir / "data_docs" if report_dir else None)
+    except SuiteError as exc:
+        log.error("%s", exc)
+        return Validation(False, blocking_failed=[f"suites: {exc}"],
+                          findings=[Finding("", "validate", "error", "suite-invalid", str(exc))])
+    v = Validation(True, results, suites=[s.name for s in suites])
+    if report_dir is not None and (report_dir / "data_docs" / "index.html").exists():
+        v.data_docs = str(report_dir / "data_docs" / "index.html")
+    for r in results:
+        if r.success:
+            continue
+        label = f"{r.suite}.{r.expectation}({r.column})"
+        if r.severity == "critical":
+            v.passed = False
+            v.blocking_failed.append(label)
+        else:
+            v.warnings.append(label)
+        for row in r.unexpected_rows:
+            v.findings.append(Finding(
+                row.get("notice_id") or "", "validate", "error" if r.severity == "critical" else "warning", label,
+                r.description or label, row.get("source_file") or "", row.get("source_ref") or "", str(row.get("raw_text") or "")[:300]))
+    for c in registry.conflicts():
+        v.findings.append(Finding("", "validate", "error", "registry-conflict",
+                                  f"{c.surface!r} maps to {', '.join(c.canonicals)} in {c.jurisdiction or 'no jurisdiction'}"))
+        v.passed = False
+        v.blocking_failed.append(f"registry: {c.surface} has two canonical names")
+    return v

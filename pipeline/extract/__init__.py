@@ -32,10 +32,6 @@ def _backend(fmt: str) -> Backend:
         from .docx import extract_docx
 
         return extract_docx
-    if fmt in ("doc", "wps"):
-        from .legacy import extract_legacy
-
-        return extract_legacy
     if fmt == "pdf":
         from .pdf import extract_pdf
 
@@ -47,11 +43,20 @@ def _backend(fmt: str) -> Backend:
     raise ExtractError(f"no backend reads .{fmt} files")
 
 
-def extract(path: Path) -> Notice:
-    """Read one raw file into a Notice. Raises ExtractError with a message naming the file."""
+def extract(path: Path, workdir: Path | None = None) -> Notice:
+    """Read one raw file into a Notice. Raises ExtractError with a message naming the file.
+
+    `workdir` (the notice's interim folder) receives files a backend makes on the way, such as
+    the .docx LibreOffice converts a legacy .doc into.
+    """
     fmt = path.suffix.lower().lstrip(".")
     try:
-        blocks, pages = _backend(fmt)(path)
+        if fmt in ("doc", "wps"):
+            from .legacy import extract_legacy
+
+            blocks, pages = extract_legacy(path, workdir)
+        else:
+            blocks, pages = _backend(fmt)(path)
     except ExtractError:
         raise
     except Exception as exc:  # a library failing on a damaged file: report it, name the file

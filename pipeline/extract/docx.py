@@ -104,13 +104,15 @@ def read_table(tbl, file: str, index: int) -> Table:  # noqa: ANN001
     return Table(r, n_cols, cells, Source(file, table=index), header_rows=header_rows)
 
 
-def extract_docx(path: Path) -> tuple[list[Block], int | None]:
+def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int | None]:
+    """`name` is the file to cite in provenance (the original of a converted legacy file)."""
+    name = name or path.name
     if not zipfile.is_zipfile(path):
-        raise ExtractError(f"{path.name}: not a Word .docx file (not a zip package)")
+        raise ExtractError(f"{name}: not a Word .docx file (not a zip package)")
     try:
         doc = Document(str(path))
     except Exception as exc:
-        raise ExtractError(f"{path.name}: not a readable Word document: {exc}") from exc
+        raise ExtractError(f"{name}: not a readable Word document: {exc}") from exc
     blocks: list[Block] = []
     n_par = n_tbl = 0
 
@@ -123,10 +125,10 @@ def extract_docx(path: Path) -> tuple[list[Block], int | None]:
                     if line.strip():
                         style = _style(el)
                         kind = "heading" if style and style.lower().startswith(("heading", "title")) else "paragraph"
-                        blocks.append(Block(kind, Source(path.name, paragraph=n_par), line.strip(), style))
+                        blocks.append(Block(kind, Source(name, paragraph=n_par), line.strip(), style))
                 n_par += 1
             elif el.tag == W_TBL:
-                blocks.append(Block("table", Source(path.name, table=n_tbl), table=read_table(el, path.name, n_tbl)))
+                blocks.append(Block("table", Source(name, table=n_tbl), table=read_table(el, name, n_tbl)))
                 n_tbl += 1
             elif el.tag == W_SDT:  # content controls wrap ordinary paragraphs and tables
                 content = el.find(qn("w:sdtContent"))

@@ -1,0 +1,167 @@
+"""HTML backend: saved web pages. Finds the notice body among the site's navigation, reads
+paragraphs and headings in order, and <table> elements as a grid with rowspan / colspan.
+<br> and block elements inside a cell are line breaks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+from ..errors import ExtractError
+from ..model import Block, Cell, Source, Table
+
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote", "pre", "center"}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+NOISE = re.compile(r"nav|menu|header|footer|breadcrumb|sidebar|share|banner|copyright|crumb|toolbar", re.I)
+ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
+
+
+def decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise ExtractError(f"{name}: the file is empty")
+    tried = []
+    m = META_CHARSET.search(data[:4096])
+    if m:
+        enc = m.group(1).decode("ascii").lower()
+        tried.append(ALIASES.get(enc, enc))
+    tried += ["utf-8-sig", "gb18030"]
+    for enc in tried:
+        try:
+            return data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise ExtractError(f"{name}: cannot decode the page (tried {', '.join(tried)})")
+
+
+def _text_lines(el) -> list[str]:  # noqa: ANN001
+    """An element's text with <br> and block children as line breaks."""
+    out = [""]
+
+    def walk(node) -> None:  # noqa: ANN001
+        if not isinstance(node.tag, str):
+            out[-1] += node.tail or ""
+            return
+        tag = node.tag.lower()
+        if tag == "br":
+            out.append("")
+        elif tag in ("script", "style"):
+            pass
+        else:
+            if tag in BLOCK_TAGS and out[-1].strip():
+                out.append("")
+            out[-1] += node.text or ""
+            for ch in node:
+                walk(ch)
+            if tag in BLOCK_TAGS:
+                out.append("")
+        out[-1] += node.tail or "" if node is not el else ""
+
+    walk(el)
+    lines = [re.sub(r"[ \t\r\n\u3000\xa0]+", lambda m: " " if "\n" not in m.group(0) else "", ln).strip("\n") for ln in out]
+    lines = [ln for ln in (x.strip() for x in lines)]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines
+
+
+def read_table(tbl, file: str, index: int) -> Table:  # noqa: ANN001
+    cells: list[Cell] = []
+    taken: set[tuple[int, int]] = set()
+    rows = [tr for tr in tbl.iter("tr") if _owner_table(tr) is tbl]
+    n_cols = 0
+    header_rows = 0
+    for r, tr in enumerate(rows):
+        c = 0
+        is_header = True
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                continue
+            while (r, c) in taken:
+                c += 1
+            rs = max(1, int(td.get("rowspan", "1") or 1)) if str(td.get("rowspan", "1")).isdigit() else 1
+            cs = max(1, int(td.get("colspan", "1") or 1)) if str(td.get("colspan", "1")).isdigit() else 1
+            is_header &= td.tag.lower() == "th"
+            cells.append(Cell(r, c, _text_lines(td), Source(file, table=index, row=r, col=c), row_span=rs, col_span=cs))
+            for rr in range(r, r + rs):
+                for cc in range(c, c + cs):
+                    taken.add((rr, cc))
+            c += cs
+        n_cols = max(n_cols, c)
+        if is_header and header_rows == r and len(tr):
+            header_rows = r + 1
+    n_rows = len(rows)
+    for cell in cells:
+        cell.row_span = min(cell.row_span, n_rows - cell.row)
+    return Table(n_rows, n_cols, cells, Source(file, table=index), header_rows=header_rows)
+
+
+def _owner_table(el):  # noqa: ANN001, ANN202
+    p = el.getparent()
+    while p is not None and p.tag != "table":
+        p = p.getparent()
+    return p
+
+
+def _body(root):  # noqa: ANN001, ANN202
+    """The element holding the notice: most paragraph and table text, least link text."""
+    for bad in root.xpath("//script|//style|//nav|//header|//footer|//aside|//noscript"):
+        bad.drop_tree()
+    for el in root.xpath("//*[@class or @id]"):
+        label = f"{el.get('class', '')} {el.get('id', '')}"
+        if NOISE.search(label) and el.tag not in ("body", "html") and el.getparent() is not None:
+            el.drop_tree()
+    scores: dict = {}
+    for el in root.iter("p", "table", "h1", "h2", "h3", "h4", "td", "div"):
+        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS | {"table"} for c in el):
+            continue
+        n = len("".join(el.itertext()).strip())
+        parent = el.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + n
+            gp = parent.getparent()
+            if gp is not None:
+                scores[gp] = scores.get(gp, 0) + n / 2
+    if not scores:
+        return root.find("body") if root.find("body") is not None else root
+    return max(scores, key=scores.get)
+
+
+def extract_html(path: Path) -> tuple[list[Block], int | None]:
+    text = decode(path.read_bytes(), path.name)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractError(f"{path.name}: not a readable HTML page: {exc}") from exc
+    body = _body(root)
+    blocks: list[Block] = []
+    counter = {"p": 0, "t": 0}
+
+    def walk(el) -> None:  # noqa: ANN001
+        for ch in el:
+            if not isinstance(ch.tag, str):
+                continue
+            tag = ch.tag.lower()
+            if tag == "table":
+                blocks.append(Block("table", Source(path.name, table=counter["t"]), table=read_table(ch, path.name, counter["t"])))
+                counter["t"] += 1
+            elif tag in HEADINGS or tag in ("p", "li", "pre", "blockquote") or (tag in BLOCK_TAGS and not any(
+                    isinstance(g.tag, str) and g.tag.lower() in BLOCK_TAGS | {"table"} for g in ch)):
+                for line in _text_lines(ch):
+                    if line:
+                        blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(path.name, paragraph=counter["p"]), line, tag))
+                counter["p"] += 1
+            else:
+                walk(ch)
+        if el is body and (el.text or "").strip():
+            blocks.insert(0, Block("paragraph", Source(path.name, paragraph=0), el.text.strip()))
+
+    walk(body)
+    if not blocks:
+        raise ExtractError(f"{path.name}: no notice text found in the page")
+    return blocks, None
