@@ -7,7 +7,7 @@ import logging
 import os
 from pathlib import Path
 
-from .run import ROOT, Config, run
+from .run import ROOT, Config, run, run_stage
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -25,10 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
     _common(sub.add_parser("run", help="extract, structure, normalize, validate and publish"))
+    for name, text in (("extract", "raw/ -> interim/<id>/document.json (only new or changed files)"),
+                       ("structure", "document.json -> measures.json"),
+                       ("normalize", "measures.json -> normalized.json and the candidate tables"),
+                       ("validate", "candidate tables through the Great Expectations suites"),
+                       ("publish", "candidate tables to curated/ when the blocking checks passed")):
+        _common(sub.add_parser(name, help=text))
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if a.quiet else logging.INFO, format="%(levelname)-7s %(message)s")
     reports = a.reports or a.curated.resolve().parent / "reports"
     cfg = Config(raw=a.raw, interim=a.interim, curated=a.curated, reports=reports, jobs=a.jobs, timeout=a.timeout)
     if a.command == "run":
         return run(cfg).exit_code
-    return 2
+    return run_stage(cfg, a.command)

@@ -20,7 +20,7 @@ class ColumnValuesCleanDepartmentName(ColumnMapMetricProvider):
     condition_metric_name = "column_values.clean_department_name"
 
     @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column, **kwargs):  # noqa: ANN001, ANN003, ANN206, N805 - GX's calling convention
+    def _pandas(cls, column, **kwargs):
         return column.map(lambda v: department_name_problem(str(v)) is None)
 
 

@@ -15,7 +15,7 @@ import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
@@ -25,6 +25,7 @@ from .model import Notice
 from .normalize import NormalizedMeasure, normalize, write_normalized
 from .publish import content_hash, current_manifest, publish
 from .registry import Registry
+from .report import write_report
 from .structure import read_measures, structure, write_measures
 from .tables import NoticeRecord, build_tables
 from .validate import validate
@@ -190,16 +191,41 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
     return results
 
 
-# --- the run ---------------------------------------------------------------------------------
+# --- stages over interim/ ---------------------------------------------------------------------
+# Each stage reads what the one before left in interim/ and the run state (interim/_run.json),
+# so `python -m pipeline <stage>` can be re-run on its own and a person can look at each step.
 
-def run(cfg: Config) -> RunReport:
-    started = datetime.now(timezone.utc)
+STATE = "_run.json"
+CANDIDATE = "_candidate"
+
+
+def new_report(cfg: Config) -> RunReport:
+    started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{started.microsecond:06d}"
-    report = RunReport(run_id, started.isoformat(timespec="seconds"), __version__, str(cfg.raw), str(cfg.curated))
+    return RunReport(run_id, started.isoformat(timespec="seconds"), __version__, str(cfg.raw), str(cfg.curated))
+
+
+def save_state(cfg: Config, report: RunReport) -> None:
+    tmp = cfg.interim / (STATE + ".tmp")
+    tmp.write_text(report_json(report), encoding="utf-8")
+    tmp.replace(cfg.interim / STATE)
+
+
+def load_state(cfg: Config) -> RunReport:
+    path = cfg.interim / STATE
+    if not path.exists():
+        raise SystemExit(f"{path} not found: run `python -m pipeline extract` first")
+    d = json.loads(path.read_text(encoding="utf-8"))
+    d["notices"] = [NoticeStatus(**n) for n in d["notices"]]
+    d["findings"] = [Finding(**f) for f in d["findings"]]
+    return RunReport(**d)
+
+
+def stage_extract(cfg: Config, report: RunReport) -> None:
+    """raw/ → interim/<id>/document.json, parsing only new or changed files."""
     if not cfg.raw.is_dir():
         raise SystemExit(f"raw folder {cfg.raw} does not exist")
     cfg.interim.mkdir(parents=True, exist_ok=True)
-
     raw_notices, ignored = discover(cfg.raw)
     report.ignored_files = [p.name for p in ignored]
     for p in ignored:
@@ -228,9 +254,25 @@ def run(cfg: Config) -> RunReport:
             if error:
                 log.error("%s: %s", st.source_file, error)
                 report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
+    if not todo:
+        log.info("nothing changed in raw/: no notice was parsed again")
     _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
 
-    # structure and normalize: cheap, so always redone (a changed rule applies everywhere)
+
+def stage_structure(cfg: Config, report: RunReport) -> None:
+    """interim/<id>/document.json → measures.json (always redone: it is cheap)."""
+    for st in report.notices:
+        if st.extraction == "failed":
+            continue
+        folder = cfg.interim / st.notice_id
+        measures, findings = structure(Notice.read(folder / "document.json"))
+        write_measures(measures, folder / "measures.json")
+        report.findings += findings
+        st.measures = len(measures)
+
+
+def stage_normalize(cfg: Config, report: RunReport) -> None:
+    """measures.json → normalized.json, then the candidate curated tables in interim/_candidate/."""
     registry = Registry.load(cfg.expectations / "reference")
     records: list[NoticeRecord] = []
     normalized: list[NormalizedMeasure] = []
@@ -238,31 +280,71 @@ def run(cfg: Config) -> RunReport:
         if st.extraction == "failed":
             continue
         folder = cfg.interim / st.notice_id
-        notice = Notice.read(folder / "document.json")
-        measures, f1 = structure(notice)
-        write_measures(measures, folder / "measures.json")
-        items, f2 = normalize(read_measures(folder / "measures.json"))
+        items, findings = normalize(read_measures(folder / "measures.json"))
         write_normalized(items, folder / "normalized.json")
-        report.findings += f1 + f2
+        report.findings += findings
         st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
         normalized += items
-        records.append(NoticeRecord(st.notice_id, notice.title, notice.issuer, notice.issued_on, st.source_file,
-                                    st.source_format, st.sha256, st.alternates, notice.pages))
+        head = notice_header(folder / "document.json")
+        records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
+                                    st.source_format, st.sha256, st.alternates, head["pages"]))
         log.info("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
     tables = build_tables(records, normalized, registry)
+    write_candidate(cfg.interim / CANDIDATE, tables, records)
 
-    report_dir = cfg.reports / run_id
+
+def notice_header(path: Path) -> dict:
+    """A notice's title, issuer, date and pages without building its whole model."""
+    d = json.loads(path.read_text(encoding="utf-8"))
+    return {k: d.get(k) for k in ("title", "issuer", "issued_on", "pages")}
+
+
+def write_candidate(folder: Path, tables: dict, records: list[NoticeRecord]) -> None:
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    (folder / "notices.json").write_text(json.dumps([asdict(r) for r in records], ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_candidate(folder: Path) -> tuple[dict, list[NoticeRecord]]:
+    import pyarrow.parquet as pq
+
+    from .tables import SCHEMAS
+
+    if not (folder / "notices.json").exists():
+        raise SystemExit(f"{folder} holds no candidate tables: run `python -m pipeline normalize` first")
+    tables = {name: pq.read_table(folder / f"{name}.parquet", schema=schema) for name, schema in SCHEMAS.items()}
+    records = [NoticeRecord(**r) for r in json.loads((folder / "notices.json").read_text(encoding="utf-8"))]
+    return tables, records
+
+
+def stage_validate(cfg: Config, report: RunReport) -> None:
+    """The candidate tables through the GX suites; results into the report folder."""
+    tables, records = read_candidate(cfg.interim / CANDIDATE)
+    registry = Registry.load(cfg.expectations / "reference")
+    report_dir = cfg.reports / report.run_id
     report_dir.mkdir(parents=True, exist_ok=True)
     validation = validate(tables, records, registry, cfg.expectations, report_dir)
     report.validation = validation.to_dict()
     report.findings += validation.findings
-
-    inputs = [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "status": st.extraction}
-              for st in report.notices]
-    fingerprints = {"wording": wording_fingerprint(), "registry": registry.fingerprint}
+    report.report_dir = str(report_dir)
     if not validation.passed:
+        log.error("blocking checks failed: %s", "; ".join(validation.blocking_failed))
+    for w in validation.warnings:
+        log.warning("check with warnings: %s", w)
+
+
+def stage_publish(cfg: Config, report: RunReport) -> None:
+    """The candidate tables to curated/, only when every blocking check passed."""
+    tables, records = read_candidate(cfg.interim / CANDIDATE)
+    registry = Registry.load(cfg.expectations / "reference")
+    if not report.validation:
+        raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
+    if not report.validation.get("passed"):
         report.verdict = "blocked"
-        log.error("blocking checks failed: %s; curated/ left unchanged", "; ".join(validation.blocking_failed))
+        log.error("not published: blocking checks failed; curated/ left unchanged")
     elif not records:
         report.verdict = "nothing"
         log.error("no notice could be read; curated/ left unchanged")
@@ -274,20 +356,42 @@ def run(cfg: Config) -> RunReport:
             report.published = old.get("published", [])
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
-            manifest = {"run_id": run_id, "pipeline_version": __version__, "content_hash": digest,
-                        "inputs": inputs, "fingerprints": fingerprints, "verdict": "passed"}
-            report.published = publish(tables, cfg.curated, manifest, run_id)
+            manifest = {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest, "verdict": "passed",
+                        "inputs": [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "extraction": st.extraction}
+                                   for st in report.notices],
+                        "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}}
+            report.published = publish(tables, cfg.curated, manifest, report.run_id)
             report.verdict = "published"
             log.info("published %s to %s", ", ".join(f"{f['file']} ({f['rows']} rows)" for f in report.published), cfg.curated)
     report.exit_code = 0 if report.verdict in ("published", "unchanged") and not report.failed else 1
     if report.failed:
-        log.error("%d notice(s) could not be read: %s", len(report.failed), ", ".join(f.source_file for f in report.failed))
-    from .report import write_report
+        log.error("%d notice(s) could not be read: %s", len(report.failed), "; ".join(f"{f.source_file}: {f.error}" for f in report.failed))
+    report_dir = cfg.reports / report.run_id
+    report.report_dir = str(report_dir)
+    write_report(report, tables, report_dir, cfg.reports)
+    log.info("report: %s", report_dir / "summary.html")
 
-    report.report_dir = str(write_report(report, tables, report_dir, cfg.reports))
-    log.info("report: %s", Path(report.report_dir) / "summary.html")
-    if not todo:
-        log.info("nothing changed in raw/: no notice was parsed again")
+
+STAGES = {"extract": stage_extract, "structure": stage_structure, "normalize": stage_normalize,
+          "validate": stage_validate, "publish": stage_publish}
+
+
+def run_stage(cfg: Config, name: str) -> int:
+    """One stage on its own, continuing the run state left in interim/."""
+    report = new_report(cfg) if name == "extract" else load_state(cfg)
+    if name == "extract":
+        cfg.interim.mkdir(parents=True, exist_ok=True)
+    STAGES[name](cfg, report)
+    save_state(cfg, report)
+    return report.exit_code if name == "publish" else (1 if name == "validate" and not report.validation.get("passed") else 0)
+
+
+def run(cfg: Config) -> RunReport:
+    """Every stage in order."""
+    report = new_report(cfg)
+    for stage in STAGES.values():
+        stage(cfg, report)
+        save_state(cfg, report)
     return report
 
 

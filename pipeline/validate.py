@@ -171,7 +171,7 @@ def load_suites(folder: Path) -> list[Suite]:
     return suites
 
 
-def _context(data_docs: Path | None):  # noqa: ANN202 - a GX EphemeralDataContext
+def _context(data_docs: Path | None):
     import great_expectations as gx
     from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
 

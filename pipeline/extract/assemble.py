@@ -60,7 +60,7 @@ def _title(blocks: list[Block]) -> str:
         if b.kind == "table":
             break
         t = b.text.strip()
-        if t.endswith(stops) or SENTENCE_END.search(t) or len(t) > 60 and lines:
+        if t.endswith(stops) or SENTENCE_END.search(t) or (len(t) > 60 and lines):
             break
         lines.append(t)
         if len("".join(lines)) > 150:

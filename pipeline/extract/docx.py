@@ -19,7 +19,7 @@ from ..model import Block, Cell, Source, Table
 W_P, W_TBL, W_TR, W_TC, W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
 
 
-def _para_text(p) -> str:  # noqa: ANN001 - an lxml element
+def _para_text(p) -> str:
     """A paragraph's text: runs, tabs and line breaks (w:br is a line break)."""
     out = []
     for el in p.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")):
@@ -32,7 +32,7 @@ def _para_text(p) -> str:  # noqa: ANN001 - an lxml element
     return "".join(out)
 
 
-def _style(p) -> str | None:  # noqa: ANN001
+def _style(p) -> str | None:
     ppr = p.find(qn("w:pPr"))
     if ppr is None:
         return None
@@ -40,7 +40,7 @@ def _style(p) -> str | None:  # noqa: ANN001
     return st.get(qn("w:val")) if st is not None else None
 
 
-def _cell_lines(tc) -> list[str]:  # noqa: ANN001
+def _cell_lines(tc) -> list[str]:
     """One line per paragraph (and per line break); nested tables add their cells' lines."""
     lines: list[str] = []
     for child in tc:
@@ -57,7 +57,7 @@ def _cell_lines(tc) -> list[str]:  # noqa: ANN001
     return lines
 
 
-def read_table(tbl, file: str, index: int) -> Table:  # noqa: ANN001
+def read_table(tbl, file: str, index: int) -> Table:
     """A w:tbl as a grid of cells with spans; vertically merged continuations extend the cell above."""
     cells: list[Cell] = []
     open_cells: dict[int, Cell] = {}  # grid column -> cell a vMerge may continue
@@ -116,7 +116,7 @@ def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int 
     blocks: list[Block] = []
     n_par = n_tbl = 0
 
-    def walk(parent) -> None:  # noqa: ANN001
+    def walk(parent) -> None:
         nonlocal n_par, n_tbl
         for el in parent.iterchildren():
             if el.tag == W_P:

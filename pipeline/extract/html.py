@@ -37,11 +37,11 @@ def decode(data: bytes, name: str) -> str:
     raise ExtractError(f"{name}: cannot decode the page (tried {', '.join(tried)})")
 
 
-def _text_lines(el) -> list[str]:  # noqa: ANN001
+def _text_lines(el) -> list[str]:
     """An element's text with <br> and block children as line breaks."""
     out = [""]
 
-    def walk(node) -> None:  # noqa: ANN001
+    def walk(node) -> None:
         if not isinstance(node.tag, str):
             out[-1] += node.tail or ""
             return
@@ -70,7 +70,7 @@ def _text_lines(el) -> list[str]:  # noqa: ANN001
     return lines
 
 
-def read_table(tbl, file: str, index: int) -> Table:  # noqa: ANN001
+def read_table(tbl, file: str, index: int) -> Table:
     cells: list[Cell] = []
     taken: set[tuple[int, int]] = set()
     rows = [tr for tr in tbl.iter("tr") if _owner_table(tr) is tbl]
@@ -101,14 +101,14 @@ def read_table(tbl, file: str, index: int) -> Table:  # noqa: ANN001
     return Table(n_rows, n_cols, cells, Source(file, table=index), header_rows=header_rows)
 
 
-def _owner_table(el):  # noqa: ANN001, ANN202
+def _owner_table(el):
     p = el.getparent()
     while p is not None and p.tag != "table":
         p = p.getparent()
     return p
 
 
-def _body(root):  # noqa: ANN001, ANN202
+def _body(root):
     """The element holding the notice: most paragraph and table text, least link text."""
     for bad in root.xpath("//script|//style|//nav|//header|//footer|//aside|//noscript"):
         bad.drop_tree()
@@ -142,7 +142,7 @@ def extract_html(path: Path) -> tuple[list[Block], int | None]:
     blocks: list[Block] = []
     counter = {"p": 0, "t": 0}
 
-    def walk(el) -> None:  # noqa: ANN001
+    def walk(el) -> None:
         for ch in el:
             if not isinstance(ch.tag, str):
                 continue

@@ -99,7 +99,7 @@ class _LineJoiner:
         self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS)
         self._jieba = None
 
-    def tokenizer(self):  # noqa: ANN201 - jieba.Tokenizer, loaded only when needed
+    def tokenizer(self):
         if self._jieba is None:
             import logging
 
@@ -172,7 +172,7 @@ class _TableBuf:
         return ["".join(ln.text for ln in c.lines) for c in self.rows[r]]
 
 
-def _read_table(page, table, chars: list[dict], page_no: int) -> _TableBuf | None:  # noqa: ANN001
+def _read_table(page, table, chars: list[dict], page_no: int) -> _TableBuf | None:
     """A pdfplumber table as a grid of cells holding their lines."""
     rows = table.rows
     if not rows:
@@ -325,9 +325,7 @@ def _furniture(pages_lines: list[list[_Line]], heights: list[float]) -> set[tupl
     for p, lines in enumerate(pages_lines):
         for i, ln in enumerate(lines):
             edge = ln.top < 0.1 * heights[p] or ln.bottom > 0.9 * heights[p]
-            if PAGE_NUMBER.match(ln.text.strip()) and edge:
-                out.add((p, i))
-            elif edge and n_pages >= 3 and repeated[re.sub(r"\d+", "#", ln.text)] >= max(3, n_pages // 2):
+            if (PAGE_NUMBER.match(ln.text.strip()) and edge) or (edge and n_pages >= 3 and repeated[re.sub(r"\d+", "#", ln.text)] >= max(3, n_pages // 2)):
                 out.add((p, i))
     return out
 
@@ -350,7 +348,7 @@ def extract_pdf(path: Path) -> tuple[list[Block], int | None]:
         return _extract(pdf, path.name)
 
 
-def _extract(pdf, file: str) -> tuple[list[Block], int | None]:  # noqa: ANN001
+def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
     items: list[tuple[int, float, object]] = []  # (page, top, _Line | _TableBuf)
     pages_lines: list[list[_Line]] = []
     heights: list[float] = []
@@ -441,7 +439,7 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:  # noqa: ANN001
             indented = ln.x0 - left > 1.5 * ln.size
             gap = ln.top - prev.bottom if prev_page == p_no else 0.0
             if (prev.room >= 1.5 or indented or NEW_ITEM.match(ln.text) or gap > 1.2 * max(prev.height, ln.height)
-                    or abs(ln.size - prev.size) > 1.0 or NEW_ITEM.match(prev.text) and prev.room >= 1.0):
+                    or abs(ln.size - prev.size) > 1.0 or (NEW_ITEM.match(prev.text) and prev.room >= 1.0)):
                 flush()
         para.append((p_no, ln))
     flush()
