@@ -44,6 +44,8 @@ class Source:
             parts.append(f"row {self.row}")
         if self.col is not None:
             parts.append(f"col {self.col}")
+        if self.bbox is not None and self.row is None:
+            parts.append(f"y {self.bbox[1]:.0f}")  # where on the page a paragraph starts
         return " ".join(parts) or "file"
 
 
