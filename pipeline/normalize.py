@@ -175,13 +175,13 @@ def parse_deadline(raw: str) -> Deadline:
         return Deadline(raw or "", "none", None)
     if any(s.startswith(w) for w in d["ongoing"]):
         return Deadline(raw, "ongoing", None)
-    found: list[tuple[date, str]] = []
+    found: list[tuple[int, int, date, str]] = []  # (start, end, date, kind)
     for pat in d["patterns"]:
         for m in re.finditer(pat["regex"], s):
             g = m.groupdict()
+            kind = pat["kind"]
             try:
                 y = int(g["y"])
-                kind = pat["kind"]
                 if kind == "month":
                     when = _last_day(kind, y, m=int(g["m"]))
                 elif kind == "quarter":
@@ -192,14 +192,15 @@ def parse_deadline(raw: str) -> Deadline:
                 else:
                     when = _last_day(kind, y)
             except (ValueError, calendar.IllegalMonthError):
-                return Deadline(raw, "unparsed", None)
+                return Deadline(raw, "unparsed", None)  # 2026年13月: a date that does not exist
             if m.group(0) == s:
                 return Deadline(raw, kind, when.isoformat())
-            found.append((when, kind))
-        if found:
-            break
-    if found:
-        when, kind = max(found)
+            found.append((m.start(), m.end(), when, kind))
+    # Several deadlines in one cell ("…6月底前完成方案，2025年底前全面推开"): the last one
+    # counts; a match inside a longer one (2024年 inside 2024年6月) is not a deadline of its own.
+    spans = [f for f in found if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
+    if spans:
+        _, _, when, kind = max(spans, key=lambda f: f[2])
         return Deadline(raw, kind, when.isoformat())
     return Deadline(raw, "unparsed", None)
 

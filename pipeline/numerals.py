@@ -15,7 +15,7 @@ def cn_to_int(text: str) -> int | None:
     if any(ch not in DIGITS + "十" for ch in s) or s.count("十") > 1:
         return None
     if "十" not in s:
-        return DIGITS.index(s) if len(s) == 1 else None
+        return DIGITS.index(s) or None if len(s) == 1 else None
     tens, _, ones = s.partition("十")
     if len(tens) > 1 or len(ones) > 1:
         return None
