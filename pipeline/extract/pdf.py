@@ -96,7 +96,8 @@ class _LineJoiner:
         d = wording().departments
         self.endings = tuple(sorted(d["endings"], key=len, reverse=True))
         self.fragments = set(d["fragments"])
-        self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS)
+        # a line starting with these goes on from the line before (等…, a qualifier, a role word)
+        self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS, *wording().roles["trailing"])
         self._jieba = None
 
     def tokenizer(self):
@@ -340,7 +341,12 @@ def extract_pdf(path: Path) -> tuple[list[Block], int | None]:
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:
-        name = type(exc).__name__
+        # pdfplumber wraps pdfminer's errors: look at the whole chain for the real one
+        chain, e = [], exc
+        while e is not None and len(chain) < 5:
+            chain.append(e)
+            e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
+        name = " ".join(type(x).__name__ for x in chain)
         if "Password" in name or "Encrypt" in name:
             raise ExtractError(f"{path.name}: the PDF is encrypted and cannot be read") from exc
         raise ExtractError(f"{path.name}: not a readable PDF ({name}: {exc})") from exc
