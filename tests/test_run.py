@@ -1,0 +1,162 @@
+"""The job as the data team runs it: bad files, several forms of one notice, re-runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.run import Config, run
+
+from .conftest import SAMPLES, read, tree_hash
+
+PLAN = "tjftz-business-environment-2024"
+TABLE = "tj-opening-measures-duty-table"
+
+
+def cfg_for(tmp: Path, **kw: object) -> Config:
+    return Config(raw=tmp / "raw", interim=tmp / "interim", curated=tmp / "curated", reports=tmp / "reports", progress=False, **kw)
+
+
+def parquet_hash(curated: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(curated.glob("*.parquet")):
+        h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def test_a_broken_file_is_reported_and_the_others_are_published(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
+    (raw / "scrambled.pdf").write_bytes(b"%PDF-1.7 this is not really a pdf")
+    (raw / "readme.md").write_text("not a notice", encoding="utf-8")
+    report = run(cfg_for(tmp_path))
+    assert report.exit_code == 1 and report.verdict == "published"
+    assert [(n.source_file, n.extraction) for n in report.notices] == [("scrambled.pdf", "failed"), (f"{TABLE}.txt", "parsed")]
+    assert "scrambled.pdf: not a readable PDF" in report.notices[0].error
+    assert any("scrambled.pdf" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
+    assert report.ignored_files == ["readme.md"]
+    assert {r["notice_id"] for r in read(tmp_path / "curated", "notices")} == {TABLE}
+    html = (Path(report.report_dir) / "summary.html").read_text(encoding="utf-8")
+    assert "scrambled.pdf" in html and "not a readable PDF" in html
+
+
+def test_richest_form_is_read_and_the_others_recorded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for ext in ("txt", "docx", "pdf"):
+        shutil.copy(SAMPLES / f"{TABLE}.{ext}", raw)
+    caplog.set_level("INFO")
+    report = run(cfg_for(tmp_path))
+    assert report.exit_code == 0
+    (row,) = read(tmp_path / "curated", "notices")
+    assert (row["source_file"], row["source_format"], row["alternates"]) == (f"{TABLE}.docx", "docx", [f"{TABLE}.pdf", f"{TABLE}.txt"])
+    assert any(f"reading {TABLE}.docx; also present as {TABLE}.pdf, {TABLE}.txt" in r.getMessage() for r in caplog.records)
+
+
+def test_reruns_are_incremental_and_idempotent(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in (f"{TABLE}.pdf", f"{PLAN}.txt"):
+        shutil.copy(SAMPLES / name, raw)
+    cfg = cfg_for(tmp_path)
+    first = run(cfg)
+    assert sorted(first.parsed) == [TABLE, PLAN] and first.verdict == "published"
+    published = tree_hash(cfg.curated)
+
+    again = run(cfg)  # nothing changed: nothing parsed, nothing published
+    assert again.parsed == [] and {n.extraction for n in again.notices} == {"cached"}
+    assert again.verdict == "unchanged" and again.exit_code == 0
+    assert tree_hash(cfg.curated) == published
+
+    (raw / f"{PLAN}.txt").unlink()  # a notice removed from raw/ leaves the next publish
+    third = run(cfg)
+    assert third.parsed == [] and third.verdict == "published"
+    assert {r["notice_id"] for r in read(cfg.curated, "notices")} == {TABLE}
+    assert not (cfg.interim / PLAN).exists()
+
+    shutil.copy(SAMPLES / f"{PLAN}.docx", raw)  # a new notice: only it is parsed
+    fourth = run(cfg)
+    assert fourth.parsed == [PLAN]
+
+
+def test_a_registry_change_renormalizes_without_reparsing(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / f"{TABLE}.pdf", raw)
+    expectations = tmp_path / "expectations"
+    shutil.copytree(Path(__file__).parent.parent / "expectations", expectations)
+    cfg = cfg_for(tmp_path, expectations=expectations)
+    run(cfg)
+    registry = expectations / "reference" / "departments.csv"
+    registry.write_text(registry.read_text(encoding="utf-8").replace("天津市商务局,市商务局", "天津市商务局（测试）,市商务局"), encoding="utf-8")
+    again = run(cfg)
+    assert again.parsed == [] and again.verdict == "published"
+    canon = {r["department"]: r["department_canonical"] for r in read(cfg.curated, "measure_departments")}
+    assert canon["市商务局"] == "天津市商务局（测试）"
+
+
+def test_a_notice_over_its_time_limit_is_stopped_and_the_rest_go_on(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / f"{PLAN}.pdf", raw)
+    shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
+    report = run(cfg_for(tmp_path, timeout=0.4, jobs=2))
+    status = {n.notice_id: (n.extraction, n.error) for n in report.notices}
+    assert status[PLAN] == ("failed", "extraction took longer than 0.4 s and was stopped")
+    assert status[TABLE] == ("parsed", "")
+    assert report.exit_code == 1 and {r["notice_id"] for r in read(tmp_path / "curated", "notices")} == {TABLE}
+
+
+def test_a_killed_run_then_a_rerun_publishes_what_an_uninterrupted_run_does(tmp_path: Path) -> None:
+    sources = [SAMPLES / f"{PLAN}.pdf", SAMPLES / f"{TABLE}.pdf"]
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    for base in (whole, killed):
+        (base / "raw").mkdir(parents=True)
+        for i in range(3):
+            for src in sources:
+                shutil.copy(src, base / "raw" / f"{src.stem}-{i}.pdf")
+    assert run(cfg_for(whole)).exit_code == 0
+
+    cmd = [sys.executable, "-m", "pipeline", "run", "-q", "--raw", str(killed / "raw"), "--interim", str(killed / "interim"),
+           "--curated", str(killed / "curated"), "--reports", str(killed / "reports"), "--jobs", "2"]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((killed / "interim").glob("*/extract.json")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole process group, workers too
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    done = len(list((killed / "interim").glob("*/extract.json")))
+    assert 0 < done < 6 and not (killed / "curated").exists()
+
+    report = run(cfg_for(killed))
+    assert report.exit_code == 0 and 0 < len(report.parsed) < 6
+    assert parquet_hash(killed / "curated") == parquet_hash(whole / "curated")
+
+
+def test_stage_subcommands_leave_each_step_in_interim(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
+    args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports", str(tmp_path / "reports")]
+    folder = tmp_path / "interim" / TABLE
+    expect = {"extract": folder / "document.json", "structure": folder / "measures.json",
+              "normalize": tmp_path / "interim" / "_candidate" / "measures.parquet",
+              "validate": tmp_path / "interim" / "_run.json", "publish": tmp_path / "curated" / "_SUCCESS"}
+    for stage, made in expect.items():
+        res = subprocess.run([sys.executable, "-m", "pipeline", stage, *args], capture_output=True, text=True, check=False)
+        assert res.returncode == 0, res.stderr
+        assert made.exists(), stage
+    assert len(read(tmp_path / "curated", "measures")) == 98
+    res = subprocess.run([sys.executable, "-m", "pipeline", "extract", *args], capture_output=True, text=True, check=False)
+    assert "no notice was parsed again" in res.stderr
