@@ -152,6 +152,10 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                 progress: bool | None) -> dict[str, tuple[str, float]]:
     """Parse each notice in its own process, `jobs` at a time. Returns id -> (error, seconds)."""
     ctx = mp.get_context("fork")
+    if any(rn.format == "pdf" for rn, _ in todo):
+        from .extract.pdf import name_tokenizer
+
+        name_tokenizer()  # load jieba once here; forked workers inherit it
     queue = list(todo)
     running: dict[str, tuple[mp.process.BaseProcess, float]] = {}
     results: dict[str, tuple[str, float]] = {}

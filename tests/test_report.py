@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from html import escape
 import subprocess
+from html import escape
 from pathlib import Path
 
 from pipeline.publish import sha256_file

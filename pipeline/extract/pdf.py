@@ -17,13 +17,18 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pdfplumber
 
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
 from ..wording import wording
+
+if TYPE_CHECKING:
+    import jieba
 
 TABLE_SETTINGS = {
     "vertical_strategy": "lines",
@@ -53,6 +58,21 @@ class _Line:
     @property
     def height(self) -> float:
         return self.bottom - self.top
+
+
+def dedupe_chars(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
+    """Drop glyphs drawn twice at the same place (fake bold, shadows), as pdfplumber's
+    dedupe_chars does, in one pass over the characters in drawing order."""
+    out: list[dict] = []
+    seen: dict[tuple, list[dict]] = {}
+    for c in chars:
+        key = (c["text"], round(c["top"]), c.get("fontname"), round(c.get("size", 0)))
+        near = seen.setdefault(key, [])
+        if any(abs(o["x0"] - c["x0"]) <= tolerance and abs(o["top"] - c["top"]) <= tolerance for o in near):
+            continue
+        near.append(c)
+        out.append(c)
+    return out
 
 
 def _lines(chars: list[dict]) -> list[_Line]:
@@ -100,17 +120,9 @@ class _LineJoiner:
         self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS, *wording().roles["trailing"])
         self._jieba = None
 
-    def tokenizer(self):
+    def tokenizer(self) -> jieba.Tokenizer:
         if self._jieba is None:
-            import logging
-
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            tk = jieba.Tokenizer()
-            for w in set(self.endings) | self.fragments:
-                tk.add_word(w, freq=200000)
-            self._jieba = tk
+            self._jieba = name_tokenizer()
         return self._jieba
 
     def word_boundary(self, left: str, right: str) -> bool:
@@ -145,6 +157,23 @@ class _LineJoiner:
         if listy or not ends_name:
             return ""
         return "\n" if self.word_boundary(prev.text, head) else ""
+
+
+@cache
+def name_tokenizer() -> jieba.Tokenizer:
+    """jieba with the department-name endings as words. Loading its dictionary takes most of a
+    second, so it happens once per process (the run warms it before forking workers)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    d = wording().departments
+    tk = jieba.Tokenizer()
+    for w in {*d["endings"], *d["fragments"]}:
+        tk.add_word(w, freq=200000)
+    tk.initialize()
+    return tk
 
 
 @dataclass
@@ -361,8 +390,7 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
     widths: list[float] = []
     any_text = False
     for p_no, page in enumerate(pdf.pages, start=1):
-        page = page.dedupe_chars()
-        chars = page.chars
+        chars = dedupe_chars(page.chars)
         any_text |= any(c["text"].strip() for c in chars)
         tables = [t for t in page.find_tables(TABLE_SETTINGS) if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
         boxes = [t.bbox for t in tables]
