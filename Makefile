@@ -10,7 +10,7 @@ REPORTS ?= reports
 JOBS ?= 0
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: curated test lint bench report clean setup
+.PHONY: curated test lint bench bench-scale report clean setup
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_pdf.py
+
+bench-scale: $(VENV)/.installed
+	$(PY) bench/bench_scale.py --notices 1000
 
 report:
 	@test -e $(REPORTS)/latest && echo "$$(readlink -f $(REPORTS)/latest)/summary.html" || echo "no report yet: run make curated"
