@@ -264,7 +264,7 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
     }
     try:
         suites = load_suites(expectations)
-        results = run_suites(frames, suites, report_dir / "data_docs" if report_dir else None)
+        results = run_suites(frames, suites, (report_dir / "data_docs").resolve() if report_dir else None)
     except SuiteError as exc:
         log.error("%s", exc)
         return Validation(False, blocking_failed=[f"suites: {exc}"],

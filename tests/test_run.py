@@ -73,8 +73,9 @@ def test_reruns_are_incremental_and_idempotent(tmp_path: Path) -> None:
     assert sorted(first.parsed) == [TABLE, PLAN] and first.verdict == "published"
     published = tree_hash(cfg.curated)
 
-    again = run(cfg)  # nothing changed: nothing parsed, nothing published
+    again = run(cfg)  # nothing changed: nothing parsed, nothing re-validated, nothing published
     assert again.parsed == [] and {n.extraction for n in again.notices} == {"cached"}
+    assert again.stages_run == ["extract"] and first.stages_run == ["extract", "structure", "normalize", "validate", "publish"]
     assert again.verdict == "unchanged" and again.exit_code == 0
     assert tree_hash(cfg.curated) == published
 
