@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 
 from pipeline.errors import ExtractError
 from pipeline.extract import extract
@@ -178,3 +179,42 @@ def test_legacy_doc_without_libreoffice_is_reported(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     with pytest.raises(ExtractError, match="old.doc: .doc needs LibreOffice"):
         extract(tmp_path / "old.doc")
+
+
+def _numbered_list(doc, fmt: str, text: str) -> str:  # noqa: ANN001
+    """Add a list definition to the document's numbering part; return its numId."""
+    numbering = doc.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), "90")
+    lvl = OxmlElement("w:lvl")
+    lvl.set(qn("w:ilvl"), "0")
+    for tag, val in (("w:start", "1"), ("w:numFmt", fmt), ("w:lvlText", text)):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), val)
+        lvl.append(el)
+    abstract.append(lvl)
+    numbering.insert(0, abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), "90")
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), "90")
+    num.append(ref)
+    numbering.append(num)
+    return "90"
+
+
+def test_docx_automatic_numbering_gives_the_item_numbers(tmp_path: Path) -> None:
+    doc = Document()
+    num_id = _numbered_list(doc, "chineseCounting", "（%1）")
+    doc.add_paragraph("某局关于做好重点工作的通知")
+    doc.add_paragraph("各科室：")
+    for text in ("加强统筹协调。（责任单位：办公室）", "强化督促检查。（责任单位：督查科、法规科）"):
+        p = doc.add_paragraph(text)
+        npr = p._p.get_or_add_pPr().get_or_add_numPr()
+        npr.get_or_add_ilvl().val = 0
+        npr.get_or_add_numId().val = int(num_id)
+    path = tmp_path / "numbered.docx"
+    doc.save(path)
+    measures, _ = structure(extract(path))
+    assert [(m.measure_no, m.measure_label, m.text) for m in measures] == [(1, "（一）", "加强统筹协调。"), (2, "（二）", "强化督促检查。")]
+    assert pairs_of(path) == {1: [("办公室", "responsible")], 2: [("督查科", "responsible"), ("法规科", "responsible")]}

@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
+from ..numerals import int_to_cn
 
 W_P, W_TBL, W_TR, W_TC, W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
 
@@ -104,6 +105,70 @@ def read_table(tbl, file: str, index: int) -> Table:
     return Table(r, n_cols, cells, Source(file, table=index), header_rows=header_rows)
 
 
+CHINESE_FORMATS = {"chineseCounting", "chineseCountingThousand", "ideographTraditional", "chineseLegalSimplified",
+                   "ideographDigital", "japaneseCounting", "taiwaneseCounting", "taiwaneseCountingThousand"}
+
+
+class _Numbering:
+    """Word's automatic numbering: the label (（一）, 1., 一、) Word draws but the text lacks.
+
+    Counters run per list (w:numId) and level; a level restarts when a level above it moves on.
+    """
+
+    def __init__(self, doc) -> None:
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> ilvl -> (format, text, start)
+        self.counters: dict[str, dict[int, int]] = {}
+        self.style_num: dict[str, tuple[str, int]] = {}
+        try:
+            root = doc.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract = {}
+        for an in root.findall(qn("w:abstractNum")):
+            lvls = {}
+            for lvl in an.findall(qn("w:lvl")):
+                fmt = lvl.find(qn("w:numFmt"))
+                txt = lvl.find(qn("w:lvlText"))
+                start = lvl.find(qn("w:start"))
+                lvls[int(lvl.get(qn("w:ilvl"), "0"))] = (fmt.get(qn("w:val")) if fmt is not None else "decimal",
+                                                        txt.get(qn("w:val")) if txt is not None else "",
+                                                        int(start.get(qn("w:val"))) if start is not None else 1)
+            abstract[an.get(qn("w:abstractNumId"))] = lvls
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            if ref is not None:
+                self.levels[num.get(qn("w:numId"))] = abstract.get(ref.get(qn("w:val")), {})
+        for st in doc.styles.element.findall(qn("w:style")):
+            npr = st.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+            if npr is not None and npr.find(qn("w:numId")) is not None:
+                ilvl = npr.find(qn("w:ilvl"))
+                self.style_num[st.get(qn("w:styleId"))] = (npr.find(qn("w:numId")).get(qn("w:val")), int(ilvl.get(qn("w:val"))) if ilvl is not None else 0)
+
+    def label(self, p) -> str:
+        npr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        if npr is not None and npr.find(qn("w:numId")) is not None:
+            ilvl_el = npr.find(qn("w:ilvl"))
+            num_id, ilvl = npr.find(qn("w:numId")).get(qn("w:val")), int(ilvl_el.get(qn("w:val"))) if ilvl_el is not None else 0
+        elif _style(p) in self.style_num:
+            num_id, ilvl = self.style_num[_style(p)]
+        else:
+            return ""
+        levels = self.levels.get(num_id)
+        if not levels or ilvl not in levels or num_id == "0":
+            return ""
+        counters = self.counters.setdefault(num_id, {})
+        fmt, text, start = levels[ilvl]
+        counters[ilvl] = counters.get(ilvl, start - 1) + 1
+        for deeper in [k for k in counters if k > ilvl]:
+            del counters[deeper]
+        for k in range(ilvl + 1):
+            value = counters.get(k, levels.get(k, ("decimal", "", 1))[2])
+            kfmt = levels.get(k, ("decimal", "", 1))[0]
+            shown = int_to_cn(value) if kfmt in CHINESE_FORMATS and 0 < value < 100 else str(value)
+            text = text.replace(f"%{k + 1}", shown)
+        return "" if fmt == "bullet" else text
+
+
 def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int | None]:
     """`name` is the file to cite in provenance (the original of a converted legacy file)."""
     name = name or path.name
@@ -116,11 +181,13 @@ def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int 
     blocks: list[Block] = []
     n_par = n_tbl = 0
 
+    numbering = _Numbering(doc)
+
     def walk(parent) -> None:
         nonlocal n_par, n_tbl
         for el in parent.iterchildren():
             if el.tag == W_P:
-                text = _para_text(el)
+                text = numbering.label(el) + _para_text(el)
                 for line in text.split("\n"):
                     if line.strip():
                         style = _style(el)
