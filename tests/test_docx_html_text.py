@@ -181,7 +181,7 @@ def test_legacy_doc_without_libreoffice_is_reported(tmp_path: Path, monkeypatch:
         extract(tmp_path / "old.doc")
 
 
-def _numbered_list(doc, fmt: str, text: str) -> str:  # noqa: ANN001
+def _numbered_list(doc, fmt: str, text: str) -> str:
     """Add a list definition to the document's numbering part; return its numId."""
     numbering = doc.part.numbering_part.element
     abstract = OxmlElement("w:abstractNum")

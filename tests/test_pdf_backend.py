@@ -128,3 +128,16 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
         writer.write(fh)
     with pytest.raises(ExtractError, match="locked.pdf: the PDF is encrypted"):
         extract(locked)
+
+
+def test_prose_over_pages_without_page_numbers() -> None:
+    """Items cut by page breaks are whole again, the footer's — 2 — is gone, and the PDF gives
+    what the Word file it was printed from gives."""
+    pdf = extract(FIXTURES / "long_prose.pdf")
+    texts = [b.text for p in pdf.parts for b in p.blocks]
+    assert not any(t.strip("— ").isdigit() or "— 2 —" in t for t in texts)
+    from_pdf = normalize(structure(pdf)[0])[0]
+    from_docx = normalize(structure(extract(FIXTURES / "long_prose.docx"))[0])[0]
+    assert len(from_pdf) == 10
+    assert [(i.measure.measure_no, i.measure.task, i.measure.text, [(a.department, a.role) for a in i.assignments]) for i in from_pdf] == \
+           [(i.measure.measure_no, i.measure.task, i.measure.text, [(a.department, a.role) for a in i.assignments]) for i in from_docx]

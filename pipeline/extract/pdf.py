@@ -345,17 +345,24 @@ def _cell_lines(buf: _CellBuf, joiner: _LineJoiner) -> list[str]:
 # --- prose -----------------------------------------------------------------------------------
 
 def _furniture(pages_lines: list[list[_Line]], heights: list[float]) -> set[tuple[int, int]]:
-    """(page, line) positions of page numbers and running headers or footers."""
+    """(page, line) positions of page numbers and running headers or footers.
+
+    A page number is a number-only line (— 3 —, 第3页, 3/10) in the top or bottom tenth of the
+    page; a running header or footer is a short line printed at the same height, with the same
+    words (numbers aside), on at least half the pages (three at least).
+    """
+    def key(ln: _Line) -> tuple[str, int]:
+        return re.sub(r"\d+", "#", ln.text), round(ln.top / 3)
+
     out: set[tuple[int, int]] = set()
-    repeated = Counter()
-    for lines in pages_lines:
-        for text in {re.sub(r"\d+", "#", ln.text) for ln in lines}:
-            repeated[text] += 1
+    repeated = Counter(k for lines in pages_lines for k in {key(ln) for ln in lines})
     n_pages = len(pages_lines)
     for p, lines in enumerate(pages_lines):
         for i, ln in enumerate(lines):
             edge = ln.top < 0.1 * heights[p] or ln.bottom > 0.9 * heights[p]
-            if (PAGE_NUMBER.match(ln.text.strip()) and edge) or (edge and n_pages >= 3 and repeated[re.sub(r"\d+", "#", ln.text)] >= max(3, n_pages // 2)):
+            if not edge:
+                continue
+            if PAGE_NUMBER.match(ln.text.strip()) or (n_pages >= 3 and len(ln.text) <= 40 and repeated[key(ln)] >= max(3, n_pages // 2)):
                 out.add((p, i))
     return out
 
