@@ -141,3 +141,15 @@ def test_prose_over_pages_without_page_numbers() -> None:
     assert len(from_pdf) == 10
     assert [(i.measure.measure_no, i.measure.task, i.measure.text, [(a.department, a.role) for a in i.assignments]) for i in from_pdf] == \
            [(i.measure.measure_no, i.measure.task, i.measure.text, [(a.department, a.role) for a in i.assignments]) for i in from_docx]
+
+
+def test_table_without_rules_read_by_text_alignment() -> None:
+    """The same table printed with no borders: columns from the header words, rows from 序号."""
+    path = FIXTURES / "borderless_table.pdf"
+    with pdfplumber.open(path) as pdf:
+        assert not any(p.lines or p.rects for p in pdf.pages) and len(pdf.pages) > 1
+    items, findings = normalize(structure(extract(path))[0])
+    assert findings == []
+    assert {it.measure.measure_no: (it.measure.area, [(a.department, a.role) for a in it.assignments]) for it in items} == EXPECTED
+    for it in items:
+        assert it.measure.text.replace("\n", "") == f"第{it.measure.measure_no}项措施。" + FILLER * REPEATS[it.measure.measure_no]

@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -257,6 +258,119 @@ def _read_table(page, table, chars: list[dict], page_no: int) -> _TableBuf | Non
     return _TableBuf(page_no, table.bbox, col_x, [list(r) for r in grid], page_no)  # type: ignore[arg-type]
 
 
+# --- tables without rules: columns from the header's words, rows from the 序号 column -----------
+
+@dataclass
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    chars: list[dict]
+
+
+def _physical_lines(chars: list[dict]) -> list[list[dict]]:
+    """Characters grouped into lines by their top, each line left to right."""
+    out: list[list[dict]] = []
+    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if out and abs(c["top"] - out[-1][0]["top"]) <= max(2.0, 0.45 * out[-1][0]["size"]):
+            out[-1].append(c)
+        else:
+            out.append([c])
+    for line in out:
+        line.sort(key=lambda c: c["x0"])
+    return out
+
+
+def _words(line: list[dict]) -> list[_Word]:
+    """A line cut where a space or a gap of half a character separates its glyphs."""
+    words: list[_Word] = []
+    for c in line:
+        if not c["text"].strip():
+            words.append(_Word("", c["x1"], c["x1"], []))  # a space ends the word before it
+            continue
+        w = words[-1] if words else None
+        if w is not None and w.chars and c["x0"] - w.x1 <= 0.5 * c["size"]:
+            w.text += c["text"]
+            w.x1 = c["x1"]
+            w.chars.append(c)
+        else:
+            words.append(_Word(c["text"], c["x0"], c["x1"], [c]))
+    return [w for w in words if w.chars]
+
+
+def _header_words(words: list[_Word]) -> bool:
+    cols = wording().columns
+    synonyms = [s for syns in cols["fields"].values() for s in syns] + list(cols["departments"])
+    hits = sum(any(s == w.text or (len(s) > 1 and s in w.text) for s in synonyms) for w in words)
+    return len(words) >= 3 and hits >= 3 and hits >= len(words) - 1
+
+
+def _text_table(chars: list[dict], page_no: int, height: float, before: _TableBuf | None) -> tuple[_TableBuf, set[int]] | None:
+    """A table drawn without rules: its header line (words that are column names) gives the
+    columns, a number in the first column starts a row; it runs to the end of the page, and on
+    the next page when that page has no rules either."""
+    lines = [ln for ln in _physical_lines(chars) if not (
+        PAGE_NUMBER.match("".join(c["text"] for c in ln).strip()) and (ln[0]["top"] < 0.1 * height or ln[0]["bottom"] > 0.9 * height))]
+    if before is not None:
+        col_x, right, start = before.col_x, before.bbox[2], 0
+    else:
+        start = next((i for i, ln in enumerate(lines) if _header_words(_words(ln))), None)
+        if start is None:
+            return None
+        head = _words(lines[start])
+        bounds = [(a.x1 + b.x0) / 2 for a, b in pairwise(head)]
+        body = [w for ln in lines[start + 1:] for w in _words(ln)]
+        for k in range(len(bounds)):  # a column starts where its own text starts
+            mine = [w.x0 for w in body if bisect_right(bounds, (w.x0 + w.x1) / 2) == k + 1]
+            if mine:
+                bounds[k] = min(bounds[k], min(mine) - 1)
+        col_x = [min([head[0].x0, *(w.x0 for w in body)]) - 1, *bounds]
+        right = max([head[-1].x1, *(w.x1 for w in body)]) + 1
+    rows: list[list[list[dict]]] = []  # row -> column -> chars
+    tops: list[tuple[float, float]] = []
+    full_width: list[bool] = []
+    used: set[int] = set()
+    after_header = False
+    for i, ln in enumerate(lines[start:]):
+        header = (i == 0 and before is None) or _header_words(_words(ln))
+        cells: list[list[dict]] = [[] for _ in col_x]
+        for w in _words(ln):
+            cells[max(0, bisect_right(col_x, (w.x0 + w.x1) / 2) - 1)] += w.chars
+        text0 = "".join(c["text"] for c in cells[0]).strip()
+        filled = [k for k, c in enumerate(cells) if c]
+        section = len(filled) == 1 and bool(re.match(r"^[一二三四五六七八九十]+、", "".join(c["text"] for c in cells[filled[0]]).strip()))
+        new_row = header or after_header or text0.isdigit() or section or not rows
+        after_header = header
+        if new_row:
+            rows.append(cells)
+            tops.append((ln[0]["top"], max(c["bottom"] for c in ln)))
+            full_width.append(section)
+        else:
+            for k, c in enumerate(cells):
+                rows[-1][k] += c
+            tops[-1] = (tops[-1][0], max(c["bottom"] for c in ln))
+        used |= {id(c) for c in ln}
+    if len(rows) < 2 and before is None:
+        return None
+    grid: list[list[_CellBuf]] = []
+    edges = [*col_x, right]
+    limits = [max((c["x1"] for r in rows for c in r[k]), default=edges[k + 1]) for k in range(len(col_x))]
+    for cells, (top, bottom), wide in zip(rows, tops, full_width, strict=True):
+        if wide:
+            one = _CellBuf(page_no, (col_x[0], top, right, bottom), _lines([c for col in cells for c in col]))
+            grid.append([one] * len(col_x))
+            continue
+        row = []
+        for k, chars_k in enumerate(cells):
+            cell = _CellBuf(page_no, (edges[k], top, edges[k + 1], bottom), _lines(chars_k))
+            for ln in cell.lines:
+                ln.room = max(0.0, (limits[k] - ln.x1) / max(ln.size, 1.0))
+            row.append(cell)
+        grid.append(row)
+    bbox = (col_x[0], tops[0][0], right, tops[-1][1])
+    return _TableBuf(page_no, bbox, list(col_x), grid, page_no), used
+
+
 def _same_columns(a: _TableBuf, b: _TableBuf) -> bool:
     return a.n_cols == b.n_cols and all(abs(x - y) <= 3 for x, y in zip(a.col_x, b.col_x, strict=True))
 
@@ -396,6 +510,7 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
     heights: list[float] = []
     widths: list[float] = []
     any_text = False
+    aligned_before: _TableBuf | None = None  # a rule-less table running off the previous page
     for p_no, page in enumerate(pdf.pages, start=1):
         chars = dedupe_chars(page.chars)
         any_text |= any(c["text"].strip() for c in chars)
@@ -415,6 +530,12 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
             buf = _read_table(page, t, in_table[k], p_no)
             if buf:
                 items.append((p_no, t.bbox[1], buf))
+        aligned = None if tables else _text_table(outside, p_no, float(page.height), aligned_before)
+        aligned_before = None
+        if aligned:
+            aligned_before, used = aligned
+            items.append((p_no, aligned_before.bbox[1], aligned_before))
+            outside = [c for c in outside if id(c) not in used]
         lines = _lines(outside)
         pages_lines.append(lines)
         heights.append(float(page.height))
