@@ -96,8 +96,6 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
             if soft:
                 out.append((soft, first))
                 first = False
-        if first:  # an empty chunk still marks a hard boundary
-            continue
     return out
 
 
