@@ -114,7 +114,7 @@ def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]]
     """A department cell or list into [(name, role, is_collective)], open-ended flag, leftovers.
 
     'A、B等' → A, B (open-ended); 'A等各执法部门' → A and the collective 各执法部门;
-    'A负责、B按职责分工负责' → A, B; wrapped names ('人民银行天津市分' + '行') are joined.
+    'A负责、B按职责分工负责' → A, B; wrapped names ('人民银行某市分' + '行') are joined.
     """
     d = wording().departments
     if WS.sub("", text) in d["empty"]:

@@ -5,7 +5,7 @@ What no common extractor does, done here from the characters' geometry:
   split by the page break is joined to its first half cell by cell, and a vertically merged
   cell cut by the break (empty at the top of the new page) takes the value it had above;
 - inside a cell, a line that stops short of the cell's right edge ends there (a new name in a
-  one-per-line list); a line that fills the cell wraps onto the next (人民银行天津市分 + 行).
+  one-per-line list); a line that fills the cell wraps onto the next (人民银行某市分 + 行).
   Where geometry cannot tell, the department-name lexicon decides (see `_LineJoiner`);
 - prose lines outside tables become paragraphs (a paragraph ends where a line stops short, or
   the next line is indented or starts a numbered item); page numbers and running headers go.
