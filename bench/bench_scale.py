@@ -80,7 +80,7 @@ def main() -> int:
 
     figures = {
         "machine": f"{platform.machine()}, {shutil.os.cpu_count()} cores, Python {platform.python_version()}",
-        "notices": a.notices + 1, "pdf_notices": len(pdf), "pdf_pages": pdf_pages, "measures": measures, "pairs": pairs,
+        "notices": a.notices, "pdf_notices": len(pdf), "pdf_pages": pdf_pages, "measures": measures, "pairs": pairs,
         "verdict": state["verdict"],
         "full_run_s": round(full_s, 1), "pdf_s_per_page_in_worker": round(pdf_seconds / max(pdf_pages, 1), 4),
         "no_change_rerun_s": round(nochange_s, 1), "no_change_rerun_share_of_full": round(nochange_s / full_s, 3),

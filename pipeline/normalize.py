@@ -165,8 +165,10 @@ def _last_day(kind: str, y: int, m: int = 12, q: int = 4, h: int = 2) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
-def parse_deadline(raw: str) -> Deadline:
-    """2026年5月, 2025年底前, 2025年第三季度, 持续推进 … into kind and the period's last day."""
+def parse_deadline(raw: str, year: int | None = None) -> Deadline:
+    """2026年5月, 2025年底前, 2025年第三季度, 持续推进 … into kind and the period's last day.
+
+    `year` is the notice's own year, for wordings that leave it out (6月底前, 年底前)."""
     d = wording().deadlines
     s = WS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if not s or s in d["none"]:
@@ -174,12 +176,13 @@ def parse_deadline(raw: str) -> Deadline:
     if any(s.startswith(w) for w in d["ongoing"]):
         return Deadline(raw, "ongoing", None)
     found: list[tuple[int, int, date, str]] = []  # (start, end, date, kind)
-    for pat in d["patterns"]:
+    patterns = d["patterns"] + (d.get("patterns_without_year", []) if year else [])
+    for pat in patterns:
         for m in re.finditer(pat["regex"], s):
             g = m.groupdict()
             kind = pat["kind"]
             try:
-                y = int(g["y"])
+                y = int(g["y"]) if g.get("y") else year
                 if kind == "month":
                     when = _last_day(kind, y, m=int(g["m"]))
                 elif kind == "quarter":
@@ -205,11 +208,12 @@ def parse_deadline(raw: str) -> Deadline:
 
 # --- the stage -------------------------------------------------------------------------------
 
-def normalize(measures: list[Measure]) -> tuple[list[NormalizedMeasure], list[Finding]]:
+def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[NormalizedMeasure], list[Finding]]:
+    """`year`: the notice's year, for deadlines written without one."""
     out: list[NormalizedMeasure] = []
     findings: list[Finding] = []
     for m in measures:
-        nm = NormalizedMeasure(m, parse_deadline(m.due_raw))
+        nm = NormalizedMeasure(m, parse_deadline(m.due_raw, year))
         if nm.deadline.kind == "unparsed":
             findings.append(Finding(m.notice_id, "normalize", "warning", "deadline-unparsed",
                                     f"deadline not understood: {m.due_raw!r}", m.source_file, m.source_ref, m.due_raw))

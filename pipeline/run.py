@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import multiprocessing as mp
+import re
 import shutil
 import sys
 import time
@@ -284,12 +285,12 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
         if st.extraction == "failed":
             continue
         folder = cfg.interim / st.notice_id
-        items, findings = normalize(read_measures(folder / "measures.json"))
+        head = notice_header(folder / "document.json")
+        items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
         write_normalized(items, folder / "normalized.json")
         report.findings += findings
         st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
         normalized += items
-        head = notice_header(folder / "document.json")
         records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
                                     st.source_format, st.sha256, st.alternates, head["pages"]))
         log.info("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
@@ -301,6 +302,14 @@ def notice_header(path: Path) -> dict:
     """A notice's title, issuer, date and pages without building its whole model."""
     d = json.loads(path.read_text(encoding="utf-8"))
     return {k: d.get(k) for k in ("title", "issuer", "issued_on", "pages")}
+
+
+def notice_year(head: dict) -> int | None:
+    """The year a notice speaks in: its date line's, else the first year in its title."""
+    if head.get("issued_on"):
+        return int(head["issued_on"][:4])
+    m = re.search(r"(20\d\d)\s*年", head.get("title") or "")
+    return int(m.group(1)) if m else None
 
 
 def write_candidate(folder: Path, tables: dict, records: list[NoticeRecord]) -> None:

@@ -75,8 +75,18 @@ def structure(notice: Notice) -> tuple[list[Measure], list[Finding]]:
     measures: list[Measure] = []
     findings: list[Finding] = []
     for part in notice.parts:
-        measures += _TableReader(notice, part, findings).measures()
-        measures += _ProseReader(notice, part, findings).measures()
+        from_table = _TableReader(notice, part, findings).measures()
+        from_prose = _ProseReader(notice, part, findings).measures()
+        if from_table:
+            # Beside a responsibility table, numbered paragraphs are notes on it, not measures,
+            # unless they name who carries them out.
+            for m in from_prose:
+                if not m.duties:
+                    findings.append(Finding(notice.notice_id, "structure", "info", "item-beside-table",
+                                            "a numbered paragraph beside the responsibility table, naming no unit, was not read as a measure",
+                                            notice.source_file, m.source_ref, m.measure_label + m.text[:200]))
+            from_prose = [m for m in from_prose if m.duties]
+        measures += from_table + from_prose
     return measures, findings
 
 

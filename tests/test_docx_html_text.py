@@ -218,3 +218,11 @@ def test_docx_automatic_numbering_gives_the_item_numbers(tmp_path: Path) -> None
     measures, _ = structure(extract(path))
     assert [(m.measure_no, m.measure_label, m.text) for m in measures] == [(1, "（一）", "加强统筹协调。"), (2, "（二）", "强化督促检查。")]
     assert pairs_of(path) == {1: [("办公室", "responsible")], 2: [("督查科", "responsible"), ("法规科", "responsible")]}
+
+
+def test_numbered_notes_beside_a_table_are_reported_not_read_as_measures(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text(TEXT_ROWS + "\n说明：\n1.本表所列任务按季度报送进展。\n2.完成时限为最迟时间。\n", encoding="utf-8")
+    measures, findings = structure(extract(path))
+    assert [m.measure_no for m in measures] == [1, 2] and all(m.origin == "table" for m in measures)
+    assert [(f.code, f.severity, f.source_ref) for f in findings] == [("item-beside-table", "info", "line 14"), ("item-beside-table", "info", "line 15")]

@@ -128,3 +128,12 @@ def test_responsibility_parenthesis() -> None:
 def test_doubled_phrase_kept_once() -> None:
     assert dedupe_doubled("规范完善政务服务场所办事服务\n\n规范完善政务服务场所办事服务") == "规范完善政务服务场所办事服务"
     assert dedupe_doubled("落实市场准入制度") == "落实市场准入制度"
+
+
+@pytest.mark.parametrize(("raw", "kind", "date"), [
+    ("6月底前", "month", "2024-06-30"), ("12月", "month", "2024-12-31"), ("年底前", "year", "2024-12-31"),
+    ("三季度", "quarter", "2024-09-30"), ("2025年6月底前", "month", "2025-06-30")])
+def test_deadlines_without_a_year_take_the_notices(raw: str, kind: str, date: str) -> None:
+    assert (parse_deadline(raw, 2024).kind, parse_deadline(raw, 2024).date) == (kind, date)
+    if "2025" not in raw:
+        assert parse_deadline(raw).kind == "unparsed"  # no year to read it with
