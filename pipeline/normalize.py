@@ -262,3 +262,14 @@ def department_name_problem(name: str) -> str | None:
     if name.count("（") != name.count("）"):
         return "unbalanced brackets"
     return None
+
+
+def read_normalized(path: Path) -> list[NormalizedMeasure]:
+    from .structure import Duty
+
+    out = []
+    for d in json.loads(path.read_text(encoding="utf-8")):
+        m = d["measure"]
+        measure = Measure(**{**m, "duties": [Duty(**x) for x in m["duties"]]})
+        out.append(NormalizedMeasure(measure, Deadline(**d["deadline"]), [Assignment(**a) for a in d["assignments"]], d["open_ended"]))
+    return out

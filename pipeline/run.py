@@ -23,7 +23,7 @@ from . import __version__
 from .errors import ExtractError, Finding
 from .extract import BACKEND_VERSIONS, RawNotice, discover, extract
 from .model import Notice
-from .normalize import NormalizedMeasure, normalize, write_normalized
+from .normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
 from .publish import content_hash, current_manifest, publish
 from .registry import Registry
 from .report import write_report
@@ -60,6 +60,7 @@ class NoticeStatus:
     seconds: float = 0.0
     measures: int = 0
     pairs: int = 0
+    restructured: bool = False  # structure and normalize ran again for it (else their cached results were used)
 
 
 @dataclass
@@ -78,6 +79,7 @@ class RunReport:
     exit_code: int = 0
     report_dir: str = ""
     stages_run: list[str] = field(default_factory=lambda: ["extract"])
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def parsed(self) -> list[str]:
@@ -264,44 +266,88 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
     _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
 
 
+def code_fingerprint() -> str:
+    """The pipeline's own code and wording tables: a change re-derives every notice."""
+    h = hashlib.sha256()
+    root = Path(__file__).parent
+    for f in sorted([*root.glob("**/*.py"), *root.glob("**/*.toml")]):
+        h.update(str(f.relative_to(root)).encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+def _stamp(folder: Path, stage: str, *parts: str) -> tuple[Path, str]:
+    """Where a stage's cache key for one notice lives, and the key for this run: what the
+    notice was extracted from plus the code and wording that derive from it."""
+    h = hashlib.sha256((folder / "extract.json").read_bytes())
+    for p in parts:
+        h.update(p.encode())
+    return folder / f"{stage}.key", h.hexdigest()
+
+
+def _cached(stamp: Path, key: str, *outputs: Path) -> bool:
+    return stamp.exists() and stamp.read_text(encoding="utf-8") == key and all(o.exists() for o in outputs)
+
+
+def _write_findings(path: Path, findings: list[Finding]) -> None:
+    path.write_text(json.dumps([asdict(f) for f in findings], ensure_ascii=False), encoding="utf-8")
+
+
+def _read_findings(path: Path) -> list[Finding]:
+    return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
+
+
 def stage_structure(cfg: Config, report: RunReport) -> None:
-    """interim/<id>/document.json → measures.json (always redone: it is cheap)."""
+    """interim/<id>/document.json → measures.json, redone where the document or the code changed."""
+    code = code_fingerprint()
     for st in report.notices:
         if st.extraction == "failed":
             continue
         folder = cfg.interim / st.notice_id
-        measures, findings = structure(Notice.read(folder / "document.json"))
-        write_measures(measures, folder / "measures.json")
+        stamp, key = _stamp(folder, "structure", code)
+        outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
+        if _cached(stamp, key, *outputs):
+            findings = _read_findings(outputs[1])
+        else:
+            st.restructured = True
+            notice = Notice.read(folder / "document.json")
+            measures, findings = structure(notice)
+            write_measures(measures, outputs[0])
+            _write_findings(outputs[1], findings)
+            outputs[2].write_text(json.dumps({k: getattr(notice, k) for k in ("title", "issuer", "issued_on", "pages")},
+                                             ensure_ascii=False), encoding="utf-8")
+            stamp.write_text(key, encoding="utf-8")
         report.findings += findings
-        st.measures = len(measures)
 
 
 def stage_normalize(cfg: Config, report: RunReport) -> None:
     """measures.json → normalized.json, then the candidate curated tables in interim/_candidate/."""
     registry = Registry.load(cfg.expectations / "reference")
+    code = code_fingerprint()
     records: list[NoticeRecord] = []
     normalized: list[NormalizedMeasure] = []
     for st in report.notices:
         if st.extraction == "failed":
             continue
         folder = cfg.interim / st.notice_id
-        head = notice_header(folder / "document.json")
-        items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
-        write_normalized(items, folder / "normalized.json")
+        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
+        stamp, key = _stamp(folder, "normalize", code, (folder / "structure.key").read_text(encoding="utf-8"))
+        outputs = (folder / "normalized.json", folder / "normalize.findings.json")
+        if _cached(stamp, key, *outputs):
+            items, findings = read_normalized(outputs[0]), _read_findings(outputs[1])
+        else:
+            items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
+            write_normalized(items, outputs[0])
+            _write_findings(outputs[1], findings)
+            stamp.write_text(key, encoding="utf-8")
         report.findings += findings
         st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
         normalized += items
         records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
                                     st.source_format, st.sha256, st.alternates, head["pages"]))
-        log.info("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
+        log.debug("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
     tables = build_tables(records, normalized, registry)
     write_candidate(cfg.interim / CANDIDATE, tables, records)
-
-
-def notice_header(path: Path) -> dict:
-    """A notice's title, issuer, date and pages without building its whole model."""
-    d = json.loads(path.read_text(encoding="utf-8"))
-    return {k: d.get(k) for k in ("title", "issuer", "issued_on", "pages")}
+    log.info("%d notice(s): %d measures, %d department pairs", len(records), tables["measures"].num_rows, tables["measure_departments"].num_rows)
 
 
 def notice_year(head: dict) -> int | None:
@@ -408,8 +454,8 @@ def input_fingerprint(cfg: Config, report: RunReport) -> str:
     for st in sorted(report.notices, key=lambda n: n.notice_id):
         h.update(json.dumps([st.notice_id, st.source_file, st.sha256, st.alternates, st.extraction == "failed"]).encode())
     h.update(json.dumps(BACKEND_VERSIONS, sort_keys=True).encode())
-    h.update(wording_fingerprint().encode())
-    for folder, pattern in ((cfg.expectations, "*.json"), (cfg.expectations / "reference", "*.csv"), (Path(__file__).parent, "**/*.py")):
+    h.update(code_fingerprint().encode())
+    for folder, pattern in ((cfg.expectations, "*.json"), (cfg.expectations / "reference", "*.csv")):
         for f in sorted(folder.glob(pattern)):
             h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()
@@ -428,7 +474,9 @@ def _up_to_date(cfg: Config, fingerprint: str) -> bool:
 def run(cfg: Config) -> RunReport:
     """Every stage in order; when nothing that makes the tables changed, only extract's check."""
     report = new_report(cfg)
+    t0 = time.perf_counter()
     stage_extract(cfg, report)
+    report.stage_seconds["extract"] = round(time.perf_counter() - t0, 2)
     save_state(cfg, report)
     fingerprint = input_fingerprint(cfg, report)
     if not report.parsed and not report.failed and _up_to_date(cfg, fingerprint):
@@ -443,7 +491,9 @@ def run(cfg: Config) -> RunReport:
         save_state(cfg, report)
         return report
     for name, stage in list(STAGES.items())[1:]:
+        t0 = time.perf_counter()
         stage(cfg, report)
+        report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
         report.stages_run.append(name)
         save_state(cfg, report)
     if report.verdict in ("published", "unchanged"):

@@ -85,9 +85,11 @@ def test_reruns_are_incremental_and_idempotent(tmp_path: Path) -> None:
     assert {r["notice_id"] for r in read(cfg.curated, "notices")} == {TABLE}
     assert not (cfg.interim / PLAN).exists()
 
-    shutil.copy(SAMPLES / f"{PLAN}.docx", raw)  # a new notice: only it is parsed
+    shutil.copy(SAMPLES / f"{PLAN}.docx", raw)  # a new notice: only it is parsed and structured
     fourth = run(cfg)
     assert fourth.parsed == [PLAN]
+    assert [n.notice_id for n in fourth.notices if n.restructured] == [PLAN]
+    assert {r["notice_id"] for r in read(cfg.curated, "notices")} == {TABLE, PLAN}
 
 
 def test_a_registry_change_renormalizes_without_reparsing(tmp_path: Path) -> None:
