@@ -39,7 +39,7 @@ class Assignment:
 @dataclass
 class Deadline:
     raw: str
-    kind: str  # month | quarter | half | year | ongoing | none | unparsed
+    kind: str  # month | quarter | half | year | ongoing | none | unparsed (wording not understood) | invalid (no such date)
     date: str | None  # ISO date, the last day of the period
 
 
@@ -110,6 +110,24 @@ def _joins_previous(prev: str, piece: str) -> bool:
     return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith(tuple(d["collective_prefixes"]))
 
 
+def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
+    """Segments of a cell that labels its lists (牵头单位：…；配合单位：…), or None."""
+    labels = {**wording().roles["labels"], **wording().columns["departments"]}
+    parts = [p for p in re.split(r"[；;\n]", text) if p.strip()]
+    out: list[tuple[str | None, str]] = []
+    found = False
+    for p in parts:
+        m = re.match(r"^\s*([^：:]{1,6})\s*[：:]\s*(.*)$", p, re.S)
+        if m and WS.sub("", m.group(1)) in labels:
+            out.append((labels[WS.sub("", m.group(1))], m.group(2)))
+            found = True
+        elif out:
+            out[-1] = (out[-1][0], out[-1][1] + "\n" + p)
+        else:
+            out.append((None, p))
+    return out if found else None
+
+
 def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]], bool, list[str]]:
     """A department cell or list into [(name, role, is_collective)], open-ended flag, leftovers.
 
@@ -119,6 +137,16 @@ def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]]
     d = wording().departments
     if WS.sub("", text) in d["empty"]:
         return [], False, []
+    labelled = _labelled_segments(text)
+    if labelled:  # "牵头：A；配合：B" inside one cell: each segment with the role its label gives
+        out: list[tuple[str, str, bool]] = []
+        open_any, left = False, []
+        for seg_role, seg in labelled:
+            found, open_ended, rest = split_departments(seg, seg_role or role)
+            out += found
+            open_any |= open_ended
+            left += rest
+        return out, open_any, left
     merged: list[str] = []
     for piece, hard in _pieces(text):
         if merged and not hard and _joins_previous(merged[-1], piece):
@@ -185,6 +213,8 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
                 y = int(g["y"]) if g.get("y") else year
                 if kind == "month":
                     when = _last_day(kind, y, m=int(g["m"]))
+                    if g.get("d"):
+                        date(y, int(g["m"]), int(g["d"]))  # the day must exist too
                 elif kind == "quarter":
                     qv = g["q"]
                     when = _last_day(kind, y, q=int(qv) if qv.isdigit() else "一二三四".index(qv) + 1)
@@ -193,7 +223,7 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
                 else:
                     when = _last_day(kind, y)
             except (ValueError, calendar.IllegalMonthError):
-                return Deadline(raw, "unparsed", None)  # 2026年13月: a date that does not exist
+                return Deadline(raw, "invalid", None)  # 2026年13月: a date that does not exist
             if m.group(0) == s:
                 return Deadline(raw, kind, when.isoformat())
             found.append((m.start(), m.end(), when, kind))
@@ -214,9 +244,10 @@ def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[No
     findings: list[Finding] = []
     for m in measures:
         nm = NormalizedMeasure(m, parse_deadline(m.due_raw, year))
-        if nm.deadline.kind == "unparsed":
-            findings.append(Finding(m.notice_id, "normalize", "warning", "deadline-unparsed",
-                                    f"deadline not understood: {m.due_raw!r}", m.source_file, m.source_ref, m.due_raw))
+        if nm.deadline.kind in ("unparsed", "invalid"):
+            what = "names a date that does not exist" if nm.deadline.kind == "invalid" else "is not a wording this pipeline knows"
+            findings.append(Finding(m.notice_id, "normalize", "warning", f"deadline-{nm.deadline.kind}",
+                                    f"deadline {m.due_raw!r} {what}", m.source_file, m.source_ref, m.due_raw))
         seen: set[str] = set()
         for duty in m.duties:
             names, open_ended, leftovers = split_departments(duty.text, duty.role)

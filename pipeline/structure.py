@@ -106,6 +106,15 @@ def dedupe_doubled(text: str) -> str:
     return text.strip()
 
 
+ROW_NUMBER = re.compile(r"^[（(]?\s*([0-9]+|[一二三四五六七八九十]+)\s*[）)]?[.．、]?$")
+
+
+def row_number(label: str) -> int | None:
+    """序号 as printed: 12, 12., 12、, （12）, （十二）."""
+    m = ROW_NUMBER.match(label)
+    return cn_to_int(m.group(1)) if m else None
+
+
 def section_of(text: str) -> tuple[int, str] | None:
     m = SECTION.match(text.strip())
     if not m:
@@ -212,7 +221,8 @@ class _TableReader:
             num_cell = row[f["number"]] if "number" in f else None
             label = squash(texts[f["number"]]) if "number" in f else ""
             text = texts[f["text"]].strip()
-            if "number" in f and not label.isdigit():
+            number = row_number(label)
+            if "number" in f and number is None:
                 where = num_cell or row[f["text"]]
                 if not label and out and text:
                     self.finding("warning", "row-without-number", "a row without 序号 was read as the continuation of the row above", where, text)
@@ -223,7 +233,7 @@ class _TableReader:
             if not text:
                 self.finding("warning", "row-unread", "a numbered row with no measure text was not read", num_cell, " | ".join(texts))
                 continue
-            no = int(label) if label else len([m for m in out if m.part == self.part.number]) + 1
+            no = number if number is not None else len([m for m in out if m.part == self.part.number]) + 1
             area = texts[f["area"]].strip() if "area" in f else ""
             sec = section_of(area) if area else None
             sec = sec or section

@@ -25,7 +25,7 @@ BROKEN = {
     # case: (rows, failing expectation, raw text the report must quote)
     "repeated-number": ([GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[2].replace("3\t", "2\t", 1)], "numbering.expect_compound_columns_to_be_unique", "提升监管效能"),
     "gap-in-numbering": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2\t", "4\t", 1), GOOD_ROWS[2].replace("3\t", "5\t", 1)], "numbering.expect_column_values_to_be_in_set(no_step)", "优化窗口服务"),
-    "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_be_in_set(due_kind)", "优化窗口服务"),
+    "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_not_be_in_set(due_kind)", "优化窗口服务"),
     "fragment-name": ([GOOD_ROWS[0], "2\t优化窗口服务。\t市政务服务办、管理局按职责分工负责\t2026年6月", GOOD_ROWS[2]], "departments.expect_column_values_to_be_clean_department_names(department)", "管理局"),
     "no-department": ([GOOD_ROWS[0], "2\t优化窗口服务。\t\t2026年6月", GOOD_ROWS[2]], "completeness.expect_column_values_to_be_in_set(table_measure_has_owner)", "优化窗口服务"),
 }

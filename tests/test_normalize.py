@@ -46,9 +46,14 @@ def test_deadlines(raw: str, kind: str, date: str | None) -> None:
     assert (d.kind, d.date, d.raw) == (kind, date, raw)
 
 
-@pytest.mark.parametrize("raw", ["2026年13月", "适时", "另行通知"])
+@pytest.mark.parametrize("raw", ["适时", "另行通知"])
 def test_deadlines_not_understood_are_flagged(raw: str) -> None:
     assert parse_deadline(raw).kind == "unparsed"
+
+
+@pytest.mark.parametrize("raw", ["2026年13月", "2025年2月30日前"])
+def test_dates_that_do_not_exist_are_invalid(raw: str) -> None:
+    assert parse_deadline(raw).kind == "invalid"
 
 
 def names(text: str, role: str = "responsible") -> list[tuple[str, str, bool]]:
@@ -96,6 +101,11 @@ def test_wrapped_names_joined() -> None:
     assert names("基建办\n等相关单位") == [("基建办", "responsible", False)]
     assert names("办公室\n(信息中心)") == [("办公室（信息中心）", "responsible", False)]
     assert names("市企联/企协、市工商联") == [("市企联/企协", "responsible", False), ("市工商联", "responsible", False)]
+
+
+def test_labels_inside_a_cell_give_the_roles() -> None:
+    assert names("牵头：区发改委；配合：区财政局、区商务局等") == [("区发改委", "lead", False), ("区财政局", "support", False), ("区商务局", "support", False)]
+    assert names("牵头单位:区发改委\n配合单位:区财政局") == [("区发改委", "lead", False), ("区财政局", "support", False)]
 
 
 def test_empty_department_cells() -> None:
