@@ -285,7 +285,7 @@ def split_responsibility(text: str) -> tuple[str, list[tuple[str, str]], str]:
     due_labels = wording().columns["fields"]["due"]
     duties: list[tuple[str, str]] = []
     due = ""
-    for seg in re.split(r"[；;]", inner):
+    for seg in re.split(r"[；;]|[，,](?=\s*[^，,、：:]{1,8}[：:])", inner):
         m = re.match(r"^\s*([^：:]{1,8})\s*[：:]\s*(.*)$", seg, re.S)
         if m:
             label = squash(m.group(1))
@@ -312,12 +312,16 @@ class _ProseReader:
         self.notice, self.part, self.findings = notice, part, findings
         self.preamble_words = wording().structure["preamble_titles"]
 
+    @staticmethod
+    def section_heading(b: Block) -> tuple[int, str] | None:
+        text = b.text.strip()
+        return section_of(text) if len(text) < 60 and not SENTENCE_END.search(text[:-1]) else None
+
     def is_preamble(self, title: str) -> bool:
         return any(w in title for w in self.preamble_words)
 
     def measures(self) -> list[Measure]:
         blocks = [b for b in self.part.blocks if b.kind != "table" and b.style != "attachment-list"]
-        item_re = ITEM_CN if any(ITEM_CN.match(b.text) for b in blocks) else ITEM_NUM
         out: list[Measure] = []
         section: tuple[int, str] | None = None
         preamble = False
@@ -340,13 +344,23 @@ class _ProseReader:
             m.duties = [Duty(role, names, item["block"].source.ref()) for role, names in duties]
             out.append(m)
 
-        for b in blocks:
+        # Items are the highest numbered level under a section heading: （一） where the section
+        # has any, else 1. (then 1. under （一） is part of the item's text).
+        heads = [self.section_heading(b) for b in blocks]
+        starts = [i for i, h in enumerate(heads) if h] + [len(blocks)]
+        level = {}
+        for a, b in zip([0, *starts], starts, strict=False):
+            chunk = blocks[a:b]
+            level[a] = ITEM_CN if any(ITEM_CN.match(x.text) for x in chunk) else ITEM_NUM
+        item_re = level[0]
+        for i, b in enumerate(blocks):
             text = b.text.strip()
-            s = section_of(text) if len(text) < 60 and not SENTENCE_END.search(text[:-1]) else None
+            s = heads[i]
             if s:
                 close()
                 item = None
                 section, preamble = s, self.is_preamble(s[1])
+                item_re = level.get(i, ITEM_CN)
                 continue
             m = item_re.match(text)
             if m:

@@ -226,3 +226,14 @@ def test_numbered_notes_beside_a_table_are_reported_not_read_as_measures(tmp_pat
     measures, findings = structure(extract(path))
     assert [m.measure_no for m in measures] == [1, 2] and all(m.origin == "table" for m in measures)
     assert [(f.code, f.severity, f.source_ref) for f in findings] == [("item-beside-table", "info", "line 14"), ("item-beside-table", "info", "line 15")]
+
+
+def test_prose_items_take_the_highest_level_in_each_section(tmp_path: Path) -> None:
+    """1. items in one section, （一） items in the next: each section's own top level are the items."""
+    path = tmp_path / "points.txt"
+    path.write_text("某区工作要点\n各部门：\n一、重点任务\n1.推进一网通办。（牵头单位：区政务服务中心；配合单位：区数据局）\n"
+                    "2.优化窗口服务。（区政务服务中心、区人社局负责）\n二、保障措施\n（三）加强组织领导。\n1.明确分工。\n2.压实责任。（责任单位：各相关部门）\n", encoding="utf-8")
+    measures, findings = structure(extract(path))
+    assert findings == []
+    assert [(m.measure_no, m.measure_label, m.section_no, m.text.replace("\n", "")) for m in measures] == [
+        (1, "1.", 1, "推进一网通办。"), (2, "2.", 1, "优化窗口服务。"), (3, "（三）", 2, "加强组织领导。1.明确分工。2.压实责任。")]

@@ -131,6 +131,9 @@ def test_responsibility_parenthesis() -> None:
     assert duties == [("responsible", "区商务局、区财政局负责")]
     text, duties, due = split_responsibility("开展试点。（责任部门：城环局；完成时限：2025年底前）。")
     assert (text, duties, due) == ("开展试点。", [("responsible", "城环局")], "2025年底前")
+    text, duties, due = split_responsibility("加强保障。（责任单位：区规划资源局、区发展改革委，完成时限：2025年6月底前）")
+    assert (duties, due) == ([("responsible", "区规划资源局、区发展改革委")], "2025年6月底前")
+    assert split_responsibility("加强保障。（牵头单位：区发改委，配合单位：区财政局、区商务局）")[1] == [("lead", "区发改委"), ("support", "区财政局、区商务局")]
     # an ordinary parenthesis is not a responsibility one
     assert split_responsibility("加大AEO（中国海关经认证的经营者）企业培育") == ("加大AEO（中国海关经认证的经营者）企业培育", [], "")
 
