@@ -66,6 +66,8 @@ def canonical_form(name: str) -> str:
 
 def is_collective(name: str) -> bool:
     d = wording().departments
+    if name.startswith(tuple(d["plural_prefixes"])):
+        return True
     return name.startswith(tuple(d["collective_prefixes"])) and name.endswith(tuple(d["collective_endings"]))
 
 
@@ -107,7 +109,7 @@ def _joins_previous(prev: str, piece: str) -> bool:
     if prev.endswith("等"):
         return True
     endings = tuple(d["endings"])
-    return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith(tuple(d["collective_prefixes"]))
+    return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith((*d["collective_prefixes"], *d["plural_prefixes"]))
 
 
 def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:

@@ -89,9 +89,13 @@ def test_a_deng_collective_gives_two_pairs() -> None:
     assert names("政务服务办以及各相关执法部门") == [("政务服务办", "responsible", False), ("各相关执法部门", "responsible", True)]
 
 
-@pytest.mark.parametrize("name", ["各相关部门", "市级各有关部门", "各执法部门", "各政采相关单位", "各相关执法部门"])
+@pytest.mark.parametrize("name", ["各相关部门", "市级各有关部门", "各执法部门", "各政采相关单位", "各相关执法部门", "各区人民政府", "有关单位", "其他成员单位"])
 def test_collectives_flagged(name: str) -> None:
     assert names(name + "按职责分工负责") == [(name, "responsible", True)]
+
+
+def test_single_bodies_are_not_collective() -> None:
+    assert [c for _, _, c in names("区相关产业促进中心、市有关部门办公室、区政府办")] == [False, False, False]
 
 
 def test_wrapped_names_joined() -> None:
