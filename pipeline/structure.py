@@ -183,6 +183,12 @@ class _TableReader:
                 found = match_header(texts[r])
                 if found:
                     cmap, start = found, r + 1
+                    # a two-row header: 责任单位 over 牵头单位 | 配合单位
+                    if r + 1 < table.n_rows and row_number(squash(texts[r + 1][found.fields.get("number", 0)])) is None:
+                        combined = [low if squash(low) and low != high else high for high, low in zip(texts[r], texts[r + 1], strict=True)]
+                        sub = match_header(combined)
+                        if sub and sub.departments != found.departments:
+                            cmap, start = sub, r + 2
                     break
             else:
                 if cmap is None or len(cmap.header) != table.n_cols:

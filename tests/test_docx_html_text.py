@@ -237,3 +237,23 @@ def test_prose_items_take_the_highest_level_in_each_section(tmp_path: Path) -> N
     assert findings == []
     assert [(m.measure_no, m.measure_label, m.section_no, m.text.replace("\n", "")) for m in measures] == [
         (1, "1.", 1, "推进一网通办。"), (2, "2.", 1, "优化窗口服务。"), (3, "（三）", 2, "加强组织领导。1.明确分工。2.压实责任。")]
+
+
+def test_two_row_header_gives_the_sub_columns_roles(tmp_path: Path) -> None:
+    doc = Document()
+    t = doc.add_table(rows=4, cols=5)
+    for k, h in enumerate(["序号", "任务内容", "责任单位", "责任单位", "完成期限"]):
+        t.rows[0].cells[k].text = h
+    t.cell(0, 2).merge(t.cell(0, 3))
+    t.cell(0, 0).merge(t.cell(1, 0))
+    t.cell(0, 1).merge(t.cell(1, 1))
+    t.cell(0, 4).merge(t.cell(1, 4))
+    t.rows[1].cells[2].text = "牵头单位"
+    t.rows[1].cells[3].text = "配合单位"
+    for k, v in enumerate(["1", "建设智慧园区。", "区科委", "区数据局", "2025年12月"]):
+        t.rows[2].cells[k].text = v
+    for k, v in enumerate(["2", "培育创新主体。", "区科委", "-", "2025年6月"]):
+        t.rows[3].cells[k].text = v
+    path = tmp_path / "twoheader.docx"
+    doc.save(path)
+    assert pairs_of(path) == {1: [("区科委", "lead"), ("区数据局", "support")], 2: [("区科委", "lead")]}
