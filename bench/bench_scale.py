@@ -74,7 +74,7 @@ def main() -> int:
     reparsed_onenew = sum(n["extraction"] == "parsed" for n in third["notices"])
 
     sample = sorted((out / "raw").glob("*.pdf"))[:6]
-    bench = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_pdf.py"), *map(str, sample), "--repeat", "1",
+    bench = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_pdf.py"), *map(str, sample), "--repeat", "3",
                             "--json", str(out / "pdf.json")], capture_output=True, text=True, check=True)
     ratio = json.loads((out / "pdf.json").read_text())["ratio_pipeline_to_bare"]
 
