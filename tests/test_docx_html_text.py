@@ -257,3 +257,14 @@ def test_two_row_header_gives_the_sub_columns_roles(tmp_path: Path) -> None:
     path = tmp_path / "twoheader.docx"
     doc.save(path)
     assert pairs_of(path) == {1: [("区科委", "lead"), ("区数据局", "support")], 2: [("区科委", "lead")]}
+
+
+def test_attachment_marker_with_its_title_on_the_same_line(tmp_path: Path) -> None:
+    path = tmp_path / "titled.txt"
+    path.write_text("某区关于印发两个方案的通知\n各部门：\n附件：1.甲方案\n2.乙计划\n2025年1月2日\n附件1：甲方案\n一、任务\n（一）做好甲。（责任单位：区甲局）\n"
+                    "附件2：乙计划\n序号\t工作任务\t责任单位\t完成时限\n1\t做好乙。\t区乙局\t2025年6月\n", encoding="utf-8")
+    notice = extract(path)
+    assert [(p.number, p.label) for p in notice.parts] == [(0, ""), (1, "附件1"), (2, "附件2")]
+    assert notice.parts[1].blocks[0].text == "甲方案"
+    items, _ = normalize(structure(notice)[0])
+    assert [(i.measure.part, i.measure.measure_no, [a.department for a in i.assignments]) for i in items] == [(1, 1, ["区甲局"]), (2, 1, ["区乙局"])]

@@ -13,6 +13,8 @@ from ..numerals import cn_to_int
 from ..wording import wording
 
 PART_MARK = re.compile(r"^附\s*件\s*([0-9一二三四五六七八九十]*)\s*[:：]?$")
+# 附件2：某某实施计划 — a numbered marker with the attachment's title on the same line
+PART_MARK_TITLED = re.compile(r"^附\s*件\s*([0-9]+|[一二三四五六七八九十]+)\s*[:：]\s*(?![0-9一二三四五六七八九十]+[.．、])(\S.{1,58})$")
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[:：]")
 DATE_LINE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$")
 NUMBERED = re.compile(r"^\d+[.．、]")
@@ -20,24 +22,32 @@ SENTENCE_END = re.compile(r"[。；;！!？?]$")
 ISSUER_BEFORE = re.compile(r"^(.+?)(?:关于|印发|转发)")
 
 
-def part_number(block: Block) -> tuple[int, str] | None:
-    """(N, label) when the block is an attachment marker: 附件, 附件2, 附件二."""
+def part_number(block: Block) -> tuple[int, str, str] | None:
+    """(N, label, title) when the block is an attachment marker: 附件, 附件2, 附件二, 附件2：标题."""
     if block.kind == "table":
         return None
     text = re.sub(r"\s+", "", block.text)
     m = PART_MARK.match(text)
-    if not m:
-        return None
-    n = cn_to_int(m.group(1)) if m.group(1) else 1
-    return (n, text.rstrip(":：")) if n else None
+    if m:
+        n = cn_to_int(m.group(1)) if m.group(1) else 1
+        return (n, text.rstrip(":："), "") if n else None
+    m = PART_MARK_TITLED.match(block.text.strip())
+    if m and not SENTENCE_END.search(m.group(2)):
+        n = cn_to_int(m.group(1))
+        return (n, f"附件{m.group(1)}", m.group(2).strip()) if n else None
+    return None
 
 
 def assemble(notice_id: str, source_file: str, source_format: str, blocks: list[Block], pages: int | None = None) -> Notice:
     parts: list[Part] = [Part(0, "")]
+    listing = False  # inside the body's list of attachments (附件：1.… 2.…)
     for b in blocks:
-        mark = part_number(b)
+        listing = b.kind != "table" and (bool(ATTACHMENT_LIST.match(b.text.strip())) or (listing and bool(NUMBERED.match(b.text.strip()))))
+        mark = None if listing else part_number(b)
         if mark:
             parts.append(Part(mark[0], mark[1]))
+            if mark[2]:  # the title written on the marker's line opens the part
+                parts[-1].blocks.append(Block("heading", b.source, mark[2], b.style))
         else:
             parts[-1].blocks.append(b)
     parts = [p for p in parts if p.blocks or p.number]
