@@ -393,7 +393,8 @@ def _number_column(*tables: _TableBuf) -> int | None:
 
 
 def _continue_table(prev: _TableBuf, nxt: _TableBuf) -> None:
-    """Append the next page's part of a table to `prev`, mending what the page break cut."""
+    """Append the next part of a table (on the next page, or cut off on the same one) to `prev`,
+    mending what the page break cut."""
     rows = nxt.rows
     if rows and prev.rows and nxt.texts(0) == prev.texts(0):
         rows = rows[1:]  # the repeated header row
@@ -584,7 +585,7 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
     for p_no, _, obj in items:
         if isinstance(obj, _TableBuf):
             flush()
-            if open_table is not None and obj.page == open_table.last_page + 1 and _same_columns(open_table, obj):
+            if open_table is not None and obj.page <= open_table.last_page + 1 and _same_columns(open_table, obj):
                 _continue_table(open_table, obj)
             else:
                 close_table()
