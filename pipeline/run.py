@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -266,6 +267,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
     _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
 
 
+@cache
 def code_fingerprint() -> str:
     """The pipeline's own code and wording tables: a change re-derives every notice."""
     h = hashlib.sha256()
