@@ -268,3 +268,10 @@ def test_attachment_marker_with_its_title_on_the_same_line(tmp_path: Path) -> No
     assert notice.parts[1].blocks[0].text == "甲方案"
     items, _ = normalize(structure(notice)[0])
     assert [(i.measure.part, i.measure.measure_no, [a.department for a in i.assignments]) for i in items] == [(1, 1, ["区甲局"]), (2, 1, ["区乙局"])]
+
+
+def test_scraped_text_keeps_no_html_remnants(tmp_path: Path) -> None:
+    path = tmp_path / "scraped.txt"
+    path.write_text("附件\n\n表\n\n\t序号\n\t工作任务\n\t责任单位\n\n\t1\n\t<span>推进&nbsp;改革。</span>\n\t区发改委<br>区财政局\n", encoding="utf-8")
+    items, _ = normalize(structure(extract(path))[0])
+    assert [(i.measure.text, [a.department for a in i.assignments]) for i in items] == [("推进 改革。", ["区发改委", "区财政局"])]

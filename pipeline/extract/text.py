@@ -7,6 +7,7 @@ with a tab and continues over the following lines, blank lines included.
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -32,9 +33,20 @@ def decode(data: bytes, name: str) -> str:
     raise ExtractError(f"{name}: text is neither UTF-8 nor GB18030")
 
 
+INLINE_TAG = re.compile(r"</?(?:span|font|b|strong|i|em|u|a|p|div|td|tr|th)\b[^>]*>", re.I)
+BREAK_TAG = re.compile(r"<br\s*/?>", re.I)
+
+
+def _clean(line: str) -> str:
+    # a <br> inside a cell separates names like a run of spaces does
+    line = BREAK_TAG.sub("  ", INLINE_TAG.sub("", line))
+    return html.unescape(line).replace("\xa0", " ").replace("\u3000", " ")
+
+
 def extract_text(path: Path) -> tuple[list[Block], int | None]:
     text = decode(path.read_bytes(), path.name)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # scraped pages keep HTML entities (&nbsp;) and stray inline tags (<span>, <br>) in cells too
+    lines = [_clean(ln) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return _Reader(path.name, lines).blocks(), None
 
 
