@@ -19,7 +19,7 @@ Backend = Callable[[Path], tuple[list[Block], int | None]]
 PREFERENCE = ("docx", "doc", "wps", "pdf", "html", "htm", "txt")
 
 # Bumped when a backend's output changes, so cached extractions are redone.
-BACKEND_VERSIONS = {"docx": "1", "doc": "1", "wps": "1", "pdf": "1", "html": "1", "htm": "1", "txt": "1"}
+BACKEND_VERSIONS = {"docx": "2", "doc": "2", "wps": "2", "pdf": "2", "html": "1", "htm": "1", "txt": "2"}
 
 
 def _backend(fmt: str) -> Backend:
