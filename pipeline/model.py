@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from .jsonio import write_json
+
 BlockKind = Literal["paragraph", "heading", "table"]
 
 
@@ -108,14 +110,8 @@ class Notice:
     parts: list[Part] = field(default_factory=list)
     pages: int | None = None
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
-
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        write_json(path, asdict(self))
 
     @staticmethod
     def read(path: Path) -> Notice:

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import Finding
+from .jsonio import write_json
 from .structure import Measure
 from .wording import wording
 
@@ -268,10 +269,7 @@ def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[No
 
 
 def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(x) for x in items], ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_json(path, [asdict(x) for x in items])
 
 
 PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？\"“”'‘’《》<>\[\]【】{}|\\]")

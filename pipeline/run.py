@@ -22,6 +22,7 @@ from pathlib import Path
 from . import __version__
 from .errors import Finding
 from .extract import BACKEND_VERSIONS, discover
+from .jsonio import write_json
 from .model import Notice
 from .normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
 from .publish import content_hash, current_manifest, publish
@@ -110,9 +111,7 @@ def new_report(cfg: Config) -> RunReport:
 
 
 def save_state(cfg: Config, report: RunReport) -> None:
-    tmp = cfg.interim / (STATE + ".tmp")
-    tmp.write_text(report_json(report), encoding="utf-8")
-    tmp.replace(cfg.interim / STATE)
+    write_json(cfg.interim / STATE, asdict(report))
 
 
 def load_state(cfg: Config) -> RunReport:
@@ -413,7 +412,3 @@ def _prune_interim(interim: Path, keep: set[str]) -> None:
     for d in interim.iterdir():
         if d.is_dir() and not d.name.startswith((".", "_")) and d.name not in keep:
             shutil.rmtree(d)
-
-
-def report_json(report: RunReport) -> str:
-    return json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str)

@@ -19,6 +19,7 @@ from pathlib import Path
 from . import __version__
 from .errors import ExtractError
 from .extract import BACKEND_VERSIONS, RawNotice, extract
+from .jsonio import write_json
 
 log = logging.getLogger("pipeline")
 
@@ -43,9 +44,7 @@ def _extract_worker(path: str, out_dir: str, key: dict) -> None:
     notice.write(out / "document.json")
     (out / "error.json").unlink(missing_ok=True)
     meta = {**key, "seconds": round(time.perf_counter() - t0, 3), "pages": notice.pages}
-    tmp = out / "extract.json.tmp"
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(out / "extract.json")  # last: its presence means document.json is complete
+    write_json(out / "extract.json", meta)  # last: its presence means document.json is complete
 
 
 def is_cached(out_dir: Path, key: dict) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import Finding
+from .jsonio import write_json
 from .model import Block, Cell, Notice, Part, Table
 from .numerals import cn_to_int
 from .wording import wording
@@ -57,10 +58,7 @@ class Measure:
 
 
 def write_measures(measures: list[Measure], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(m) for m in measures], ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    write_json(path, [asdict(m) for m in measures])
 
 
 def read_measures(path: Path) -> list[Measure]:
@@ -123,6 +121,12 @@ def section_of(text: str) -> tuple[int, str] | None:
     return (n, squash(m.group(2))) if n else None
 
 
+def section_heading(b: Block) -> tuple[int, str] | None:
+    """A paragraph that is a section heading (一、…): short, not a sentence."""
+    text = b.text.strip()
+    return section_of(text) if len(text) < 60 and not SENTENCE_END.search(text[:-1]) else None
+
+
 # --- tables ----------------------------------------------------------------------------------
 
 @dataclass
@@ -170,10 +174,7 @@ class _TableReader:
         section: tuple[int, str] | None = None
         for b in self.part.blocks:
             if b.kind != "table" or b.table is None:
-                if b.kind == "heading" or b.kind == "paragraph":
-                    s = section_of(b.text)
-                    if s and len(b.text) < 40:
-                        section = s
+                section = section_heading(b) or section
                 continue
             table = b.table
             grid = table.grid()
@@ -318,11 +319,6 @@ class _ProseReader:
         self.notice, self.part, self.findings = notice, part, findings
         self.preamble_words = wording().structure["preamble_titles"]
 
-    @staticmethod
-    def section_heading(b: Block) -> tuple[int, str] | None:
-        text = b.text.strip()
-        return section_of(text) if len(text) < 60 and not SENTENCE_END.search(text[:-1]) else None
-
     def is_preamble(self, title: str) -> bool:
         return any(w in title for w in self.preamble_words)
 
@@ -352,7 +348,7 @@ class _ProseReader:
 
         # Items are the highest numbered level under a section heading: （一） where the section
         # has any, else 1. (then 1. under （一） is part of the item's text).
-        heads = [self.section_heading(b) for b in blocks]
+        heads = [section_heading(b) for b in blocks]
         starts = [i for i, h in enumerate(heads) if h] + [len(blocks)]
         level = {}
         for a, b in zip([0, *starts], starts, strict=False):
