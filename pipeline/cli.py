@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="command", required=True)
     _common(sub.add_parser("run", help="extract, structure, normalize, validate and publish"))
     for name, text in (("extract", "raw/ -> interim/<id>/document.json (only new or changed files)"),
-                       ("structure", "document.json -> measures.json"),
+                       ("outline", "document.json -> outline.json (the tree of numbered levels)"),
+                       ("structure", "document.json + outline.json -> measures.json"),
                        ("normalize", "measures.json -> normalized.json and the candidate tables"),
                        ("validate", "candidate tables through the Great Expectations suites"),
                        ("publish", "candidate tables to curated/ when the blocking checks passed")):

@@ -67,14 +67,16 @@ def canonical_form(name: str) -> str:
 
 def is_collective(name: str) -> bool:
     d = wording().departments
-    if name.startswith(tuple(d["plural_prefixes"])):
+    if name.startswith(tuple(d["plural_prefixes"])) or name in d["bare"] or name.endswith(tuple(d["member_endings"])):
         return True
-    return name.startswith(tuple(d["collective_prefixes"])) and name.endswith(tuple(d["collective_endings"]))
+    if name.startswith(tuple(d["collective_prefixes"])) and name.endswith(tuple(d["collective_endings"])):
+        return True
+    return any(w in name for w in d["vague_words"]) and name.endswith(tuple(d["collective_endings"]))
 
 
 def _strip_role(piece: str) -> tuple[str, str | None]:
     """Remove trailing role words (按职责分工负责, 负责, 牵头 …); return the role they give."""
-    trailing = wording().roles["trailing"]
+    trailing = wording().roles.trailing
     role: str | None = None
     changed = True
     while changed:
@@ -105,7 +107,7 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
 def _joins_previous(prev: str, piece: str) -> bool:
     """Does a soft-separated piece continue the name before it (a wrapped name)?"""
     d = wording().departments
-    if piece in d["fragments"] or piece.startswith(("等", "（", "(", "）", ")")) or piece in wording().roles["trailing"]:
+    if piece in d["fragments"] or piece.startswith(("等", "（", "(", "）", ")")) or piece in wording().roles.trailing:
         return True
     if prev.endswith("等"):
         return True
@@ -115,7 +117,7 @@ def _joins_previous(prev: str, piece: str) -> bool:
 
 def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
     """Segments of a cell that labels its lists (牵头单位：…；配合单位：…), or None."""
-    labels = {**wording().roles["labels"], **wording().columns["departments"]}
+    labels = wording().roles.labels
     parts = [p for p in re.split(r"[；;\n]", text) if p.strip()]
     out: list[tuple[str | None, str]] = []
     found = False
@@ -131,7 +133,7 @@ def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
     return out if found else None
 
 
-def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]], bool, list[str]]:
+def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[tuple[str, str, bool]], bool, list[str]]:
     """A department cell or list into [(name, role, is_collective)], open-ended flag, leftovers.
 
     'A、B等' → A, B (open-ended); 'A等各执法部门' → A and the collective 各执法部门;
@@ -145,7 +147,7 @@ def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]]
         out: list[tuple[str, str, bool]] = []
         open_any, left = False, []
         for seg_role, seg in labelled:
-            found, open_ended, rest = split_departments(seg, seg_role or role)
+            found, open_ended, rest = split_departments(seg, seg_role or role, prose)
             out += found
             open_any |= open_ended
             left += rest
@@ -163,7 +165,7 @@ def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]]
         piece = piece.strip()
         piece, piece_role = _strip_role(piece)
         parts = [piece]
-        for tail in d["open_ended"]:
+        for tail in d["open_ended_prose" if prose else "open_ended"]:
             if piece.endswith(tail) and len(piece) > len(tail):
                 parts = [piece[: -len(tail)]]
                 open_ended = True
@@ -180,6 +182,10 @@ def split_departments(text: str, role: str) -> tuple[list[tuple[str, str, bool]]
                 continue
             if p in d["fragments"]:
                 leftovers.append(p)
+            group = next((e for e in d["group_role_endings"] if p.endswith(e) and len(p) > len(e) + 1), None)
+            if group:  # …工作专班牵头单位: the bodies of that group
+                names.append((p[: -len(group)], piece_role or r2 or role, True))
+                continue
             names.append((p, piece_role or r2 or role, is_collective(p)))
     return names, open_ended, leftovers
 
@@ -251,19 +257,23 @@ def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[No
             what = "names a date that does not exist" if nm.deadline.kind == "invalid" else "is not a wording this pipeline knows"
             findings.append(Finding(m.notice_id, "normalize", "warning", f"deadline-{nm.deadline.kind}",
                                     f"deadline {m.due_raw!r} {what}", m.source_file, m.source_ref, m.due_raw))
-        seen: set[str] = set()
+        seen: dict[str, Assignment] = {}
         for duty in m.duties:
-            names, open_ended, leftovers = split_departments(duty.text, duty.role)
+            names, open_ended, leftovers = split_departments(duty.text, duty.role, m.origin == "prose")
             nm.open_ended |= open_ended
             for frag in leftovers:
                 findings.append(Finding(m.notice_id, "normalize", "warning", "department-fragment",
                                         f"a department name that is only an ending: {frag!r}", m.source_file, duty.source_ref, duty.text))
-            for name, role, coll in names:
+            for k, (name, role, coll) in enumerate(names):
+                if duty.first_lead and role == "responsible" and k == 0:
+                    role = "lead"  # the notice's rule: the first-listed body leads
                 key = canonical_form(name)
-                if key in seen:
+                if key in seen:  # named twice for one measure: the strongest role stays
+                    if ROLE_ORDER[role] < ROLE_ORDER[seen[key].role]:
+                        seen[key].role = role
                     continue
-                seen.add(key)
-                nm.assignments.append(Assignment(name, role, coll, len(nm.assignments) + 1, duty.source_ref, duty.text))
+                seen[key] = Assignment(name, role, coll, len(nm.assignments) + 1, duty.source_ref, duty.text)
+                nm.assignments.append(seen[key])
         out.append(nm)
     return out, findings
 
@@ -288,7 +298,7 @@ def department_name_problem(name: str) -> str | None:
         return "only an ending"
     if name.endswith("等") or any(name.endswith(t) for t in d["open_ended"]):
         return "trailing 等"
-    if any(name.endswith(w) for w in wording().roles["trailing"]):
+    if any(name.endswith(w) for w in wording().roles.trailing):
         return "role word"
     if name.count("（") != name.count("）"):
         return "unbalanced brackets"

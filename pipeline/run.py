@@ -25,6 +25,7 @@ from .extract import BACKEND_VERSIONS, discover
 from .jsonio import write_json
 from .model import Notice
 from .normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
+from .outline import Outline, outline
 from .publish import content_hash, current_manifest, publish
 from .registry import Registry
 from .report import write_report
@@ -193,21 +194,34 @@ def _read_findings(path: Path) -> list[Finding]:
     return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def stage_structure(cfg: Config, report: RunReport) -> None:
-    """interim/<id>/document.json → measures.json, redone where the document or the code changed."""
+def stage_outline(cfg: Config, report: RunReport) -> None:
+    """interim/<id>/document.json → outline.json: the tree of numbered levels."""
     code = code_fingerprint()
     for st in report.notices:
         if st.extraction == "failed":
             continue
         folder = cfg.interim / st.notice_id
-        stamp, key = _stamp(folder, "structure", code)
+        stamp, key = _stamp(folder, "outline", code)
+        if not _cached(stamp, key, folder / "outline.json"):
+            outline(Notice.read(folder / "document.json")).write(folder / "outline.json")
+            stamp.write_text(key, encoding="utf-8")
+
+
+def stage_structure(cfg: Config, report: RunReport) -> None:
+    """document.json and outline.json → measures.json, redone where either or the code changed."""
+    code = code_fingerprint()
+    for st in report.notices:
+        if st.extraction == "failed":
+            continue
+        folder = cfg.interim / st.notice_id
+        stamp, key = _stamp(folder, "structure", code, (folder / "outline.key").read_text(encoding="utf-8"))
         outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
         if _cached(stamp, key, *outputs):
             findings = _read_findings(outputs[1])
         else:
             st.restructured = True
             notice = Notice.read(folder / "document.json")
-            measures, findings = structure(notice)
+            measures, findings = structure(notice, Outline.read(folder / "outline.json"))
             write_measures(measures, outputs[0])
             _write_findings(outputs[1], findings)
             outputs[2].write_text(json.dumps({k: getattr(notice, k) for k in ("title", "issuer", "issued_on", "pages")},
@@ -330,7 +344,7 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     log.info("report: %s", report_dir / "summary.html")
 
 
-STAGES = {"extract": stage_extract, "structure": stage_structure, "normalize": stage_normalize,
+STAGES = {"extract": stage_extract, "outline": stage_outline, "structure": stage_structure, "normalize": stage_normalize,
           "validate": stage_validate, "publish": stage_publish}
 
 

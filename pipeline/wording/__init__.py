@@ -1,39 +1,130 @@
-"""Wording quirks of Chinese notices, kept as data (one TOML file per concern)."""
+"""Wording quirks of Chinese notices, kept as data: one TOML file per concern.
+
+    numbering.toml    the numbering grammar (一、 （一） 1. （1） ① 第一条 一是 …), section kinds, furniture
+    roles.toml        the one role-word table: labels, people, verbs, joins, rules
+    columns.toml      table header synonyms → fields
+    deadlines.toml    deadline forms
+    departments.toml  separators, name endings, 等 forms, collective placeholders
+    structure.toml    title-block words
+
+`wording()` loads and checks them once per process; the numbering grammar and the role words
+come back typed, with their regexes compiled, so a bad entry fails at load with its file named.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
+FILES = ("columns", "roles", "deadlines", "departments", "structure", "numbering")
+ROLE_NAMES = ("lead", "responsible", "support")
+
+
+class WordingError(ValueError):
+    """A wording file that cannot be used as written."""
+
 
 def _load(name: str) -> dict[str, Any]:
     with resources.files(__package__).joinpath(f"{name}.toml").open("rb") as fh:
-        return tomllib.load(fh)
+        try:
+            return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise WordingError(f"wording/{name}.toml: {exc}") from exc
+
+
+def _compile(file: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise WordingError(f"wording/{file}.toml: bad regex {pattern!r}: {exc}") from exc
+
+
+def _role(file: str, role: str, allow_empty: bool = False) -> str:
+    if role in ROLE_NAMES or (allow_empty and role == ""):
+        return role
+    raise WordingError(f"wording/{file}.toml: unknown role {role!r} (one of {', '.join(ROLE_NAMES)})")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """One kind of numbering marker: 一、 or （一） or 1. …"""
+
+    name: str
+    regex: re.Pattern[str]  # matched at the start of a paragraph; group n is the value
+    inline: bool  # may also open a node inside a run-on paragraph
+
+
+@dataclass(frozen=True)
+class Numbering:
+    schemes: tuple[Scheme, ...]
+    boundary: str  # characters that may stand before an inline marker
+    run_in: int  # how close a marker of another scheme may stand before an inline one
+    preamble: tuple[str, ...]
+    closing: tuple[str, ...]
+    sub_measure_labels: tuple[str, ...]
+    furniture: tuple[re.Pattern[str], ...]
+
+
+@dataclass(frozen=True)
+class Roles:
+    labels: dict[str, str]  # label → role (责任单位 → responsible)
+    people: tuple[str, ...]  # labels and headers that name people (责任领导)
+    verbs: tuple[tuple[re.Pattern[str], str], ...]  # clause-final role verb → role, longest pattern first
+    joins: dict[str, str]  # word between two lists → role of the left list ("" keeps the clause's)
+    prefixes: tuple[str, ...]  # 由 …
+    trailing: dict[str, str]  # words after a name in a department list → role ("" keeps the column's)
+    first_is_lead: tuple[re.Pattern[str], ...]
+    onward: tuple[str, ...]
+    carry: tuple[re.Pattern[str], ...]
+    closing: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
 class Wording:
     columns: dict[str, Any]
-    roles: dict[str, Any]
+    roles: Roles
     deadlines: dict[str, Any]
     departments: dict[str, Any]
     structure: dict[str, Any]
+    numbering: Numbering
+
+
+def _numbering(d: dict[str, Any]) -> Numbering:
+    schemes = tuple(Scheme(s["name"], _compile("numbering", s["regex"]), bool(s.get("inline", False))) for s in d["scheme"])
+    for s in schemes:
+        if "n" not in s.regex.groupindex:
+            raise WordingError(f"wording/numbering.toml: scheme {s.name!r} has no group n")
+    return Numbering(schemes, d["inline"]["boundary"], int(d["inline"]["run_in"]), tuple(d["sections"]["preamble"]),
+                     tuple(d["sections"]["closing"]), tuple(d["labels"]["sub_measures"]),
+                     tuple(_compile("numbering", p) for p in d["furniture"]["lines"]))
+
+
+def _roles(d: dict[str, Any]) -> Roles:
+    verbs = sorted(((_compile("roles", p), _role("roles", r, True)) for p, r in d["verbs"].items()), key=lambda v: -len(v[0].pattern))
+    rules = d["rules"]
+    return Roles({k: _role("roles", v) for k, v in d["labels"].items()}, tuple(d["people"]["words"]), tuple(verbs),
+                 {k: _role("roles", v, True) for k, v in d["joins"].items()}, tuple(d["prefixes"]["words"]),
+                 {k: _role("roles", v, True) for k, v in d["trailing"].items()},
+                 tuple(_compile("roles", p) for p in rules["first_is_lead"]), tuple(rules["onward"]),
+                 tuple(_compile("roles", p) for p in rules["carry"]), tuple(_compile("roles", p) for p in rules["closing"]))
 
 
 @cache
 def wording() -> Wording:
-    """The wording tables, read once per process (they are read-only)."""
-    return Wording(**{n: _load(n) for n in ("columns", "roles", "deadlines", "departments", "structure")})
+    """The wording tables, read and checked once per process (they are read-only)."""
+    raw = {n: _load(n) for n in FILES}
+    return Wording(raw["columns"], _roles(raw["roles"]), raw["deadlines"], raw["departments"], raw["structure"], _numbering(raw["numbering"]))
 
 
-def fingerprint() -> str:
-    """A hash of every wording table: a change to any of them re-runs normalization."""
-    import hashlib
-
+def fingerprint(*names: str) -> str:
+    """A hash of the named wording files (all of them when none is named): a stage's cache key
+    holds exactly the files it reads."""
     h = hashlib.sha256()
-    for name in sorted(("columns", "roles", "deadlines", "departments", "structure")):
-        h.update(resources.files(__package__).joinpath(f"{name}.toml").read_bytes())
+    for name in sorted(names or FILES):
+        h.update(name.encode() + resources.files(__package__).joinpath(f"{name}.toml").read_bytes())
     return h.hexdigest()[:16]

@@ -1,91 +1,28 @@
-"""Structure stage: a Notice's tables and prose into Measures.
+"""Responsibility tables into Measures.
 
-    structure(notice) -> (measures, findings)
-
-Tables: the header row is recognised by column synonyms (wording/columns.toml); section rows
-(一、…) give the section; an empty cell under a vertically merged one takes the value above.
-Prose: numbered items （一）… or 1. … with their responsibility parenthesis; items of a
-preamble section (总体要求 …) are not measures. Department text is kept as written: the
-normalize stage splits and cleans it.
+The header row is recognised by column synonyms (wording/columns.toml) and the role labels
+(wording/roles.toml); section rows (一、…) give the section; an empty cell under a vertically
+merged one takes the value above; a 序号 cell spanning several rows is one measure. Department
+text is kept as written: the normalize stage splits and cleans it.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from .errors import Finding
-from .jsonio import write_json
-from .model import Block, Cell, Notice, Part, Table
-from .numerals import cn_to_int
-from .wording import wording
+from ..errors import Finding
+from ..model import Block, Cell, Notice, Part, Table
+from ..numerals import cn_to_int
+from ..wording import wording
+from .anchors import Duty
+from .measure import Measure
 
 SECTION = re.compile(r"^\s*([一二三四五六七八九十]+)\s*[、.．]\s*(.+?)\s*$", re.S)
 ITEM_CN = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十]+)\s*[）)]\s*(.*)$", re.S)
 ITEM_NUM = re.compile(r"^\s*(\d{1,3})\s*(?:[.．、]|\s)\s*(?!\d)(.*)$", re.S)
 SENTENCE_END = re.compile(r"[。；;！!？?]")
 WS = re.compile(r"\s+")
-
-
-@dataclass
-class Duty:
-    """A department list as the notice writes it, with the role its column or label gives."""
-
-    role: str
-    text: str
-    source_ref: str
-
-
-@dataclass
-class Measure:
-    notice_id: str
-    part: int
-    measure_no: int
-    measure_label: str
-    text: str
-    source_file: str
-    source_ref: str
-    section_no: int | None = None
-    section_title: str = ""
-    area: str = ""
-    task: str = ""
-    scope: str = ""
-    due_raw: str = ""
-    origin: str = "table"  # table | prose
-    duties: list[Duty] = field(default_factory=list)
-
-
-def write_measures(measures: list[Measure], path: Path) -> None:
-    write_json(path, [asdict(m) for m in measures])
-
-
-def read_measures(path: Path) -> list[Measure]:
-    out = []
-    for d in json.loads(path.read_text(encoding="utf-8")):
-        duties = [Duty(**x) for x in d.pop("duties")]
-        out.append(Measure(**d, duties=duties))
-    return out
-
-
-def structure(notice: Notice) -> tuple[list[Measure], list[Finding]]:
-    measures: list[Measure] = []
-    findings: list[Finding] = []
-    for part in notice.parts:
-        from_table = _TableReader(notice, part, findings).measures()
-        from_prose = _ProseReader(notice, part, findings).measures()
-        if from_table:
-            # Beside a responsibility table, numbered paragraphs are notes on it, not measures,
-            # unless they name who carries them out.
-            for m in from_prose:
-                if not m.duties:
-                    findings.append(Finding(notice.notice_id, "structure", "info", "item-beside-table",
-                                            "a numbered paragraph beside the responsibility table, naming no unit, was not read as a measure",
-                                            notice.source_file, m.source_ref, m.measure_label + m.text[:200]))
-            from_prose = [m for m in from_prose if m.duties]
-        measures += from_table + from_prose
-    return measures, findings
 
 
 def squash(text: str) -> str:
@@ -137,17 +74,19 @@ class ColumnMap:
 
 
 def match_header(texts: list[str]) -> ColumnMap | None:
-    """Map header cells to fields by synonym; None unless it looks like a responsibility table."""
+    """Map header cells to fields by synonym and department columns by role label; None unless
+    it looks like a responsibility table. Columns of people (责任领导) are left out."""
     cols = wording().columns
+    roles = wording().roles
     fields: dict[str, int] = {}
     departments: list[tuple[int, str]] = []
     for k, raw in enumerate(texts):
         t = squash(raw)
-        if not t:
+        if not t or any(w in t for w in roles.people):
             continue
         best: tuple[int, str, str] | None = None  # (synonym length, kind, value)
-        for syn, role in cols["departments"].items():
-            if t == syn or syn in t:
+        for syn, role in roles.labels.items():
+            if t == syn or (len(syn) > 2 and syn in t):
                 best = max(best or (0, "", ""), (len(syn) + (100 if t == syn else 0), "dept", role))
         for name, syns in cols["fields"].items():
             for syn in syns:
@@ -157,6 +96,8 @@ def match_header(texts: list[str]) -> ColumnMap | None:
             continue
         if best[1] == "dept":
             departments.append((k, best[2]))
+        elif best[2] == "text" and "text" in fields and "task" not in fields:
+            fields["task"], fields["text"] = fields["text"], k  # a title column, then the content column
         elif best[2] not in fields:
             fields[best[2]] = k
     if "text" not in fields or not (departments or "due" in fields):
@@ -226,6 +167,9 @@ class _TableReader:
                         carry[name] = texts[k].strip()
                     texts[k] = carry.get(name, "")
             num_cell = row[f["number"]] if "number" in f else None
+            if num_cell is not None and r > start and grid[r - 1][f["number"]] is num_cell and out:
+                self.continue_row(out[-1], row, texts, cmap)  # a 序号 spanning several rows: one measure
+                continue
             label = squash(texts[f["number"]]) if "number" in f else ""
             text = texts[f["text"]].strip()
             number = row_number(label)
@@ -252,6 +196,7 @@ class _TableReader:
                 area=area, task=squash(texts[f["task"]]) if "task" in f else "",
                 scope=texts[f["scope"]].strip() if "scope" in f else "",
                 due_raw=texts[f["due"]].strip() if "due" in f else "",
+                measure_path="/".join(x for x in (str(sec[0]) if sec else "", label or str(no)) if x),
             )
             for k, role in cmap.departments:
                 cell = row[k]
@@ -260,125 +205,15 @@ class _TableReader:
             out.append(m)
         return section
 
+    def continue_row(self, m: Measure, row: list[Cell | None], texts: list[str], cmap: ColumnMap) -> None:
+        text = texts[cmap.fields["text"]].strip()
+        if text and text not in m.text:
+            m.text += "\n" + text
+        for k, role in cmap.departments:
+            cell = row[k]
+            if cell and cell.text.strip() and not any(d.text == cell.text and d.role == role for d in m.duties):
+                m.duties.append(Duty(role, cell.text, cell.source.ref()))
+
     def finding(self, severity: str, code: str, message: str, where: Block | Cell | None, raw: str) -> None:
         self.findings.append(Finding(self.notice.notice_id, "structure", severity, code, message,  # type: ignore[arg-type]
                                      self.notice.source_file, where.source.ref() if where else "", raw[:500]))
-
-
-# --- prose -----------------------------------------------------------------------------------
-
-def split_responsibility(text: str) -> tuple[str, list[tuple[str, str]], str]:
-    """Split a trailing （责任单位：…） off an item's text.
-
-    Returns (text without it, [(role, names)], due text). Recognises labelled segments
-    (责任单位：…；配合单位：…；完成时限：…) and unlabelled 'A、B负责' / 'A牵头'.
-    """
-    t = re.sub(r"[）)]\s*[。.；;]+$", "）", text.rstrip())  # "（责任部门：…）。"
-    if not t.endswith(("）", ")")):
-        return text.strip(), [], ""
-    depth, i = 0, len(t) - 1
-    while i >= 0:
-        if t[i] in "）)":
-            depth += 1
-        elif t[i] in "（(":
-            depth -= 1
-            if depth == 0:
-                break
-        i -= 1
-    if i < 0:
-        return text.strip(), [], ""
-    inner = t[i + 1:-1]
-    labels = wording().roles["labels"]
-    due_labels = wording().columns["fields"]["due"]
-    duties: list[tuple[str, str]] = []
-    due = ""
-    for seg in re.split(r"[；;]|[，,](?=\s*[^，,、：:]{1,8}[：:])", inner):
-        m = re.match(r"^\s*([^：:]{1,8})\s*[：:]\s*(.*)$", seg, re.S)
-        if m:
-            label = squash(m.group(1))
-            if label in labels:
-                duties.append((labels[label], m.group(2)))
-                continue
-            if any(label == d or d in label for d in due_labels):
-                due = m.group(2).strip()
-                continue
-            return text.strip(), [], ""
-        trailing = wording().roles["trailing"]
-        s = squash(seg)
-        word = next((w for w in sorted(trailing, key=len, reverse=True) if s.endswith(w)), None)
-        if word is None:
-            return text.strip(), [], ""  # an ordinary parenthesis, not a responsibility one
-        duties.append((trailing[word] or "responsible", seg))
-    if not duties and not due:
-        return text.strip(), [], ""
-    return t[:i].rstrip(), duties, due
-
-
-class _ProseReader:
-    def __init__(self, notice: Notice, part: Part, findings: list[Finding]) -> None:
-        self.notice, self.part, self.findings = notice, part, findings
-        self.preamble_words = wording().structure["preamble_titles"]
-
-    def is_preamble(self, title: str) -> bool:
-        return any(w in title for w in self.preamble_words)
-
-    def measures(self) -> list[Measure]:
-        blocks = [b for b in self.part.blocks if b.kind != "table" and b.style != "attachment-list"]
-        out: list[Measure] = []
-        section: tuple[int, str] | None = None
-        preamble = False
-        item: dict | None = None
-
-        def close() -> None:
-            if item is None:
-                return
-            body = "\n".join(item["paras"]).strip()
-            text, duties, due = split_responsibility(body)
-            if not text:
-                self.findings.append(Finding(self.notice.notice_id, "structure", "warning", "item-empty",
-                                             "a numbered item with no text was not read", self.notice.source_file,
-                                             item["block"].source.ref(), item["label"] + item["task"]))
-                return
-            m = Measure(self.notice.notice_id, self.part.number, item["no"], item["label"], text,
-                        self.notice.source_file, item["block"].source.ref(),
-                        section_no=section[0] if section else None, section_title=section[1] if section else "",
-                        task=item["task"], due_raw=due, origin="prose")
-            m.duties = [Duty(role, names, item["block"].source.ref()) for role, names in duties]
-            out.append(m)
-
-        # Items are the highest numbered level under a section heading: （一） where the section
-        # has any, else 1. (then 1. under （一） is part of the item's text).
-        heads = [section_heading(b) for b in blocks]
-        starts = [i for i, h in enumerate(heads) if h] + [len(blocks)]
-        level = {}
-        for a, b in zip([0, *starts], starts, strict=False):
-            chunk = blocks[a:b]
-            level[a] = ITEM_CN if any(ITEM_CN.match(x.text) for x in chunk) else ITEM_NUM
-        item_re = level[0]
-        for i, b in enumerate(blocks):
-            text = b.text.strip()
-            s = heads[i]
-            if s:
-                close()
-                item = None
-                section, preamble = s, self.is_preamble(s[1])
-                item_re = level.get(i, ITEM_CN)
-                continue
-            m = item_re.match(text)
-            if m:
-                close()
-                item = None
-                no = cn_to_int(m.group(1))
-                rest = m.group(2).strip()
-                label = text[: len(text) - len(m.group(2))].strip()
-                if preamble or no is None:
-                    continue
-                title = rest if rest and len(rest) <= 40 and not SENTENCE_END.search(rest) else ""
-                if title and self.is_preamble(title) and not out:
-                    continue
-                item = {"no": no, "label": label, "task": squash(title), "paras": [] if title else [rest], "block": b}
-                continue
-            if item is not None:
-                item["paras"].append(text)
-        close()
-        return out

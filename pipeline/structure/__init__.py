@@ -1,0 +1,128 @@
+"""Structure stage: a notice's tables and its outline into Measures.
+
+    structure(notice, outline) -> (measures, findings)
+
+Tables are read by their headers (tables.py); prose measures are the outline nodes that the
+responsibility statements resolve to (anchors.py finds and reads the statements, prose.py
+resolves them). `measure_no` is the printed number where it runs on through the part without
+repeating, else the ordinal in reading order; `measure_path` keeps the printed labels from the
+part down to the measure. Every statement found ends in a measure or in a finding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import Finding
+from ..model import Notice, Part
+from ..outline import Node, Outline, PartOutline, is_title
+from ..wording import wording
+from .anchors import Duty, find_statements, labelled_line, whole_statement
+from .measure import Measure, read_measures, write_measures
+from .prose import Found, prose_measures
+from .tables import _TableReader, squash
+
+__all__ = ["Duty", "Measure", "read_measures", "structure", "write_measures"]
+
+WS = re.compile(r"\s+")
+
+
+def structure(notice: Notice, outline: Outline) -> tuple[list[Measure], list[Finding]]:
+    measures: list[Measure] = []
+    findings: list[Finding] = []
+    for po in outline.parts:
+        k, a, b = po.blocks
+        blocks = notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
+        from_table = _TableReader(notice, Part(po.number, po.label, blocks), findings).measures()
+        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(notice.notice_id, notice.source_file, po, findings)]
+        _check_placed(notice, po, from_prose, findings)
+        if from_table:
+            # Beside a responsibility table, numbered paragraphs are notes on it, not measures,
+            # unless they name who carries them out.
+            for m in from_prose:
+                if not m.duties:
+                    findings.append(Finding(notice.notice_id, "structure", "info", "item-beside-table",
+                                            "a numbered paragraph beside the responsibility table, naming no unit, was not read as a measure",
+                                            notice.source_file, m.source_ref, m.measure_label + m.text[:200]))
+            from_prose = [m for m in from_prose if m.duties]
+        _number(from_table)
+        _number(from_prose)
+        if from_table and from_prose:
+            _renumber_ordinal(from_table + from_prose)
+        measures += from_table + from_prose
+    if not measures and _role_words_occur(notice):
+        findings.append(Finding(notice.notice_id, "structure", "warning", "no-measure",
+                                "role words (责任单位, 牵头, 负责 …) occur in the notice but no measure was found: its layout is not read",
+                                notice.source_file, "", ""))
+    return measures, findings
+
+
+def _measure(notice: Notice, po: PartOutline, f: Found, duties: list[Duty], due: str) -> Measure:
+    section = f.path[0] if f.path and f.path[0] is not f.node else None
+    title = _title_of(section) if section else ""
+    task = f.task or next((_title_of(n) for n in reversed(f.path[1:]) if n is not f.node and is_title(n.text)), "")
+    labels = [n.marker.text for n in f.path if n.marker]
+    if f.node.kind != "item":
+        labels.append("¶")
+    m = Measure(notice.notice_id, po.number, 0, f.label, f.text, notice.source_file, f.source.ref(),
+                section_no=section.marker.value if section and section.marker else None, section_title=title,
+                task=task, due_raw=due, origin="prose", duties=duties, measure_path="/".join(labels), statements=len(f.statements))
+    m.measure_no = f.node.marker.value if f.node.kind == "item" and f.node.marker else 0
+    return m
+
+
+def _title_of(node: Node) -> str:
+    text = node.text.strip()
+    return WS.sub("", text if is_title(text) else re.split(r"[。；;]", text)[0]).strip("。.：:")
+
+
+def _number(ms: list[Measure]) -> None:
+    """The printed number where it runs on (increasing, never repeating), else 1…N."""
+    nums = [m.measure_no for m in ms]
+    runs_on = all(nums) and all(b > a for a, b in zip(nums, nums[1:], strict=False)) and len({_scheme(m) for m in ms}) <= 1
+    if not runs_on:
+        _renumber_ordinal(ms)
+
+
+def _scheme(m: Measure) -> str:
+    return re.sub(r"[0-9一二三四五六七八九十百]+", "N", m.measure_label)
+
+
+def _renumber_ordinal(ms: list[Measure]) -> None:
+    for k, m in enumerate(ms, start=1):
+        m.measure_no = k
+
+
+def _check_placed(notice: Notice, po: PartOutline, measures: list[Measure], findings: list[Finding]) -> None:
+    """Every statement found in the part's text ends in a measure, or is reported here."""
+    found = 0
+    where: list[tuple[Node, str]] = []
+
+    def go(n: Node) -> None:
+        nonlocal found
+        for c in n.children:
+            if c.kind == "kv":
+                sts = [labelled_line(c.label, c.text)]
+                sts = [s for s in sts if s]
+            elif c.kind == "para" and whole_statement(c.text):
+                sts = [whole_statement(c.text)]
+            else:
+                sts = find_statements(c.text)
+            found += len(sts)
+            where.extend((c, s.raw) for s in sts if s)
+            go(c)
+
+    go(po.root)
+    placed = sum(m.statements for m in measures)
+    if placed < found:
+        placed_refs = {m.source_ref for m in measures}
+        for node, raw in where:
+            if node.source.ref() not in placed_refs:
+                findings.append(Finding(notice.notice_id, "structure", "warning", "statement-unplaced",
+                                        "a responsibility statement that no measure takes", notice.source_file, node.source.ref(), raw[:300]))
+
+
+def _role_words_occur(notice: Notice) -> bool:
+    words = [*wording().roles.labels, "负责", "牵头"]
+    text = "".join(squash(b.text) for p in notice.parts for b in p.blocks if b.kind != "table")
+    return any(w in text for w in words if len(w) >= 2)
