@@ -18,6 +18,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=0, help="notices extracted in parallel (default: one per core)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds allowed to extract one notice")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    p.add_argument("--strict", action="store_true", help="all or nothing: one notice failing a blocking check holds back every notice")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if a.quiet else logging.INFO, format="%(levelname)-7s %(message)s")
     reports = a.reports or a.curated.resolve().parent / "reports"
-    cfg = Config(raw=a.raw, interim=a.interim, curated=a.curated, reports=reports, jobs=a.jobs, timeout=a.timeout)
+    cfg = Config(raw=a.raw, interim=a.interim, curated=a.curated, reports=reports, jobs=a.jobs, timeout=a.timeout, strict=a.strict)
     if a.command == "run":
         return run(cfg).exit_code
     return run_stage(cfg, a.command)

@@ -282,23 +282,35 @@ def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:
     write_json(path, [asdict(x) for x in items])
 
 
-PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？\"“”'‘’《》<>\[\]【】{}|\\]")
+# Quotes are not listed: a body's name may quote a nickname (省推进“三地一区”建设领导小组).
+PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？《》<>\[\]【】{}|\\]")
+DATE_IN_NAME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*月|年底|年末|底前|季度|完成|持续推进|长期")
+MAX_NAME_LENGTH = 40  # far longer than any body's name: a sentence was taken for one
 
 
 def department_name_problem(name: str) -> str | None:
     """Why a published department name is not clean, or None when it is."""
     d = wording().departments
+    roles = wording().roles
     if not name or not name.strip():
         return "empty"
     if WS.search(name):
         return "whitespace"
     if PUNCTUATION.search(name):
-        return "punctuation"
-    if name in d["fragments"]:
+        return "punctuation or a label's colon"
+    if DATE_IN_NAME.search(name):
+        return "a deadline or a date"
+    if name.startswith((*roles.prefixes, *roles.joins, "负责", "牵头", "按")):
+        return "starts with a preposition or a role verb"
+    if any(label in name for label in roles.labels if len(label) > 2 and label not in d["group_role_endings"]):
+        return "holds a role label"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"longer than {MAX_NAME_LENGTH} characters"
+    if name in d["fragments"] and not is_collective(name):
         return "only an ending"
-    if name.endswith("等") or any(name.endswith(t) for t in d["open_ended"]):
+    if name.endswith("等") or any(name.endswith(t) for t in d["open_ended"] if not is_collective(t.removeprefix("等"))):
         return "trailing 等"
-    if any(name.endswith(w) for w in wording().roles.trailing):
+    if any(name.endswith(w) for w in roles.trailing):
         return "role word"
     if name.count("（") != name.count("）"):
         return "unbalanced brackets"

@@ -30,8 +30,8 @@ from .publish import content_hash, current_manifest, publish
 from .registry import Registry
 from .report import write_report
 from .scheduler import cache_key, extract_all, is_cached
-from .structure import read_measures, structure, write_measures
-from .tables import NoticeRecord, build_tables
+from .structure import read_measures, role_word_count, structure, write_measures
+from .tables import NoticeRecord, build_tables, combine
 from .wording import fingerprint as wording_fingerprint
 
 log = logging.getLogger("pipeline")
@@ -48,6 +48,7 @@ class Config:
     expectations: Path = ROOT / "expectations"
     jobs: int = 0  # 0: one per core
     timeout: float = 300.0  # seconds per notice for extraction
+    strict: bool = False  # one notice failing holds back every notice (all or nothing)
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
 
 
@@ -64,6 +65,8 @@ class NoticeStatus:
     measures: int = 0
     pairs: int = 0
     restructured: bool = False  # structure and normalize ran again for it (else their cached results were used)
+    status: str = ""  # published | held back
+    held_because: list[str] = field(default_factory=list)  # the blocking rules it failed, or why it could not be read
 
 
 @dataclass
@@ -221,11 +224,13 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
         else:
             st.restructured = True
             notice = Notice.read(folder / "document.json")
-            measures, findings = structure(notice, Outline.read(folder / "outline.json"))
+            tree = Outline.read(folder / "outline.json")
+            notice.title, notice.issuer, notice.issued_on = tree.title, tree.issuer, tree.issued_on
+            measures, findings = structure(notice, tree)
             write_measures(measures, outputs[0])
             _write_findings(outputs[1], findings)
-            outputs[2].write_text(json.dumps({k: getattr(notice, k) for k in ("title", "issuer", "issued_on", "pages")},
-                                             ensure_ascii=False), encoding="utf-8")
+            head = {k: getattr(notice, k) for k in ("title", "issuer", "issued_on", "pages")}
+            outputs[2].write_text(json.dumps({**head, "role_words": role_word_count(notice)}, ensure_ascii=False), encoding="utf-8")
             stamp.write_text(key, encoding="utf-8")
         report.findings += findings
 
@@ -254,7 +259,7 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
         st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
         normalized += items
         records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
-                                    st.source_format, st.sha256, st.alternates, head["pages"]))
+                                    st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0)))
         log.debug("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
     tables = build_tables(records, normalized, registry)
     write_candidate(cfg.interim / CANDIDATE, tables, records)
@@ -299,45 +304,72 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     from .validate import validate  # imports pandas and Great Expectations: only when validating
 
     validation = validate(tables, records, registry, cfg.expectations, report_dir)
-    report.validation = validation.to_dict()
+    report.validation = {**validation.to_dict(), "tables_hash": content_hash(tables)}  # publish checks it publishes what was validated
     report.findings += validation.findings
     report.report_dir = str(report_dir)
     if not validation.passed:
         log.error("blocking checks failed: %s", "; ".join(validation.blocking_failed))
+        for nid, rules in sorted(validation.held_back.items()):
+            log.error("%s fails: %s", nid, "; ".join(rules))
     for w in validation.warnings:
         log.warning("check with warnings: %s", w)
 
 
+EXIT_PUBLISHED, EXIT_HELD_BACK, EXIT_NOTHING = 0, 1, 2  # documented in the README
+
+
 def stage_publish(cfg: Config, report: RunReport) -> None:
-    """The candidate tables to curated/, only when every blocking check passed."""
+    """The candidate tables to curated/, notice by notice: a notice whose rows fail a blocking
+    check, or that could not be read, is held back and keeps the version last published;
+    every other notice is published. With --strict, one failure holds back every notice."""
     tables, records = read_candidate(cfg.interim / CANDIDATE)
     registry = Registry.load(cfg.expectations / "reference")
-    if not report.validation:
+    v = report.validation
+    if not v:
         raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
-    if not report.validation.get("passed"):
-        report.verdict = "blocked"
-        log.error("not published: blocking checks failed; curated/ left unchanged")
-    elif not records:
-        report.verdict = "nothing"
-        log.error("no notice could be read; curated/ left unchanged")
+    if v.get("tables_hash") and v["tables_hash"] != content_hash(tables):
+        raise SystemExit("the candidate tables changed since they were validated: run `python -m pipeline validate` again")
+    held = {nid: rules for nid, rules in (v.get("held_back") or {}).items()}
+    for st in report.failed:
+        held.setdefault(st.notice_id, []).append(f"unreadable: {st.error}")
+    all_ids = {st.notice_id for st in report.notices}
+    good = {r.notice_id for r in records} - set(held)
+    for st in report.notices:
+        st.status = "held back" if st.notice_id in held else "published"
+        st.held_because = held.get(st.notice_id, [])
+    old_manifest = current_manifest(cfg.curated)
+    if v.get("run_blocked") or (cfg.strict and held) or not good:
+        report.verdict = "blocked" if (v.get("run_blocked") or held) else "nothing"
+        for st in report.notices:
+            st.status = "held back"
+        why = "; ".join(v.get("run_blocked") or []) or ("--strict: a notice failed" if cfg.strict and held else "no notice passed")
+        log.error("nothing published (%s); curated/ left unchanged", why)
     else:
-        digest = content_hash(tables)
-        old = current_manifest(cfg.curated)
-        if old and old.get("content_hash") == digest:
+        old = read_curated(cfg.curated) if old_manifest else None
+        previously = set(old["notices"].column("notice_id").to_pylist()) if old else set()
+        out = combine(tables, good, old, (set(held) & previously) & all_ids)
+        digest = content_hash(out)
+        if old_manifest and old_manifest.get("content_hash") == digest:
             report.verdict = "unchanged"
-            report.published = old.get("published", [])
+            report.published = old_manifest.get("published", [])
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
-            manifest = {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest, "verdict": "passed",
-                        "inputs": [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "extraction": st.extraction}
-                                   for st in report.notices],
+            manifest = {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest,
+                        "verdict": "held back" if held else "passed",
+                        "inputs": [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "extraction": st.extraction,
+                                    "status": st.status, "held_because": st.held_because} for st in report.notices],
+                        "held_back": {nid: rules for nid, rules in sorted(held.items())},
                         "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}}
-            report.published = publish(tables, cfg.curated, manifest, report.run_id)
+            report.published = publish(out, cfg.curated, manifest, report.run_id)
             report.verdict = "published"
             log.info("published %s to %s", ", ".join(f"{f['file']} ({f['rows']} rows)" for f in report.published), cfg.curated)
-    report.exit_code = 0 if report.verdict in ("published", "unchanged") and not report.failed else 1
-    if report.failed:
-        log.error("%d notice(s) could not be read: %s", len(report.failed), "; ".join(f"{f.source_file}: {f.error}" for f in report.failed))
+        for nid, rules in sorted(held.items()):
+            kept = "its last published version stays in curated/" if nid in previously else "nothing of it is in curated/"
+            log.error("held back %s: %s (%s)", nid, "; ".join(rules)[:300], kept)
+    if report.verdict in ("published", "unchanged"):
+        report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
+    else:
+        report.exit_code = EXIT_NOTHING
     report_dir = cfg.reports / report.run_id
     report.report_dir = str(report_dir)
     write_report(report, tables, report_dir, cfg.reports)
@@ -355,7 +387,7 @@ def run_stage(cfg: Config, name: str) -> int:
         cfg.interim.mkdir(parents=True, exist_ok=True)
     STAGES[name](cfg, report)
     save_state(cfg, report)
-    return report.exit_code if name == "publish" else (1 if name == "validate" and not report.validation.get("passed") else 0)
+    return report.exit_code if name == "publish" else (EXIT_HELD_BACK if name == "validate" and not report.validation.get("passed") else 0)
 
 
 def input_fingerprint(cfg: Config, report: RunReport) -> str:

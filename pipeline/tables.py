@@ -16,7 +16,7 @@ import pyarrow as pa
 from .normalize import NormalizedMeasure
 from .registry import Registry
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: measures.measure_path
 
 MEASURE_DEPARTMENTS = pa.schema([
     pa.field("notice_id", pa.string(), nullable=False),
@@ -38,6 +38,7 @@ MEASURES = pa.schema([
     pa.field("part", pa.int16(), nullable=False),
     pa.field("measure_no", pa.int32(), nullable=False),
     pa.field("measure_label", pa.string()),
+    pa.field("measure_path", pa.string()),
     pa.field("section_no", pa.int16()),
     pa.field("section_title", pa.string()),
     pa.field("area", pa.string()),
@@ -100,6 +101,7 @@ class NoticeRecord:
     sha256: str
     alternates: list[str] = field(default_factory=list)
     pages: int | None = None
+    role_words: int = 0  # role words (责任单位, 牵头, 负责 …) in its text: the notices suite checks measures were found
 
 
 def _date(s: str | None) -> date | None:
@@ -146,6 +148,7 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
             d["notices"].add(m.notice_id)
         measures.append({
             "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no, "measure_label": m.measure_label,
+            "measure_path": m.measure_path,
             "section_no": m.section_no, "section_title": m.section_title, "area": m.area, "task": m.task,
             "scope": m.scope, "text": m.text, "due_raw": nm.deadline.raw, "due_kind": nm.deadline.kind,
             "due_date": _date(nm.deadline.date), "departments_open_ended": nm.open_ended,
@@ -169,3 +172,51 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
         "notices": to_table("notices", notice_rows),
         "departments": to_table("departments", department_rows),
     }
+
+
+def filter_notices(tables: dict[str, pa.Table], keep: set[str]) -> dict[str, pa.Table]:
+    """The rows of the notice tables that belong to the kept notices (departments aside)."""
+    import pyarrow.compute as pc
+
+    out = {}
+    for name in ("measure_departments", "measures", "notices"):
+        t = tables[name]
+        out[name] = t.filter(pc.is_in(t.column("notice_id"), value_set=pa.array(sorted(keep), pa.string())))
+    return out
+
+
+def combine(new: dict[str, pa.Table], kept_new: set[str], old: dict[str, pa.Table] | None, kept_old: set[str]) -> dict[str, pa.Table]:
+    """This run's rows of `kept_new` notices with the last published rows of `kept_old` ones
+    (notices held back or unreadable keep the version BI already has); the departments table
+    is counted again over the combined pairs."""
+    tables = filter_notices(new, kept_new)
+    dept_sources = [new["departments"]]
+    if old is not None and kept_old:
+        prev = filter_notices(old, kept_old)
+        tables = {k: pa.concat_tables([tables[k], prev[k]]).sort_by([("notice_id", "ascending")] + (
+            [("part", "ascending"), ("measure_no", "ascending")] if k != "notices" else [])) for k in tables}
+        dept_sources.append(old["departments"])
+    tables["departments"] = _departments(tables["measure_departments"], dept_sources)
+    return tables
+
+
+def _departments(pairs: pa.Table, sources: list[pa.Table]) -> pa.Table:
+    info: dict[str, dict] = {}
+    for src in reversed(sources):  # the newest source wins
+        for r in src.to_pylist():
+            info[r["department_canonical"]] = r
+    rows: dict[str, dict] = {}
+    for r in pairs.to_pylist():
+        d = rows.setdefault(r["department_canonical"], {"surface": set(), "measures": set(), "notices": set()})
+        d["surface"].add(r["department"])
+        d["measures"].add((r["notice_id"], r["part"], r["measure_no"]))
+        d["notices"].add(r["notice_id"])
+        d.setdefault("pair", r)
+    out = []
+    for canonical, d in sorted(rows.items()):
+        i = info.get(canonical, {})
+        out.append({"department_canonical": canonical, "surface_forms": sorted(d["surface"]), "jurisdiction": i.get("jurisdiction"),
+                    "kind": i.get("kind"), "is_collective": bool(i.get("is_collective", d["pair"]["is_collective"])),
+                    "in_registry": bool(i.get("in_registry", d["pair"]["in_registry"])),
+                    "n_measures": len(d["measures"]), "n_notices": len(d["notices"])})
+    return to_table("departments", out)

@@ -1,13 +1,14 @@
-"""Validate stage: Great Expectations suites (expectations/*.json) gate publishing.
+"""Validate stage: Great Expectations suites (expectations/*.json) gate publishing, notice by notice.
 
     validate(tables, notices, registry, expectations_dir, report_dir) -> Validation
 
-Each suite names the frame it checks (`meta.frame`: measures or pairs). The frames are the
-candidate tables plus derived columns that make each rule a plain column expectation
-(no_step: 1 for every measure in an unbroken 1, 2, 3 … numbering; label_no: the number its
-printed label says …). Every expectation declares its GX severity: `critical` blocks the
-publish, `warning` is reported. Failing rows are traced back to file, page or paragraph and
-the raw text they came from.
+Each suite names the frame it checks (`meta.frame`: measures, pairs or notices). The frames are
+the candidate tables plus derived columns that make each rule a plain column expectation
+(step_in_parent: the step from the previous printed number under the same outline parent;
+label_agrees: where printed numbers run on, measure_no is the printed number …). Every
+expectation declares its GX severity: `critical` holds back the notices whose rows fail it,
+`warning` is reported. Failing rows are traced back to file, page or paragraph and the raw
+text they came from.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pandas as pd
 import pyarrow as pa
 
 from .errors import Finding
-from .normalize import is_collective
 from .numerals import cn_to_int
 from .registry import Registry
 from .tables import NoticeRecord
@@ -55,12 +55,15 @@ class ExpectationResult:
     unexpected_count: int = 0
     unexpected_percent: float = 0.0
     observed: str = ""
-    unexpected_rows: list[dict] = field(default_factory=list)
+    unexpected_rows: list[dict] = field(default_factory=list)  # the first 200, traced to their source
+    failing_notices: list[str] = field(default_factory=list)  # every notice with a failing row
 
 
 @dataclass
 class Validation:
-    passed: bool
+    passed: bool  # no blocking check failed for any notice
+    held_back: dict[str, list[str]] = field(default_factory=dict)  # notice → the blocking rules its rows fail
+    run_blocked: list[str] = field(default_factory=list)  # blocking failures that belong to no notice (suites, registry)
     results: list[ExpectationResult] = field(default_factory=list)
     blocking_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -84,19 +87,29 @@ def _label_no(label: str) -> float:
     return float(n) if n is not None else float("nan")
 
 
+def _runs_on(labels: pd.Series) -> bool:
+    """Printed numbers that run on through a part: all printed, increasing, never repeating."""
+    return bool(labels.notna().all() and labels.is_monotonic_increasing and labels.is_unique)
+
+
 def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeRecord]) -> pd.DataFrame:
     df = measures.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
     df = df.sort_values(["notice_id", "part", "measure_no"], kind="stable").reset_index(drop=True)
     df["row_id"] = range(len(df))
-    grp = df.groupby(["notice_id", "part"], sort=False)
-    df["no_step"] = grp["measure_no"].diff().fillna(df["measure_no"]).astype("int64")
+    # Numbering is checked within each parent of the outline (the measure_path above the
+    # measure): numbers may restart under a new parent, not skip or repeat inside one.
+    df["label_value"] = df["measure_label"].map(_label_no)
+    df["parent_path"] = df["measure_path"].fillna("").map(lambda p: p.rsplit("/", 1)[0] if "/" in p else "")
+    step = df.groupby(["notice_id", "part", "parent_path"], sort=False)["label_value"].diff()
+    df["step_in_parent"] = step.where(step.notna(), 1).astype("int64")
     sec = df["section_no"].astype("Float64")
-    step = grp["section_no"].diff().astype("Float64")
-    df["section_step"] = step.where(step.notna() | sec.isna(), 1).fillna(1).astype("int64")
-    df["label_no"] = df["measure_label"].map(_label_no)
-    df["label_agrees"] = (df["label_no"] == df["measure_no"]) | df["label_no"].isna() & (df["origin"] == "table")
+    sstep = df.groupby(["notice_id", "part"], sort=False)["section_no"].diff().astype("Float64")
+    df["section_step"] = sstep.where(sstep.notna() | sec.isna(), 1).fillna(1).astype("int64")
+    # Where the printed numbers run on through the part, measure_no is the printed number.
+    runs_on = df.groupby(["notice_id", "part"], sort=False)["label_value"].transform(_runs_on).astype(bool)
+    df["label_agrees"] = ~runs_on | (df["label_value"] == df["measure_no"])
     months = df["due_raw"].fillna("").map(lambda s: MONTH_IN_RAW.findall(s))
     df["due_month_ok"] = months.map(lambda ms: all(1 <= int(m) <= 12 for m in ms))
     issued = {n.notice_id: n.issued_on for n in notices}
@@ -104,15 +117,21 @@ def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeReco
     due = pd.to_datetime(df["due_date"], errors="coerce")
     days = (due - iss).dt.days
     df["due_within_horizon"] = days.isna() | ((days >= 0) & (days <= 3653))
-    ongoing_words = tuple(wording().deadlines["ongoing"])
+    # 'ongoing' only where the deadline as written holds one of the words for it
+    ongoing_words = "|".join(map(re.escape, wording().deadlines["ongoing"]))
     raw = df["due_raw"].fillna("").str.replace(r"\s+", "", regex=True)
-    df["ongoing_from_words"] = (df["due_kind"] != "ongoing") | raw.str.startswith(ongoing_words)
+    df["ongoing_from_words"] = (df["due_kind"] != "ongoing") | raw.str.contains(ongoing_words, regex=True)
     owners = {(n, p, m) for n, p, m, role in zip(*(pairs.column(c).to_pylist() for c in ("notice_id", "part", "measure_no", "role")), strict=True)
               if role in ("lead", "responsible")}
     df["has_owner"] = [k in owners for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
     df["table_measure_has_owner"] = (df["origin"] != "table") | df["has_owner"]
     df["raw_text"] = df["text"].str.slice(0, 300)
     return df
+
+
+def _placeholder_words() -> tuple[str, ...]:
+    d = wording().departments
+    return (*d["plural_prefixes"], *d["vague_words"], *d["member_endings"], *d["bare"], *d["group_role_endings"])
 
 
 def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry) -> pd.DataFrame:
@@ -122,11 +141,53 @@ def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]
     df["row_id"] = range(len(df))
     keys = set(zip(*(measures.column(c).to_pylist() for c in ("notice_id", "part", "measure_no")), strict=True))
     df["measure_exists"] = [k in keys for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
-    df["collective_ok"] = df["is_collective"] == df["department"].map(is_collective)
+    # Collective flags against the placeholder words, not the normalizer's own decision: a
+    # collective names (or was written with) a placeholder word; a name for 'each' is collective.
+    words = _placeholder_words()
+    raw = df["department_raw"].fillna("")
+    has_word = [any(w in n or w in r for w in words) for n, r in zip(df["department"], raw, strict=True)]
+    plural = df["department"].str.startswith(tuple(wording().departments["plural_prefixes"]))
+    df["collective_ok"] = (df["is_collective"] & pd.Series(has_word, index=df.index)) | (~df["is_collective"] & ~plural)
     jur = {n.notice_id: registry.jurisdiction_of(n.issuer, n.title) for n in notices}
     df["jurisdiction"] = df["notice_id"].map(jur).fillna("")
     df["canonical_variants"] = df.groupby(["jurisdiction", "department"])["department_canonical"].transform("nunique")
     df["raw_text"] = df["department_raw"]
+    return df
+
+
+TITLE_CJK = re.compile(r"[\u4e00-\u9fff]")
+MOJIBAKE = re.compile(r"[\ufffd\u0080-\u00ff\u2500-\u257f]|锟斤拷|烫烫")
+
+
+def readable_title(title: str) -> bool:
+    """A title in readable Chinese: mostly CJK characters, none of the marks a wrong encoding leaves."""
+    t = re.sub(r"\s+", "", title or "")
+    if not t:
+        return True  # no title found is a structure matter, not an encoding one
+    return not MOJIBAKE.search(t) and len(TITLE_CJK.findall(t)) >= 0.5 * len(t)
+
+
+def notices_frame(notices_table: pa.Table, records: list[NoticeRecord]) -> pd.DataFrame:
+    """One row per notice, with what the notices suite checks of it as a whole."""
+    df = notices_table.to_pandas()
+    if df.empty:
+        return df.assign(row_id=pd.Series(dtype="int64"))
+    df["row_id"] = range(len(df))
+    role_words = {r.notice_id: r.role_words for r in records}
+    df["role_words"] = df["notice_id"].map(role_words).fillna(0).astype("int64")
+    df["measures_where_role_words"] = (df["role_words"] == 0) | (df["n_measures"] > 0)
+    df["sha256_copies"] = df.groupby("sha256")["notice_id"].transform("count")
+    key = df["title"].fillna("") + "|" + df["issuer"].fillna("") + "|" + df["issued_on"].astype(str)
+    titled = df["title"].fillna("").str.len() > 0
+    df["same_title_copies"] = key.map(key[titled].value_counts()).fillna(1).astype("int64")
+    df["title_readable"] = df["title"].fillna("").map(readable_title)
+    # far fewer pairs than measures: most measures name no body (a layout not read)
+    df["pairs_cover_measures"] = (df["n_measures"] < 5) | (df["n_pairs"] >= 0.5 * df["n_measures"])
+    df["source_file_copy"] = df["source_file"]
+    df["source_ref"] = ""
+    df["raw_text"] = df["title"]
+    df["part"] = 0
+    df["measure_no"] = 0
     return df
 
 
@@ -155,8 +216,8 @@ def load_suites(folder: Path) -> list[Suite]:
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{path.name}: not valid JSON: {exc}") from exc
         frame = spec.get("meta", {}).get("frame")
-        if frame not in ("measures", "pairs"):
-            raise SuiteError(f"{path.name}: meta.frame must be 'measures' or 'pairs', not {frame!r}")
+        if frame not in ("measures", "pairs", "notices"):
+            raise SuiteError(f"{path.name}: meta.frame must be 'measures', 'pairs' or 'notices', not {frame!r}")
         built = []
         for i, e in enumerate(spec.get("expectations", [])):
             try:
@@ -206,7 +267,7 @@ def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: 
     ctx = _context(data_docs)
     source = ctx.data_sources.add_pandas("pipeline")
     results: list[ExpectationResult] = []
-    for frame_name in ("measures", "pairs"):
+    for frame_name in ("measures", "pairs", "notices"):
         mine = [s for s in suites if s.frame == frame_name]
         if not mine:
             continue
@@ -251,6 +312,8 @@ def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: 
                     unexpected_percent=float(res.get("unexpected_percent") or 0.0),
                     observed="" if observed is None else str(observed)[:200],
                     unexpected_rows=_trace_rows(frame, row_ids) if not r.success else [],
+                    failing_notices=sorted(set(frame.set_index("row_id").loc[[i for i in row_ids if i in frame.index], "notice_id"]))
+                    if not r.success and "notice_id" in frame.columns else [],
                 ))
     return results
 
@@ -261,15 +324,16 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
     frames = {
         "measures": measures_frame(tables["measures"], tables["measure_departments"], notices),
         "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices, registry),
+        "notices": notices_frame(tables["notices"], notices),
     }
     try:
         suites = load_suites(expectations)
         results = run_suites(frames, suites, (report_dir / "data_docs").resolve() if report_dir else None)
     except SuiteError as exc:
         log.error("%s", exc)
-        return Validation(False, blocking_failed=[f"suites: {exc}"],
+        return Validation(False, blocking_failed=[f"suites: {exc}"], run_blocked=[f"suites: {exc}"],
                           findings=[Finding("", "validate", "error", "suite-invalid", str(exc))])
-    v = Validation(True, results, suites=[s.name for s in suites])
+    v = Validation(True, results=results, suites=[s.name for s in suites])
     if report_dir is not None and (report_dir / "data_docs" / "index.html").exists():
         v.data_docs = str(report_dir / "data_docs" / "index.html")
     for r in results:
@@ -279,6 +343,8 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
         if r.severity == "critical":
             v.passed = False
             v.blocking_failed.append(label)
+            for nid in r.failing_notices:
+                v.held_back.setdefault(nid, []).append(label)
         else:
             v.warnings.append(label)
         for row in r.unexpected_rows:
@@ -290,4 +356,5 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
                                   f"{c.surface!r} maps to {', '.join(c.canonicals)} in {c.jurisdiction or 'no jurisdiction'}"))
         v.passed = False
         v.blocking_failed.append(f"registry: {c.surface} has two canonical names")
+        v.run_blocked.append(f"registry: {c.surface} has two canonical names")
     return v

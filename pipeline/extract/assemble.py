@@ -55,14 +55,14 @@ def assemble(notice_id: str, source_file: str, source_format: str, blocks: list[
         _mark_attachment_list(p.blocks)
     notice = Notice(notice_id, source_file, source_format, parts=parts, pages=pages)
     first = parts[0]
-    notice.title = _title(first.blocks)
+    notice.title = title_of(first.blocks)
     m = ISSUER_BEFORE.match(notice.title)
     notice.issuer = m.group(1) if m else ""
     notice.issued_on = _issued_on(parts)
     return notice
 
 
-def _title(blocks: list[Block]) -> str:
+def title_of(blocks: list[Block]) -> str:
     """The leading run of short lines before the addressee line or the first body text."""
     stops = tuple(wording().structure["addressee_suffix"])
     lines = []

@@ -57,6 +57,9 @@ class Outline:
     notice_id: str
     parts: list[PartOutline]
     schema_version: str = SCHEMA_VERSION
+    title: str = ""  # the notice's header, read past scraper furniture and Markdown marks
+    issuer: str = ""
+    issued_on: str | None = None
 
     def write(self, path: Path) -> None:
         write_json(path, asdict(self))
@@ -64,7 +67,8 @@ class Outline:
     @staticmethod
     def read(path: Path) -> Outline:
         d = json.loads(path.read_text(encoding="utf-8"))
-        return Outline(d["notice_id"], [PartOutline(p["number"], p["label"], _node(p["root"]), tuple(p["blocks"])) for p in d["parts"]], d.get("schema_version", ""))
+        return Outline(d["notice_id"], [PartOutline(p["number"], p["label"], _node(p["root"]), tuple(p["blocks"])) for p in d["parts"]],
+                       d.get("schema_version", ""), d.get("title", ""), d.get("issuer", ""), d.get("issued_on"))
 
 
 def _node(d: dict) -> Node:
@@ -214,7 +218,23 @@ def outline(notice: Notice) -> Outline:
                 continue
             builder.add_block(b)
         parts.append(PartOutline(part.number, part.label, builder.root, where))
-    return Outline(notice.notice_id, parts)
+    return Outline(notice.notice_id, parts, SCHEMA_VERSION, *header(notice))
+
+
+def header(notice: Notice) -> tuple[str, str, str | None]:
+    """Title, issuer and date: the title block read again without furniture and Markdown."""
+    from ..extract.assemble import ISSUER_BEFORE, title_of
+
+    body = notice.parts[0].blocks if notice.parts else []
+    clean = [Block(b.kind, b.source, LEAD_MARKS.sub("", b.text).strip("* "), b.style, b.table)
+             for b in body if b.kind == "table" or not is_furniture(b.text)]
+    clean = [b for b in clean if b.kind == "table" or b.text]
+    title = title_of(clean) or notice.title
+    m = ISSUER_BEFORE.match(title)
+    return title, (m.group(1) if m else notice.issuer), notice.issued_on
+
+
+LEAD_MARKS = re.compile(r"^[#>\s\u3000]+")
 
 
 def walk(node: Node, depth: int = 0):

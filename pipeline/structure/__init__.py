@@ -22,7 +22,7 @@ from .measure import Measure, read_measures, write_measures
 from .prose import Found, prose_measures
 from .tables import _TableReader, squash
 
-__all__ = ["Duty", "Measure", "read_measures", "structure", "write_measures"]
+__all__ = ["Duty", "Measure", "read_measures", "role_word_count", "structure", "write_measures"]
 
 WS = re.compile(r"\s+")
 
@@ -122,7 +122,14 @@ def _check_placed(notice: Notice, po: PartOutline, measures: list[Measure], find
                                         "a responsibility statement that no measure takes", notice.source_file, node.source.ref(), raw[:300]))
 
 
+def role_word_count(notice: Notice) -> int:
+    """How often role words (责任单位, 牵头, 负责 …) occur in the notice's text and tables."""
+    words = [w for w in {*wording().roles.labels, "负责", "牵头"} if len(w) >= 2]
+    texts = [squash(b.text) for p in notice.parts for b in p.blocks if b.kind != "table"]
+    texts += [squash(c.text) for p in notice.parts for b in p.blocks if b.table for c in b.table.cells]
+    text = "".join(texts)
+    return sum(text.count(w) for w in words)
+
+
 def _role_words_occur(notice: Notice) -> bool:
-    words = [*wording().roles.labels, "负责", "牵头"]
-    text = "".join(squash(b.text) for p in notice.parts for b in p.blocks if b.kind != "table")
-    return any(w in text for w in words if len(w) >= 2)
+    return role_word_count(notice) > 0
