@@ -108,8 +108,12 @@ def _owner_table(el):
     return p
 
 
+FLOW = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote"}
+
+
 def _body(root):
-    """The element holding the notice: most paragraph and table text, least link text."""
+    """The element holding the notice: the one whose own paragraphs (p, h1–h6, li) hold the
+    most text. Site furniture (nav, header, footer, menus) is dropped first."""
     for bad in root.xpath("//script|//style|//nav|//header|//footer|//aside|//noscript"):
         bad.drop_tree()
     for el in root.xpath("//*[@class or @id]"):
@@ -117,19 +121,23 @@ def _body(root):
         if NOISE.search(label) and el.tag not in ("body", "html") and el.getparent() is not None:
             el.drop_tree()
     scores: dict = {}
-    for el in root.iter("p", "table", "h1", "h2", "h3", "h4", "td", "div"):
-        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS | {"table"} for c in el):
-            continue
-        n = len("".join(el.itertext()).strip())
+    for el in root.iter(*FLOW):
         parent = el.getparent()
         if parent is not None:
-            scores[parent] = scores.get(parent, 0) + n
-            gp = parent.getparent()
-            if gp is not None:
-                scores[gp] = scores.get(gp, 0) + n / 2
+            scores[parent] = scores.get(parent, 0) + len("".join(el.itertext()).strip())
     if not scores:
-        return root.find("body") if root.find("body") is not None else root
+        body = root.find("body")
+        return body if body is not None else root
     return max(scores, key=scores.get)
+
+
+def _layout_table(tbl) -> bool:
+    """A table used for page layout, not data: one column, or cells that hold tables."""
+    rows = [tr for tr in tbl.iter("tr") if _owner_table(tr) is tbl]
+    cols = max((sum(1 for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")) for tr in rows), default=0)
+    if cols <= 1:
+        return True
+    return any(x is not tbl for x in tbl.iter("table"))
 
 
 def extract_html(path: Path) -> tuple[list[Block], int | None]:
@@ -147,7 +155,11 @@ def extract_html(path: Path) -> tuple[list[Block], int | None]:
             if not isinstance(ch.tag, str):
                 continue
             tag = ch.tag.lower()
-            if tag == "table":
+            if tag == "table" and _layout_table(ch):
+                for cell in ch.iter("td", "th"):
+                    if _owner_table(cell) is ch:
+                        walk(cell)
+            elif tag == "table":
                 blocks.append(Block("table", Source(path.name, table=counter["t"]), table=read_table(ch, path.name, counter["t"])))
                 counter["t"] += 1
             elif tag in HEADINGS or tag in ("p", "li", "pre", "blockquote") or (tag in BLOCK_TAGS and not any(
