@@ -117,7 +117,7 @@ class _LineJoiner:
         self.endings = tuple(sorted(d["endings"], key=len, reverse=True))
         self.fragments = set(d["fragments"])
         # a line starting with these goes on from the line before (等…, a qualifier, a role word)
-        self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS, *wording().roles["trailing"])
+        self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS, *wording().roles.trailing)
         self._jieba = None
 
     def tokenizer(self) -> jieba.Tokenizer:
@@ -299,7 +299,7 @@ def _words(line: list[dict]) -> list[_Word]:
 
 def _header_words(words: list[_Word]) -> bool:
     cols = wording().columns
-    synonyms = [s for syns in cols["fields"].values() for s in syns] + list(cols["departments"])
+    synonyms = [s for syns in cols["fields"].values() for s in syns] + list(wording().roles.labels)
     hits = sum(any(s == w.text or (len(s) > 1 and s in w.text) for s in synonyms) for w in words)
     return len(words) >= 3 and hits >= 3 and hits >= len(words) - 1
 
