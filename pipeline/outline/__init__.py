@@ -195,17 +195,39 @@ def split_parts(notice: Notice) -> list[tuple[Part, tuple[int, int, int]]]:
     cuts = [0]
     for i, b in enumerate(body.blocks):
         t = _norm_title(b.text) if b.kind != "table" and b.style != "attachment-list" and not leading_marker(b.text) else ""
-        if i > issuing_at and titles and t and len(b.text.strip()) <= 80 and not re.search(r"[。；;]", b.text.strip().rstrip("。")) and any(
+        if i > issuing_at and titles and t and len(b.text.strip()) <= 80 and not re.search(r"[。；;，,]", b.text.strip().rstrip("。")) \
+                and not any(w in b.text for w in words) and any(
                 t == x or (len(t) >= 6 and (t in x or x in t) and min(len(t), len(x)) / max(len(t), len(x)) >= 0.7) for x in titles):
             cuts.append(i)
     if len(cuts) == 1:
-        return whole
+        return _split_run_on(notice, titles, issuing_at) or whole
     cuts.append(len(body.blocks))
     out = [(Part(n, "", body.blocks[a:b]), (0, a, b)) for n, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
     issued = len(cuts) - 2
     # labelled 附件 come after the issued documents
     out += [(Part(p.number + issued, p.label, p.blocks), where) for p, where in whole[1:]]
     return out
+
+
+def _split_run_on(notice: Notice, titles: list[str], issuing_at: int) -> list[tuple[Part, tuple[int, int, int]]] | None:
+    """A scrape that lost its line breaks: the issued title stands inside the run-on paragraph,
+    outside 《》, after the notice (…2022年6月10日减污降碳协同增效实施方案一、…). Cut the
+    paragraph there; the rest is part 1."""
+    body = notice.parts[0]
+    for i, b in enumerate(body.blocks):
+        if b.kind == "table" or (i < issuing_at and len(b.text) < 400):
+            continue
+        for title in titles:
+            loose = r"[\s《》〈〉“”（）()、，,]*".join(map(re.escape, title))
+            hits = [m for m in re.finditer(f"({loose})", b.text) if m.start() > 0 and b.text[m.start() - 1] not in "《〈“"
+                    and b.text[m.end():m.end() + 1] not in "》〉”"]
+            if hits:
+                at = hits[-1].start()
+                first = Part(0, "", [*body.blocks[:i], Block(b.kind, b.source, b.text[:at], b.style)])
+                second = Part(1, "", [Block(b.kind, b.source, b.text[at:], b.style), *body.blocks[i + 1:]])
+                rest = [(Part(p.number + 1, p.label, p.blocks), (k, 0, len(p.blocks))) for k, p in enumerate(notice.parts) if k > 0]
+                return [(first, (0, 0, i + 1)), (second, (0, i, len(body.blocks))), *rest]
+    return None
 
 
 def outline(notice: Notice) -> Outline:
