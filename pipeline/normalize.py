@@ -297,7 +297,7 @@ def department_name_problem(name: str) -> str | None:
     if WS.search(name):
         return "whitespace"
     if PUNCTUATION.search(name):
-        return "punctuation or a label's colon"
+        return "punctuation"
     if DATE_IN_NAME.search(name):
         return "a deadline or a date"
     if name.startswith((*roles.prefixes, *roles.joins, "负责", "牵头", "按")):

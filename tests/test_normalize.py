@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.normalize import department_name_problem, parse_deadline, split_departments
 from pipeline.numerals import cn_to_int, int_to_cn
-from pipeline.structure import dedupe_doubled, split_responsibility
+from pipeline.structure.tables import dedupe_doubled
 
 
 @pytest.mark.parametrize(("cn", "n"), [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("二十七", 27),
@@ -125,21 +125,6 @@ def test_name_problems() -> None:
     assert department_name_problem("市 商务局") == "whitespace"
     assert department_name_problem("市商务局、") == "punctuation"
 
-
-def test_responsibility_parenthesis() -> None:
-    text, duties, due = split_responsibility("加强宣传推介。（责任单位：发改局、商务局等）")
-    assert (text, duties, due) == ("加强宣传推介。", [("responsible", "发改局、商务局等")], "")
-    text, duties, _ = split_responsibility("推进改革。（牵头单位：区发改委；配合单位：区财政局、区商务局）")
-    assert duties == [("lead", "区发改委"), ("support", "区财政局、区商务局")]
-    text, duties, _ = split_responsibility("完善机制。（区商务局、区财政局负责）")
-    assert duties == [("responsible", "区商务局、区财政局负责")]
-    text, duties, due = split_responsibility("开展试点。（责任部门：城环局；完成时限：2025年底前）。")
-    assert (text, duties, due) == ("开展试点。", [("responsible", "城环局")], "2025年底前")
-    text, duties, due = split_responsibility("加强保障。（责任单位：区规划资源局、区发展改革委，完成时限：2025年6月底前）")
-    assert (duties, due) == ([("responsible", "区规划资源局、区发展改革委")], "2025年6月底前")
-    assert split_responsibility("加强保障。（牵头单位：区发改委，配合单位：区财政局、区商务局）")[1] == [("lead", "区发改委"), ("support", "区财政局、区商务局")]
-    # an ordinary parenthesis is not a responsibility one
-    assert split_responsibility("加大AEO（中国海关经认证的经营者）企业培育") == ("加大AEO（中国海关经认证的经营者）企业培育", [], "")
 
 
 def test_doubled_phrase_kept_once() -> None:

@@ -83,6 +83,7 @@ def is_furniture(text: str) -> bool:
     return any(p.match(t) for p in wording().numbering.furniture)
 
 
+SENTENCE_END = re.compile(r"[。；;！!？?：:）)】〕」』”]$")
 KV = re.compile(r"^\s*[（(]?\s*([^：:，,。；;（）()]{2,8})\s*[：:]\s*(.*?)[）)]?\s*$", re.S)
 
 
@@ -134,8 +135,21 @@ class _Builder:
                     kv2 = kv_line(piece)
                     if kv2:
                         self.add_kv(kv2, b.source)
-                    else:
+                    elif not self.continue_para(piece):
                         self.stack[-1].children.append(Node("para", piece, b.source))
+
+    def continue_para(self, text: str) -> bool:
+        """A paragraph cut by the layout (a page break, a line the PDF reader took for a paragraph
+        end) goes on in this one: the one before stops mid-sentence or inside a bracket."""
+        kids = self.stack[-1].children
+        if not kids or kids[-1].kind != "para":
+            return False
+        prev = kids[-1].text.rstrip()
+        open_bracket = sum(prev.count(c) for c in "（([〔【") > sum(prev.count(c) for c in "）)]〕】")
+        if open_bracket or (len(prev) >= 25 and not SENTENCE_END.search(prev)):
+            kids[-1].text = prev + text.strip()
+            return True
+        return False
 
     def add_kv(self, kv: tuple[str, str], source: Source) -> None:
         self.stack[-1].children.append(Node("kv", kv[1], source, label=kv[0]))

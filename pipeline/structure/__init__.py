@@ -1,6 +1,6 @@
 """Structure stage: a notice's tables and its outline into Measures.
 
-    structure(notice, outline) -> (measures, findings)
+    structure(notice, outline=None) -> (measures, findings)
 
 Tables are read by their headers (tables.py); prose measures are the outline nodes that the
 responsibility statements resolve to (anchors.py finds and reads the statements, prose.py
@@ -15,7 +15,7 @@ import re
 
 from ..errors import Finding
 from ..model import Notice, Part
-from ..outline import Node, Outline, PartOutline, is_title
+from ..outline import Node, Outline, PartOutline, is_title, outline, walk
 from ..wording import wording
 from .anchors import Duty, find_statements, labelled_line, whole_statement
 from .measure import Measure, read_measures, write_measures
@@ -27,10 +27,12 @@ __all__ = ["Duty", "Measure", "read_measures", "role_word_count", "structure", "
 WS = re.compile(r"\s+")
 
 
-def structure(notice: Notice, outline: Outline) -> tuple[list[Measure], list[Finding]]:
+def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure], list[Finding]]:
+    """`tree`: the notice's outline (interim/<id>/outline.json); built here when not given."""
+    tree = tree or outline(notice)
     measures: list[Measure] = []
     findings: list[Finding] = []
-    for po in outline.parts:
+    for po in tree.parts:
         k, a, b = po.blocks
         blocks = notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
         from_table = _TableReader(notice, Part(po.number, po.label, blocks), findings).measures()
@@ -39,11 +41,12 @@ def structure(notice: Notice, outline: Outline) -> tuple[list[Measure], list[Fin
         if from_table:
             # Beside a responsibility table, numbered paragraphs are notes on it, not measures,
             # unless they name who carries them out.
-            for m in from_prose:
-                if not m.duties:
+            taken = {m.source_ref for m in from_prose if m.duties}
+            for node, _ in walk(po.root):
+                if node.kind == "item" and not is_title(node.text) and node.source.ref() not in taken and not find_statements(node.text):
                     findings.append(Finding(notice.notice_id, "structure", "info", "item-beside-table",
                                             "a numbered paragraph beside the responsibility table, naming no unit, was not read as a measure",
-                                            notice.source_file, m.source_ref, m.measure_label + m.text[:200]))
+                                            notice.source_file, node.source.ref(), (node.marker.text if node.marker else "") + node.text[:200]))
             from_prose = [m for m in from_prose if m.duties]
         _number(from_table)
         _number(from_prose)
