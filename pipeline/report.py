@@ -68,7 +68,7 @@ def summary_html(report: RunReport, tables: dict[str, pa.Table]) -> str:
     verdict = {
         "published": "Passed: published to curated/",
         "unchanged": "Passed: curated/ already held exactly these tables",
-        "blocked": "Blocked: a blocking check failed; curated/ left unchanged",
+        "blocked": "Blocked: nothing published (--strict, or a check that belongs to no notice failed); curated/ left unchanged",
         "nothing": "Nothing published: no notice could be read",
     }.get(report.verdict, report.verdict)
     parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>Run {escape(report.run_id)}</title>",
@@ -81,9 +81,15 @@ def summary_html(report: RunReport, tables: dict[str, pa.Table]) -> str:
         parts.append("<p class='fail'>Blocking failures: " + escape("; ".join(v["blocking_failed"])) + "</p>")
 
     parts.append("<h2>Inputs</h2>")
-    parts.append(_table(["notice", "file read", "sha256", "other forms", "extraction", "measures", "pairs", "error"], [[
+    held = [n for n in report.notices if n.status == "held back"]
+    if held and report.verdict in ("published", "unchanged"):
+        parts.append(f"<p class='fail'>Held back: {len(held)} notice(s) failed a blocking check or could not be read; "
+                     "each keeps the version last published (if any) in curated/, every other notice is published.</p>")
+    parts.append(_table(["notice", "file read", "sha256", "other forms", "extraction", "status", "measures", "pairs", "error"], [[
         escape(n.notice_id), escape(n.source_file), f"<code>{n.sha256}</code>", escape(", ".join(n.alternates)),
         f"<span class='{'fail' if n.extraction == 'failed' else 'pass'}'>{escape(n.extraction)}</span>",
+        f"<span class='{'fail' if n.status == 'held back' else 'pass'}'>{escape(n.status)}</span>"
+        + (f"<br><small>{escape('; '.join(n.held_because))}</small>" if n.held_because else ""),
         str(n.measures), str(n.pairs), escape(n.error)] for n in report.notices]))
     if report.ignored_files:
         parts.append("<p class='warn'>Ignored (not a notice format): " + escape(", ".join(report.ignored_files)) + "</p>")
@@ -158,3 +164,36 @@ def write_report(report: RunReport, tables: dict[str, pa.Table], folder: Path, r
     os.symlink(folder.name, tmp)
     os.replace(tmp, latest)
     return folder
+
+
+DIGEST_LINES = 20
+
+
+def write_failures(path: Path, failures: list[dict]) -> None:
+    """Every failing row of this run's validation, for a person or a notebook to filter."""
+    import pyarrow.parquet as pq
+
+    cols = ["rule", "severity", "notice_id", "source_file", "source_ref", "value", "raw_text"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(failures, schema=pa.schema([(c, pa.string()) for c in cols])), path)
+
+
+def console_digest(report: RunReport) -> list[str]:
+    """The end of a run on the console: what held notices back, a line a failing row
+    (rule | notice | file:place | value | raw text), at most DIGEST_LINES and a count of the rest."""
+    rows = [(f"unreadable | {n.notice_id} | {n.source_file} | | {n.error}") for n in report.notices if n.extraction == "failed"]
+    for r in report.validation.get("results", []):
+        if r.get("success") or r.get("severity") != "critical":
+            continue
+        rule = f"{r['suite']}.{r['expectation']}({r['column']})"
+        col = {"numbering": "measure_label", "departments": "department", "completion_dates": "due_raw", "notices": "title"}.get(r["suite"], "")
+        for x in r.get("unexpected_rows", []):
+            where = ":".join(v for v in (x.get("source_file") or "", x.get("source_ref") or "") if v)
+            raw = " ".join(str(x.get("raw_text") or "").split())[:80]
+            rows.append(f"{rule} | {x.get('notice_id') or ''} | {where} | {x.get(col) if x.get(col) is not None else ''} | {raw}")
+    if not rows:
+        return []
+    out = [f"{len(rows)} failing row(s) held notices back (rule | notice | file:place | value | raw text):", *rows[:DIGEST_LINES]]
+    if len(rows) > DIGEST_LINES:
+        out.append(f"… and {len(rows) - DIGEST_LINES} more: see {Path(report.report_dir) / 'failures.parquet'}")
+    return out

@@ -28,7 +28,7 @@ from .normalize import NormalizedMeasure, normalize, read_normalized, write_norm
 from .outline import Outline, outline
 from .publish import content_hash, current_manifest, publish
 from .registry import Registry
-from .report import write_report
+from .report import console_digest, write_failures, write_report
 from .scheduler import cache_key, extract_all, is_cached
 from .structure import read_measures, role_word_count, structure, write_measures
 from .tables import NoticeRecord, build_tables, combine
@@ -305,6 +305,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
 
     validation = validate(tables, records, registry, cfg.expectations, report_dir)
     report.validation = {**validation.to_dict(), "tables_hash": content_hash(tables)}  # publish checks it publishes what was validated
+    write_failures(report_dir / "failures.parquet", validation.failures)
     report.findings += validation.findings
     report.report_dir = str(report_dir)
     if not validation.passed:
@@ -439,6 +440,8 @@ def run(cfg: Config) -> RunReport:
         report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
         report.stages_run.append(name)
         save_state(cfg, report)
+    for line in console_digest(report):
+        log.error("%s", line)
     if report.verdict in ("published", "unchanged"):
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
         (cfg.interim / "_published.json").write_text(json.dumps({"input_fingerprint": fingerprint, "content_hash": digest}), encoding="utf-8")

@@ -68,12 +68,18 @@ class Validation:
     blocking_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)  # every failing row: rule, severity, notice, where, value, raw text
     suites: list[str] = field(default_factory=list)
     data_docs: str = ""
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d.pop("findings")
+        d.pop("failures")
+        for r in d["results"]:  # the JSON report keeps the first rows; failures.parquet has them all
+            more = len(r["unexpected_rows"]) - ROW_LIMIT
+            r["unexpected_rows"] = r["unexpected_rows"][:ROW_LIMIT]
+            r["rows_not_listed"] = max(more, 0)
         return d
 
 
@@ -249,10 +255,16 @@ def _context(data_docs: Path | None):
     return ctx
 
 
-def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int = 200) -> list[dict]:
-    rows = frame.set_index("row_id").loc[[r for r in row_ids[:limit] if r in set(frame["row_id"])]]
+ROW_LIMIT = 200  # failing rows kept per expectation in the JSON report (all of them go to failures.parquet)
+VALUE_OF = {"numbering": "measure_label", "departments": "department", "completion_dates": "due_raw", "completeness": "measure_label",
+            "notices": "title"}  # the value a failure shows: for numbering, the printed label
+
+
+def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMIT) -> list[dict]:
+    present = set(frame["row_id"])
+    rows = frame.set_index("row_id").loc[[r for r in (row_ids[:limit] if limit else row_ids) if r in present]]
     cols = [c for c in TRACE if c in rows.columns]
-    extra = [c for c in ("department", "due_raw", "measure_label") if c in rows.columns]
+    extra = [c for c in ("department", "due_raw", "measure_label", "title") if c in rows.columns]
     out = []
     for rid, r in rows[cols + extra].iterrows():
         d = {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
@@ -311,7 +323,7 @@ def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: 
                     unexpected_count=int(res.get("unexpected_count") or 0),
                     unexpected_percent=float(res.get("unexpected_percent") or 0.0),
                     observed="" if observed is None else str(observed)[:200],
-                    unexpected_rows=_trace_rows(frame, row_ids) if not r.success else [],
+                    unexpected_rows=_trace_rows(frame, row_ids, None) if not r.success else [],
                     failing_notices=sorted(set(frame.set_index("row_id").loc[[i for i in row_ids if i in frame.index], "notice_id"]))
                     if not r.success and "notice_id" in frame.columns else [],
                 ))
@@ -347,7 +359,13 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
                 v.held_back.setdefault(nid, []).append(label)
         else:
             v.warnings.append(label)
+        value_col = VALUE_OF.get(r.suite, "")
         for row in r.unexpected_rows:
+            v.failures.append({"rule": label, "severity": r.severity, "notice_id": row.get("notice_id") or "",
+                               "source_file": row.get("source_file") or "", "source_ref": row.get("source_ref") or "",
+                               "value": str(row.get(value_col) if row.get(value_col) is not None else ""),
+                               "raw_text": str(row.get("raw_text") or "")[:300]})
+        for row in r.unexpected_rows[:ROW_LIMIT]:
             v.findings.append(Finding(
                 row.get("notice_id") or "", "validate", "error" if r.severity == "critical" else "warning", label,
                 r.description or label, row.get("source_file") or "", row.get("source_ref") or "", str(row.get("raw_text") or "")[:300]))

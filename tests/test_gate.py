@@ -1,20 +1,26 @@
-"""Deliberately broken notices through the real pipeline: each blocks the publish, leaves
-curated/ byte-for-byte as it was, exits 1 and the report names the rule and the source."""
+"""The per-notice gate through the real pipeline: a notice whose rows fail a blocking check is
+held back (its last published version stays in curated/ byte for byte), every other notice is
+published, the exit code says so, and the console names the rule, notice, file and line."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from pipeline.run import Config, run
+from pipeline.run import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED, Config, run
 
 from .conftest import SAMPLES, tree_hash
 
 HEAD = "附件\n\n某市重点任务分工表\n\n序号\t工作任务\t责任单位\t完成时限\n一、优化服务\t\t\t\n"
 GOOD_ROWS = ["1\t推进一网通办。\t市政务服务办负责\t2026年5月", "2\t优化窗口服务。\t市政务服务办、市数据局按职责分工负责\t2026年6月",
              "3\t提升监管效能。\t市市场监管委负责\t持续推进"]
+OTHER = HEAD.replace("某市重点任务分工表", "某区年度工作分工表") + "1\t完善投诉渠道。\t区信访办负责\t2026年9月\n"
+THIRD = HEAD.replace("某市重点任务分工表", "某县专项行动分工表") + "1\t建设数据平台。\t县数据局负责\t2026年10月\n"
 
 
 def notice(rows: list[str]) -> str:
@@ -23,29 +29,39 @@ def notice(rows: list[str]) -> str:
 
 BROKEN = {
     # case: (rows, failing expectation, raw text the report must quote)
-    "repeated-number": ([GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[2].replace("3\t", "2\t", 1)], "numbering.expect_compound_columns_to_be_unique", "提升监管效能"),
-    "gap-in-numbering": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2\t", "4\t", 1), GOOD_ROWS[2].replace("3\t", "5\t", 1)], "numbering.expect_column_values_to_be_in_set(no_step)", "优化窗口服务"),
+    # a repeated 序号 no longer runs on, so measure_no is the ordinal; the repeat fails within its parent
+    "repeated-number": ([GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[2].replace("3\t", "2\t", 1)], "numbering.expect_column_values_to_be_in_set(step_in_parent)", "提升监管效能"),
+    "gap-in-numbering": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2\t", "4\t", 1), GOOD_ROWS[2].replace("3\t", "5\t", 1)], "numbering.expect_column_values_to_be_in_set(step_in_parent)", "优化窗口服务"),
     "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_not_be_in_set(due_kind)", "优化窗口服务"),
     "fragment-name": ([GOOD_ROWS[0], "2\t优化窗口服务。\t市政务服务办、管理局按职责分工负责\t2026年6月", GOOD_ROWS[2]], "departments.expect_column_values_to_be_clean_department_names(department)", "管理局"),
     "no-department": ([GOOD_ROWS[0], "2\t优化窗口服务。\t\t2026年6月", GOOD_ROWS[2]], "completeness.expect_column_values_to_be_in_set(table_measure_has_owner)", "优化窗口服务"),
 }
 
 
+def rows_of(curated: Path, notice_id: str) -> dict[str, list[dict]]:
+    out = {}
+    for name in ("measure_departments", "measures", "notices"):
+        t = pq.read_table(curated / f"{name}.parquet").to_pylist()
+        out[name] = [r for r in t if r["notice_id"] == notice_id]
+    return out
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """A curated/ published from a good notice, to prove a blocked run leaves it untouched."""
+    """A curated/ published from two good notices."""
     tmp = tmp_path_factory.mktemp("gate")
     raw = tmp / "raw"
     raw.mkdir()
     (raw / "good.txt").write_text(notice(GOOD_ROWS), encoding="utf-8")
+    (raw / "other.txt").write_text(OTHER, encoding="utf-8")
     cfg = Config(raw=raw, interim=tmp / "interim", curated=tmp / "curated", reports=tmp / "reports", progress=False)
     report = run(cfg)
-    assert report.exit_code == 0 and report.verdict == "published"
+    assert report.exit_code == EXIT_PUBLISHED and report.verdict == "published"
     return cfg
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
-def test_broken_notice_blocks_publish(published: Config, case: str) -> None:
+def test_a_broken_notice_is_held_back_alone(published: Config, case: str) -> None:
     rows, rule, raw_text = BROKEN[case]
     before = tree_hash(published.curated)
     bad = published.raw / "good.txt"
@@ -55,16 +71,49 @@ def test_broken_notice_blocks_publish(published: Config, case: str) -> None:
         report = run(published)
     finally:
         bad.write_text(original, encoding="utf-8")
-    assert report.exit_code == 1 and report.verdict == "blocked"
-    assert tree_hash(published.curated) == before
-    assert any(f.startswith(rule) for f in report.validation["blocking_failed"]), report.validation["blocking_failed"]
+    assert report.exit_code == EXIT_HELD_BACK
+    # the other notice is unchanged and the broken one keeps its published version: nothing to write
+    assert report.verdict == "unchanged" and tree_hash(published.curated) == before
+    assert list(report.validation["held_back"]) == ["good"] and any(r.startswith(rule) for r in report.validation["held_back"]["good"])
+    status = {n.notice_id: n.status for n in report.notices}
+    assert status == {"good": "held back", "other": "published"}
     traced = [f for f in report.findings if f.code.startswith(rule)]
     assert traced and all(f.source_file == "good.txt" and f.source_ref.startswith("line ") for f in traced)
     assert any(raw_text in f.raw_text for f in traced)
+    failures = pq.read_table(Path(report.report_dir) / "failures.parquet").to_pylist()
+    assert any(f["rule"].startswith(rule) and f["notice_id"] == "good" and f["source_file"] == "good.txt" for f in failures)
     html = (Path(report.report_dir) / "summary.html").read_text(encoding="utf-8")
-    assert "Blocked" in html and rule.split("(")[0].split(".")[1] in html and raw_text in html
-    manifest = json.loads((Path(report.report_dir) / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["verdict"] == "blocked" and manifest["published"] == []
+    assert "Held back" in html and rule.split("(")[0].split(".")[1] in html and raw_text in html
+
+
+def test_good_notices_are_published_beside_a_held_back_one_and_strict_publishes_nothing(published: Config, tmp_path: Path) -> None:
+    bad = published.raw / "good.txt"
+    original = bad.read_text(encoding="utf-8")
+    before_good = rows_of(published.curated, "good")
+    bad.write_text(notice([GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[2].replace("3\t", "2\t", 1)]), encoding="utf-8")
+    (published.raw / "third.txt").write_text(THIRD, encoding="utf-8")
+    args = ["--raw", str(published.raw), "--interim", str(published.interim), "--curated", str(published.curated), "--reports", str(published.reports)]
+    try:
+        before = tree_hash(published.curated)
+        strict = subprocess.run([sys.executable, "-m", "pipeline", "run", *args, "--strict"], capture_output=True, text=True, check=False)
+        assert strict.returncode == EXIT_NOTHING, strict.stderr
+        assert tree_hash(published.curated) == before  # all or nothing: nothing
+
+        res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, check=False)
+        assert res.returncode == EXIT_HELD_BACK, res.stderr
+        # rule | notice | file:line | the printed label | raw text
+        assert "numbering.expect_column_values_to_be_in_set(step_in_parent) | good | good.txt:line 9 table 0 row 4 col 0 | 2 | 提升监管效能。" in res.stderr
+        assert "held back good" in res.stderr
+        assert rows_of(published.curated, "good") == before_good  # the last published version, unchanged
+        assert len(rows_of(published.curated, "third")["measures"]) == 1  # the new good notice is published
+        manifest = json.loads((published.curated / "_manifest.json").read_text(encoding="utf-8"))
+        assert list(manifest["held_back"]) == ["good"]
+        assert {i["file"]: i["status"] for i in manifest["inputs"]} == {"good.txt": "held back", "other.txt": "published", "third.txt": "published"}
+    finally:
+        bad.write_text(original, encoding="utf-8")
+        (published.raw / "third.txt").unlink()
+    report = run(published)
+    assert report.exit_code == EXIT_PUBLISHED and report.verdict == "published"
 
 
 def test_unknown_department_is_a_warning_naming_file_and_row(tmp_path: Path) -> None:
@@ -78,12 +127,12 @@ def test_unknown_department_is_a_warning_naming_file_and_row(tmp_path: Path) -> 
     assert any(f.raw_text == "市未知事务局负责" and f.source_file == "n.txt" and f.source_ref == "line 8 table 0 row 3 col 2" for f in unknown)
 
 
-def test_suite_naming_an_unknown_expectation_blocks(tmp_path: Path) -> None:
+def test_suite_naming_an_unknown_expectation_publishes_nothing(tmp_path: Path) -> None:
     suites = tmp_path / "expectations"
     (suites / "reference").mkdir(parents=True)
     (suites / "broken.json").write_text(json.dumps({"name": "broken", "meta": {"frame": "measures"}, "expectations": [
         {"type": "expect_column_values_to_be_speling_mistake", "kwargs": {"column": "text"}}]}), encoding="utf-8")
     cfg = Config(raw=SAMPLES, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", expectations=suites, progress=False)
     report = run(cfg)
-    assert report.exit_code == 1 and not (tmp_path / "c").exists()
+    assert report.exit_code == EXIT_NOTHING and not (tmp_path / "c").exists()
     assert "expect_column_values_to_be_speling_mistake" in report.validation["blocking_failed"][0]

@@ -75,7 +75,7 @@ def test_reruns_are_incremental_and_idempotent(tmp_path: Path) -> None:
 
     again = run(cfg)  # nothing changed: nothing parsed, nothing re-validated, nothing published
     assert again.parsed == [] and {n.extraction for n in again.notices} == {"cached"}
-    assert again.stages_run == ["extract"] and first.stages_run == ["extract", "structure", "normalize", "validate", "publish"]
+    assert again.stages_run == ["extract"] and first.stages_run == ["extract", "outline", "structure", "normalize", "validate", "publish"]
     assert again.verdict == "unchanged" and again.exit_code == 0
     assert tree_hash(cfg.curated) == published
 
@@ -153,7 +153,7 @@ def test_stage_subcommands_leave_each_step_in_interim(tmp_path: Path) -> None:
     shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
     args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports", str(tmp_path / "reports")]
     folder = tmp_path / "interim" / TABLE
-    expect = {"extract": folder / "document.json", "structure": folder / "measures.json",
+    expect = {"extract": folder / "document.json", "outline": folder / "outline.json", "structure": folder / "measures.json",
               "normalize": tmp_path / "interim" / "_candidate" / "measures.parquet",
               "validate": tmp_path / "interim" / "_run.json", "publish": tmp_path / "curated" / "_SUCCESS"}
     for stage, made in expect.items():

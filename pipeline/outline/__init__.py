@@ -14,6 +14,7 @@ standing alone as a title) become parts of their own.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -216,7 +217,7 @@ def split_parts(notice: Notice) -> list[tuple[Part, tuple[int, int, int]]]:
     if len(cuts) == 1:
         return _split_run_on(notice, titles, issuing_at) or whole
     cuts.append(len(body.blocks))
-    out = [(Part(n, "", body.blocks[a:b]), (0, a, b)) for n, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False))]
+    out = [(Part(n, "", body.blocks[a:b]), (0, a, b)) for n, (a, b) in enumerate(itertools.pairwise(cuts))]
     issued = len(cuts) - 2
     # labelled 附件 come after the issued documents
     out += [(Part(p.number + issued, p.label, p.blocks), where) for p, where in whole[1:]]

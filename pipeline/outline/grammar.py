@@ -107,7 +107,7 @@ def split_inline(text: str, last: dict[str, int]) -> list[tuple[Marker | None, s
         prev_marker_at, prev_scheme = i, mk.scheme
         i = end
     out: list[tuple[Marker | None, str]] = []
-    for k, (mk, at, text_at) in enumerate(pieces):
+    for k, (mk, _at, text_at) in enumerate(pieces):
         stop = pieces[k + 1][1] if k + 1 < len(pieces) else n
         out.append((mk, body[text_at:stop].strip()))
     if not out[0][0] and not out[0][1]:

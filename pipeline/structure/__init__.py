@@ -11,6 +11,7 @@ part down to the measure. Every statement found ends in a measure or in a findin
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..errors import Finding
@@ -82,7 +83,7 @@ def _title_of(node: Node) -> str:
 def _number(ms: list[Measure]) -> None:
     """The printed number where it runs on (increasing, never repeating), else 1…N."""
     nums = [m.measure_no for m in ms]
-    runs_on = all(nums) and all(b > a for a, b in zip(nums, nums[1:], strict=False)) and len({_scheme(m) for m in ms}) <= 1
+    runs_on = all(nums) and all(b > a for a, b in itertools.pairwise(nums)) and len({_scheme(m) for m in ms}) <= 1
     if not runs_on:
         _renumber_ordinal(ms)
 

@@ -30,7 +30,6 @@ from ..model import Source
 from ..outline import Node, PartOutline, is_title
 from ..wording import wording
 from .anchors import Duty, Statement, find_statements, labelled_line, parse_statement, whole_statement
-from .measure import Measure
 
 WS = re.compile(r"\s+")
 
@@ -164,7 +163,7 @@ class _Resolver:
 
 
 def _clean_task(text: str) -> str:
-    return WS.sub("", text).strip("。.：:") if text and is_title(text) or (text and len(text) <= 60) else ""
+    return WS.sub("", text).strip("。.：:") if (text and is_title(text)) or (text and len(text) <= 60) else ""
 
 
 def _has_statement(node: Node) -> bool:
@@ -267,7 +266,7 @@ def _running_sequence(root: Node, found: list[Found]) -> list[Found]:
             if not started or n.section or _has_statement(n) or prev is None or n.marker.value != prev.marker.value + 1:
                 prev = n if started and id(n) in measured else prev
                 continue
-            head, paras = _units(n)
+            _head, paras = _units(n)
             title = is_title(n.text)
             text = "".join(([] if title else [n.text.strip()]) + [p.text.strip() for p in paras])
             path = _path_to(root, n)
