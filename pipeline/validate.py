@@ -34,7 +34,7 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 ALLOWED_DUE_KINDS = ["month", "quarter", "half", "year", "ongoing", "none"]
 MONTH_IN_RAW = re.compile(r"\d{4}\s*年\s*(\d{1,2})\s*月")
-LABEL_NUMBER = re.compile(r"[0-9]+|[一二三四五六七八九十]+")
+LABEL_NUMBER = re.compile(r"[0-9]+|[一二三四五六七八九十百]+")
 # Columns every unexpected row is reported with, so an auditor can find it in the source.
 TRACE = ["notice_id", "part", "measure_no", "source_file", "source_ref", "raw_text"]
 
@@ -86,10 +86,11 @@ class Validation:
 # --- frames ----------------------------------------------------------------------------------
 
 def _label_no(label: str) -> float:
-    m = LABEL_NUMBER.search(label or "")
-    if not m:
+    """The number a printed label says; the last one for a sub-number (2.1 → 1)."""
+    found = LABEL_NUMBER.findall(label or "")
+    if not found:
         return float("nan")
-    n = cn_to_int(m.group(0))
+    n = cn_to_int(found[-1])
     return float(n) if n is not None else float("nan")
 
 

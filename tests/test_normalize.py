@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.normalize import department_name_problem, parse_deadline, split_departments
+from pipeline.normalize import department_name_problem, is_collective, parse_deadline, split_departments
 from pipeline.numerals import cn_to_int, int_to_cn
 from pipeline.structure.tables import dedupe_doubled
 
 
 @pytest.mark.parametrize(("cn", "n"), [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20), ("二十七", 27),
                                        ("三十一", 31), ("九十九", 99), ("两", 2), ("12", 12)])
-def test_numerals_both_ways(cn: str, n: int) -> None:
+def test_numerals_both_ways(cn: str, n: int) -> None:  # cn2an, past the old 1–99 limit too
     assert cn_to_int(cn) == n
     if not cn.isdigit() and cn != "两":
         assert int_to_cn(n) == cn
@@ -23,7 +23,8 @@ def test_not_numerals(bad: str) -> None:
 
 
 def test_every_numeral_round_trips() -> None:
-    assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 100))
+    assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 1000))
+    assert cn_to_int("一百零五") == 105
 
 
 @pytest.mark.parametrize(("raw", "kind", "date"), [
@@ -139,3 +140,27 @@ def test_deadlines_without_a_year_take_the_notices(raw: str, kind: str, date: st
     assert (parse_deadline(raw, 2024).kind, parse_deadline(raw, 2024).date) == (kind, date)
     if "2025" not in raw:
         assert parse_deadline(raw).kind == "unparsed"  # no year to read it with
+
+
+@pytest.mark.parametrize(("raw", "kind", "date"), [
+    ("二〇二五年六月底前", "month", "2025-06-30"), ("2024年起持续推进", "ongoing", None), ("二〇二五年第三季度", "quarter", "2025-09-30")])
+def test_deadlines_real_notices_write(raw: str, kind: str, date: str | None) -> None:
+    assert (parse_deadline(raw, 2024).kind, parse_deadline(raw, 2024).date) == (kind, date)
+
+
+@pytest.mark.parametrize("name", ["市有关部门", "各片区", "国务院相关部门", "地方有关人民政府", "有关方面", "全国质量工作部际联席会议成员单位"])
+def test_collective_placeholders_real_notices_use(name: str) -> None:
+    assert is_collective(name)
+
+
+@pytest.mark.parametrize("name", ["市商务局", "省推进工业互联网创新发展专项工作组", "中国出口信用保险公司安徽分公司"])
+def test_named_bodies_are_not_collective(name: str) -> None:
+    assert not is_collective(name)
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("2024年底前完成", "a deadline or a date"), ("由市商务局", "starts with a preposition or a role verb"),
+    ("会同市财政局", "starts with a preposition or a role verb"), ("配合单位：市财政局", "punctuation"),
+    ("市财政局配合单位", "holds a role label"), ("市" + "某" * 45 + "局", "longer than 40 characters")])
+def test_clean_name_rules_real_notices_need(name: str, problem: str) -> None:
+    assert department_name_problem(name) == problem

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
+from ..numerals import arabic
 from ..wording import wording
 
 OPEN_CLOSE = {"（": "）", "(": ")", "〔": "〕", "【": "】", "[": "]"}
@@ -75,7 +76,7 @@ def _deadline_forms() -> list[re.Pattern[str]]:
 def _is_deadline(clause: str) -> bool:
     """A clause that is a deadline (2024年底前完成, 持续推进): recognised by the forms of
     deadlines.toml; normalize reads its value."""
-    c = WS.sub("", clause)
+    c = arabic(WS.sub("", clause))
     if not c or len(c) > 24:
         return False
     if any(c.startswith(w) for w in wording().deadlines["ongoing"]):

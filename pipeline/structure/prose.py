@@ -59,6 +59,7 @@ class Found:
     source: Source
     label: str = ""
     task: str = ""
+    covered_by: list[Duty] = field(default_factory=list)  # a closing line's bodies (以上任务由A负责)
 
 
 def _units(node: Node) -> tuple[Unit, list[Unit]]:
@@ -77,6 +78,8 @@ def _units(node: Node) -> tuple[Unit, list[Unit]]:
             if c.kind == "item":
                 paras.append(Unit(c, "", []))  # marks where the sub-items stand
             continue
+        if _rule_line(c.text):
+            continue  # a rule line (以上…由A负责, 以下均需…) is no measure's text
         only = whole_statement(c.text)
         if only:
             target.trailing.append(only)
@@ -229,6 +232,7 @@ def prose_measures(notice_id: str, source_file: str, part: PartOutline, findings
     r.survey(part.root, 0)
     found: list[Found] = []
     r.resolve(part.root, 0, [], found)
+    found.extend(_closed_groups(part.root, found))
     found.extend(_running_sequence(part.root, found))
     order = {id(n): k for k, (n, _) in enumerate(_all_nodes(part.root))}
     found.sort(key=lambda f: order.get(id(f.node), 0))
@@ -266,12 +270,44 @@ def _running_sequence(root: Node, found: list[Found]) -> list[Found]:
             if not started or n.section or _has_statement(n) or prev is None or n.marker.value != prev.marker.value + 1:
                 prev = n if started and id(n) in measured else prev
                 continue
-            _head, paras = _units(n)
-            title = is_title(n.text)
-            text = "".join(([] if title else [n.text.strip()]) + [p.text.strip() for p in paras])
-            path = _path_to(root, n)
-            extra.append(Found(n, text, [], path, n.source, n.marker.text, _clean_task(n.text) if title else ""))
+            extra.append(_statementless(root, n))
             prev = n
+    return extra
+
+
+def _statementless(root: Node, n: Node) -> Found:
+    """An item with no statement of its own, as a measure: its text and its paragraphs."""
+    _, paras = _units(n)
+    title = is_title(n.text)
+    text = "".join(([] if title else [n.text.strip()]) + [p.text.strip() for p in paras])
+    return Found(n, text, [], _path_to(root, n), n.source, n.marker.text if n.marker else "", _clean_task(n.text) if title else "")
+
+
+def _closed_groups(root: Node, found: list[Found]) -> list[Found]:
+    """Items above a closing line (以上任务由A负责) that name nobody: measures the line covers."""
+    measured = {id(f.node) for f in found}
+    extra: list[Found] = []
+
+    def cover(items: list[Node], line: Node, duty: Duty) -> None:
+        for sib in items:
+            if sib.kind == "item" and id(sib) not in measured and not _has_statement(sib):
+                f = _statementless(root, sib)
+                f.covered_by.append(Duty(duty.role, duty.text, line.source.ref()))
+                extra.append(f)
+                measured.add(id(sib))
+
+    def go(n: Node, parent: Node | None) -> None:
+        for k, c in enumerate(n.children):
+            rule = _rule_line(c.text) if c.kind == "para" else None
+            if rule and rule[0] == "closing":
+                if n.kind == "item" and parent is not None and not any(x.kind == "item" for x in n.children[:k]):
+                    # the line follows the last item of the group, so the outline put it under that item
+                    cover(parent.children[: parent.children.index(n) + 1], c, rule[1])
+                else:
+                    cover(n.children[:k], c, rule[1])
+            go(c, n)
+
+    go(root, None)
     return extra
 
 
@@ -292,19 +328,14 @@ def _path_to(root: Node, target: Node) -> list[Node]:
 def _apply_rules(root: Node, found: list[Found], order: dict[int, int]) -> list[tuple[Found, list[Duty], str]]:
     """Statements into duties, with the rules a notice states once applied in reading order."""
     rules = _Rules()
-    lines = [(order[id(n)], n) for n, _ in _all_nodes(root) if n.kind == "para" and _rule_line(n.text)]
+    carries = [(order[id(n)], n) for n, _ in _all_nodes(root) if n.kind == "para" and (_rule_line(n.text) or ("",))[0] == "carry"]
     out: list[tuple[Found, list[Duty], str]] = []
     li = 0
     for f in found:
         at = order.get(id(f.node), 0)
-        while li < len(lines) and lines[li][0] < at:
-            kind, duty = _rule_line(lines[li][1].text)  # type: ignore[misc]
-            if kind == "carry":
-                rules.carry.append(duty)
-            else:  # a closing line covers the measures above it in its group that name nobody
-                for prev, duties, _ in out:
-                    if not duties and _same_group(prev.node, lines[li][1], root):
-                        duties.append(Duty(duty.role, duty.text, lines[li][1].source.ref()))
+        while li < len(carries) and carries[li][0] < at:
+            _, duty = _rule_line(carries[li][1].text)  # type: ignore[misc]
+            rules.carry.append(Duty(duty.role, duty.text, carries[li][1].source.ref()))
             li += 1
         duties: list[Duty] = []
         due = ""
@@ -315,33 +346,6 @@ def _apply_rules(root: Node, found: list[Found], order: dict[int, int]) -> list[
             for k, d in enumerate(st.duties):
                 duties.append(Duty(d.role, d.text, f.source.ref(), first_lead=first and k == 0 and d.role == "responsible"))
             due = st.due or due
-        duties += [Duty(d.role, d.text, f.source.ref()) for d in rules.carry]
+        duties += f.covered_by + [Duty(d.role, d.text, d.source_ref) for d in rules.carry]
         out.append((f, duties, due))
-    for _, (kind, duty), node in [(o, _rule_line(n.text), n) for o, n in lines[li:]]:
-        if kind == "closing":
-            for prev, duties, _ in out:
-                if not duties and _same_group(prev.node, node, root):
-                    duties.append(Duty(duty.role, duty.text, node.source.ref()))
     return out
-
-
-def _same_group(measure: Node, line: Node, root: Node) -> bool:
-    """Is the measure under the same parent as the closing line (or is it that parent's child)?"""
-    def parent_of(target: Node) -> Node | None:
-        def go(n: Node) -> Node | None:
-            for c in n.children:
-                if c is target:
-                    return n
-                got = go(c)
-                if got is not None:
-                    return got
-            return None
-        return go(root)
-
-    group = parent_of(line)
-    p = parent_of(measure)
-    while p is not None:
-        if p is group:
-            return True
-        p = parent_of(p)
-    return False

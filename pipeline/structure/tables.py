@@ -42,6 +42,7 @@ def dedupe_doubled(text: str) -> str:
 
 
 ROW_NUMBER = re.compile(r"^[（(]?\s*([0-9]+|[一二三四五六七八九十]+)\s*[）)]?[.．、]?$")
+SUB_NUMBER = re.compile(r"^([0-9]+)[.．]([0-9]+)[.．、]?$")  # 2.1: a sub-row of measure 2
 
 
 def row_number(label: str) -> int | None:
@@ -173,7 +174,8 @@ class _TableReader:
             label = squash(texts[f["number"]]) if "number" in f else ""
             text = texts[f["text"]].strip()
             number = row_number(label)
-            if "number" in f and number is None:
+            sub = SUB_NUMBER.match(label)
+            if "number" in f and number is None and not sub:
                 where = num_cell or row[f["text"]]
                 if not label and out and text:
                     self.finding("warning", "row-without-number", "a row without 序号 was read as the continuation of the row above", where, text)
@@ -184,7 +186,7 @@ class _TableReader:
             if not text:
                 self.finding("warning", "row-unread", "a numbered row with no measure text was not read", num_cell, " | ".join(texts))
                 continue
-            no = number if number is not None else len([m for m in out if m.part == self.part.number]) + 1
+            no = number if number is not None else 0  # a sub-row (2.1): numbered in reading order
             area = texts[f["area"]].strip() if "area" in f else ""
             sec = section_of(area) if area else None
             sec = sec or section
@@ -196,7 +198,7 @@ class _TableReader:
                 area=area, task=squash(texts[f["task"]]) if "task" in f else "",
                 scope=texts[f["scope"]].strip() if "scope" in f else "",
                 due_raw=texts[f["due"]].strip() if "due" in f else "",
-                measure_path="/".join(x for x in (str(sec[0]) if sec else "", label or str(no)) if x),
+                measure_path="/".join(x for x in (str(sec[0]) if sec else "", sub.group(1) if sub else "", label or str(no)) if x),
             )
             for k, role in cmap.departments:
                 cell = row[k]

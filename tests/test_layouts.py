@@ -1,0 +1,162 @@
+"""One small notice per layout real notices use (issue 9), read through extract → outline →
+structure → normalize, with the exact rows a careful reader writes down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.extract import extract
+from pipeline.normalize import normalize
+from pipeline.structure import structure
+
+Row = tuple[int, int, str, str, list[tuple[str, str]], str]  # part, measure_no, label, text, [(department, role)], due
+
+
+def read_rows(tmp_path: Path, text: str, name: str = "n.txt") -> list[Row]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    measures, findings = structure(extract(path))
+    assert not [f for f in findings if f.code == "statement-unplaced"], findings
+    items, _ = normalize(measures, 2024)
+    return [(x.measure.part, x.measure.measure_no, x.measure.measure_label, x.measure.text,
+             [(a.department, a.role) for a in x.assignments], x.deadline.raw) for x in items]
+
+
+def test_numbering_restarts_in_each_section(tmp_path: Path) -> None:
+    text = ("某市关于做好重点工作的通知\n一、优化服务\n（一）推进一网通办。（市政务服务办负责）\n（二）优化窗口服务。（市数据局负责）\n"
+            "二、强化监管\n（一）提升监管效能。（市市场监管局负责）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "（一）", "推进一网通办。", [("市政务服务办", "responsible")], ""),
+        (0, 2, "（二）", "优化窗口服务。", [("市数据局", "responsible")], ""),
+        (0, 3, "（一）", "提升监管效能。", [("市市场监管局", "responsible")], ""),
+    ]
+
+
+def test_unnumbered_paragraphs_each_with_a_statement_under_headings(tmp_path: Path) -> None:
+    text = ("某区支持政策\n一、支持平台建设\n培育平台。给予奖补。（责任单位：区经信局、区财政局）\n推动企业上云。（责任单位：区经信局）\n"
+            "二、支持人才培养\n打造服务队伍。（责任单位：区人社局）\n本政策自发布之日起施行。\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "", "培育平台。给予奖补。", [("区经信局", "responsible"), ("区财政局", "responsible")], ""),
+        (0, 2, "", "推动企业上云。", [("区经信局", "responsible")], ""),
+        (0, 3, "", "打造服务队伍。", [("区人社局", "responsible")], ""),
+    ]
+
+
+def test_sub_items_each_with_their_own_statement_are_measures(tmp_path: Path) -> None:
+    text = ("某方案\n一、放要放出活力\n（一）精简审批事项。（市政府办公室牵头，各区政府负责）具体措施：\n"
+            "1．编制清单。（市司法局负责）\n2．规范备案。（市政府办公室牵头，市司法局配合）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "（一）", "精简审批事项。", [("市政府办公室", "lead"), ("各区政府", "responsible")], ""),
+        (0, 2, "1．", "编制清单。", [("市司法局", "responsible")], ""),
+        (0, 3, "2．", "规范备案。", [("市政府办公室", "lead"), ("市司法局", "support")], ""),
+    ]
+
+
+def test_a_statement_closing_sub_items_belongs_to_the_item_holding_them(tmp_path: Path) -> None:
+    text = ("某计划\n一、重点任务\n1.推广新模式。\n（1）智能化制造。\n（2）网络化协同。\n（责任单位：市工信局、市商务局）\n"
+            "2.提升安全生产。（责任单位：市应急局）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推广新模式。（1）智能化制造。（2）网络化协同。", [("市工信局", "responsible"), ("市商务局", "responsible")], ""),
+        (0, 2, "2.", "提升安全生产。", [("市应急局", "responsible")], ""),
+    ]
+
+
+def test_role_verbs_and_a_rule_stated_once(tmp_path: Path) -> None:
+    text = ("某意见\n（一）稳定就业。（人社部、财政部负责。列第一位者为牵头单位，下同）\n（二）加强培训。（教育部、人社部，各省级人民政府负责）\n"
+            "（三）扩大进口。（由商务部牵头，海关总署配合）\n（四）完善机制。（发展改革委会同有关部门负责）\n（五）推进落实。（农业农村部、工业和信息化部牵头负责）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "（一）", "稳定就业。", [("人社部", "lead"), ("财政部", "responsible")], ""),
+        (0, 2, "（二）", "加强培训。", [("教育部", "lead"), ("人社部", "responsible"), ("各省级人民政府", "responsible")], ""),
+        (0, 3, "（三）", "扩大进口。", [("商务部", "lead"), ("海关总署", "support")], ""),
+        (0, 4, "（四）", "完善机制。", [("发展改革委", "lead"), ("有关部门", "responsible")], ""),
+        (0, 5, "（五）", "推进落实。", [("农业农村部", "lead"), ("工业和信息化部", "lead")], ""),
+    ]
+
+
+def test_statements_in_other_brackets_mid_item_and_with_deadlines(tmp_path: Path) -> None:
+    text = ("某实施方案\n1.推进跨境电商。〔责任单位：市商务局〕建设海外仓【市商务局牵头，市海关配合】，扩大进口。[责任单位：市海关，2025年底前完成]\n"
+            "2.开展试点。（责任部门：市城管委；完成时限：2025年6月底前）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推进跨境电商。〔责任单位：市商务局〕建设海外仓【市商务局牵头，市海关配合】，扩大进口。",
+         [("市商务局", "lead"), ("市海关", "responsible")], "2025年底前完成"),
+        (0, 2, "2.", "开展试点。", [("市城管委", "responsible")], "2025年6月底前"),
+    ]
+
+
+def test_statements_on_lines_of_their_own_after_an_item(tmp_path: Path) -> None:
+    text = ("某任务分工\n一、优化营商环境\n1.推进一网通办。\n牵头单位：市政务服务办\n配合单位：市数据局、各区政府\n完成时限：2025年12月底前\n"
+            "2.优化窗口服务。\n责任单位：市政务服务办\n完成时限：持续推进\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推进一网通办。", [("市政务服务办", "lead"), ("市数据局", "support"), ("各区政府", "support")], "2025年12月底前"),
+        (0, 2, "2.", "优化窗口服务。", [("市政务服务办", "responsible")], "持续推进"),
+    ]
+
+
+def test_a_closing_statement_covers_its_group_and_a_carry_over_rule_applies_onward(tmp_path: Path) -> None:
+    text = ("某自贸片区措施\n一、贸易便利\n1.优化通关流程。\n2.推广电子单证。\n以上任务由市商务局负责。\n"
+            "二、投资便利\n以下均需各片区配合落实，不再列出。\n3.放宽市场准入。（市发展改革委负责）\n4.简化外资登记。（市市场监管局负责）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "优化通关流程。", [("市商务局", "responsible")], ""),
+        (0, 2, "2.", "推广电子单证。", [("市商务局", "responsible")], ""),
+        (0, 3, "3.", "放宽市场准入。", [("市发展改革委", "responsible"), ("各片区", "support")], ""),
+        (0, 4, "4.", "简化外资登记。", [("市市场监管局", "responsible"), ("各片区", "support")], ""),
+    ]
+
+
+def test_scraped_markdown_and_crawler_lines_do_not_hide_headings(tmp_path: Path) -> None:
+    text = ("# 某市人民政府办公厅关于印发《某市支持企业创新的若干措施》的通知\n\n**发布日期**: 2025-08-07\n**原文链接**: [http://example.invalid/a.html]\n"
+            "【法宝引证码】 CLI.12.1\n\n各区人民政府：\n  《某市支持企业创新的若干措施》已经市政府同意，现印发给你们，请认真贯彻执行。\n"
+            "  某市人民政府办公厅\n2025年7月23日\n**某市支持企业创新的若干措施**\n  一、支持企业参与决策咨询。健全机制。（责任单位：市科委、市发展改革委）\n"
+            "  二、支持企业设立基金。（责任单位：市民政局）\n【原文下载】\n")
+    rows = read_rows(tmp_path, text)
+    assert rows == [
+        (1, 1, "一、", "支持企业参与决策咨询。健全机制。", [("市科委", "responsible"), ("市发展改革委", "responsible")], ""),
+        (1, 2, "二、", "支持企业设立基金。", [("市民政局", "responsible")], ""),
+    ]
+    path = tmp_path / "n.txt"
+    from pipeline.outline import outline
+
+    assert outline(extract(path)).title == "某市人民政府办公厅关于印发《某市支持企业创新的若干措施》的通知"
+
+
+def test_run_on_text_without_line_breaks(tmp_path: Path) -> None:
+    text = ("某意见各地区：现提出以下意见：一、坚决遏制无序增长严格控制新增产能。（能源局、发展改革委按职责分工负责）"
+            "二、切实减轻企业负担（一）清理收费。（财政部负责）（二）降低成本。（发展改革委牵头，财政部配合）促进平稳运行。某办公厅2013年11月18日")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "一、", "坚决遏制无序增长严格控制新增产能。", [("能源局", "responsible"), ("发展改革委", "responsible")], ""),
+        (0, 2, "（一）", "清理收费。", [("财政部", "responsible")], ""),
+        (0, 3, "（二）", "降低成本。", [("发展改革委", "lead"), ("财政部", "support")], ""),
+    ]
+
+
+TABLE_PAGE = """<html><head><meta charset="utf-8"></head><body><div class="nav">首页 &gt; 政策</div>
+<div id="content"><p>某市关于推广改革举措的通知</p><p>各区人民政府：</p><p>现将改革举措印发给你们，请认真贯彻执行。</p>
+<p>某市人民政府办公厅</p><p>2024年5月6日</p><p>附件</p><p>改革举措推广清单</p>
+<table border="1">
+<tr><th>序号</th><th>工作事项</th><th>主要内容</th><th>指导部门</th><th>责任领导</th></tr>
+<tr><td colspan="5">一、贸易便利方面</td></tr>
+<tr><td rowspan="2">1</td><td rowspan="2">通关一体化</td><td>推行提前申报。</td><td rowspan="2">市商务局、海关</td><td rowspan="2">张三</td></tr>
+<tr><td>推行两步申报。</td></tr>
+<tr><td>2</td><td>单证电子化</td><td>推广电子单证。</td><td>市商务局</td><td>李四</td></tr>
+<tr><td>2.1</td><td>电子签章</td><td>推广电子签章。</td><td>市数据局</td><td>李四</td></tr>
+<tr><td colspan="5">二、投资便利方面</td></tr>
+<tr><td>1</td><td>准入便利</td><td>放宽准入。</td><td>市发展改革委</td><td>王五</td></tr>
+</table></div></body></html>"""
+
+
+def test_an_html_table_with_spanning_numbers_sub_rows_restarts_and_a_people_column(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(TABLE_PAGE, encoding="utf-8")
+    notice = extract(path)
+    assert [p.number for p in notice.parts] == [0, 1]  # the saved page's 附件 is a part
+    measures, findings = structure(notice)
+    items, _ = normalize(measures, 2024)
+    rows = [(x.measure.part, x.measure.measure_no, x.measure.measure_label, x.measure.measure_path, x.measure.task, x.measure.text,
+             [(a.department, a.role) for a in x.assignments]) for x in items]
+    assert rows == [
+        (1, 1, "1", "1/1", "通关一体化", "推行提前申报。\n推行两步申报。", [("市商务局", "responsible"), ("海关", "responsible")]),
+        (1, 2, "2", "1/2", "单证电子化", "推广电子单证。", [("市商务局", "responsible")]),
+        (1, 3, "2.1", "1/2/2.1", "电子签章", "推广电子签章。", [("市数据局", "responsible")]),
+        (1, 4, "1", "2/1", "准入便利", "放宽准入。", [("市发展改革委", "responsible")]),
+    ]
+    assert not [f for f in findings if f.severity != "info"]

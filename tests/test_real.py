@@ -1,0 +1,71 @@
+"""The 18 real development notices (tests/data/real, a copy of shared/corpus/real) through the
+real pipeline in every form they come in, against their gold: every pair with its role and
+collective flag, every measure with its number, text and deadline, and nothing held back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract
+from pipeline.outline import outline, walk
+from pipeline.structure import structure
+from pipeline.structure.anchors import find_statements, labelled_line, whole_statement
+
+from . import conftest
+from .conftest import due_key, norm, read, run_on
+
+REAL = conftest.DATA / "real"
+# The one place the gold and the pipeline part: in '…工作专班牵头单位牵头，…工作专班成员单位按职责分工配合'
+# the gold folds the 成员单位 into the lead placeholder (a judgment call its notes record); the
+# pipeline keeps the members as a support collective, as the words say.
+KNOWN = {("ah-rcep-kaifang-2022", (1, 15, "省十大新兴产业推进组工作专班成员单位", "support", True))}
+
+
+@pytest.fixture(autouse=True)
+def real_gold(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest, "GOLD", REAL / "gold")
+
+
+@pytest.mark.parametrize("fmt", ["txt", "html", "docx", "pdf"])
+def test_real_notices_match_their_gold(fmt: str, tmp_path: Path) -> None:
+    files = sorted((REAL / "raw").glob(f"*.{fmt}"))
+    report, cfg = run_on(files, tmp_path)
+    assert report.exit_code == 0 and report.verdict == "published", report.validation.get("held_back")
+    assert {n.status for n in report.notices} == {"published"}
+    for f in files:
+        doc = f.stem
+        got, want = conftest.out_pairs(cfg.curated, doc), conftest.gold_pairs(doc)
+        extra = {p for p in got - want if (doc, p) not in KNOWN}
+        assert not (want - got) and not extra, f"{doc} ({fmt}): missing {sorted(want - got)[:5]}, extra {sorted(extra)[:5]}"
+        measures = {(r["part"], r["measure_no"]): r for r in read(cfg.curated, "measures") if r["notice_id"] == doc}
+        gold = conftest.gold_measures(doc)
+        assert measures.keys() == gold.keys(), f"{doc} ({fmt})"
+        for key, g in gold.items():
+            m = measures[key]
+            assert norm(m["text"]) == norm(g["text"]), (doc, key)
+            assert due_key(m["due_kind"], m["due_date"]) == g["due"], (doc, key)
+
+
+def test_every_statement_found_is_in_a_measure_or_a_finding() -> None:
+    """Property over every real notice and form: each responsibility statement in the outline's
+    text ends up in a measure's department lists, or in a finding that quotes it."""
+    checked = 0
+    for f in sorted((REAL / "raw").iterdir()):
+        notice = extract(f)
+        tree = outline(notice)
+        measures, findings = structure(notice, tree)
+        placed = {norm(d.text) for m in measures for d in m.duties}
+        reported = " ".join(norm(x.raw_text) for x in findings if x.code == "statement-unplaced")
+        for part in tree.parts:
+            for node, _ in walk(part.root):
+                if node.kind == "kv":
+                    sts = [s for s in [labelled_line(node.label, node.text)] if s]
+                else:
+                    sts = [whole_statement(node.text)] if whole_statement(node.text) else find_statements(node.text)
+                for st in sts:
+                    for d in st.duties:
+                        checked += 1
+                        assert norm(d.text) in placed or norm(d.text) in reported, (f.name, node.source.ref(), st.raw)
+    assert checked > 1500
