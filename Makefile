@@ -10,7 +10,7 @@ REPORTS ?= reports
 JOBS ?= 0
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: curated test lint bench bench-scale report clean setup
+.PHONY: curated test lint bench bench-scale report clean clean-reports setup
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,4 +39,7 @@ report:
 	@test -e $(REPORTS)/latest && echo "$$(readlink -f $(REPORTS)/latest)/summary.html" || echo "no report yet: run make curated"
 
 clean:
-	rm -rf $(INTERIM)/* $(REPORTS) .pytest_cache
+	rm -rf $(INTERIM)/* .pytest_cache
+
+clean-reports:
+	rm -rf $(REPORTS)

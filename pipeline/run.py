@@ -405,14 +405,19 @@ def input_fingerprint(cfg: Config, report: RunReport) -> str:
     return h.hexdigest()
 
 
-def _up_to_date(cfg: Config, fingerprint: str) -> bool:
-    """curated/ was published from exactly these inputs, and is still what was published."""
+def _up_to_date(cfg: Config, fingerprint: str) -> dict | None:
+    """What the last publish recorded, when curated/ was published from exactly these inputs and
+    is still what was published; None otherwise (or when the record is damaged)."""
     mark = cfg.interim / "_published.json"
     manifest = current_manifest(cfg.curated)
     if not mark.exists() or manifest is None:
-        return False
-    last = json.loads(mark.read_text(encoding="utf-8"))
-    return last.get("input_fingerprint") == fingerprint and last.get("content_hash") == manifest.get("content_hash")
+        return None
+    try:
+        last = json.loads(mark.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # a damaged record is no record: the run does the work again
+    ok = last.get("input_fingerprint") == fingerprint and last.get("content_hash") == manifest.get("content_hash")
+    return last if ok else None
 
 
 def run(cfg: Config) -> RunReport:
@@ -423,15 +428,24 @@ def run(cfg: Config) -> RunReport:
     report.stage_seconds["extract"] = round(time.perf_counter() - t0, 2)
     save_state(cfg, report)
     fingerprint = input_fingerprint(cfg, report)
-    if not report.parsed and not report.failed and _up_to_date(cfg, fingerprint):
+    last = _up_to_date(cfg, fingerprint)
+    if not report.parsed and not report.failed and last is not None:
+        # Nothing that makes the tables changed: the last report stays the latest (a run that
+        # checked nothing does not replace it), and the exit code says what that run said.
         report.stages_run = ["extract"]
-        report.verdict, report.exit_code = "unchanged", 0
+        report.verdict = "unchanged"
+        held = last.get("held_back") or {}
+        report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
         report.published = (current_manifest(cfg.curated) or {}).get("published", [])
-        report.validation = {"passed": True, "results": [], "blocking_failed": [], "warnings": [],
-                             "note": "not re-validated: no input, rule, registry or suite changed since the last publish"}
-        report.report_dir = str(cfg.reports / report.run_id)
-        write_report(report, read_curated(cfg.curated), Path(report.report_dir), cfg.reports)
-        log.info("nothing changed since the last publish: curated/ is up to date (report: %s)", Path(report.report_dir) / "summary.html")
+        report.validation = {"passed": not held, "held_back": held, "results": [], "blocking_failed": [], "warnings": [],
+                             "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}"}
+        report.report_dir = last.get("report_dir", "")
+        for st in report.notices:
+            st.status = "held back" if st.notice_id in held else "published"
+        log.info("nothing changed since the last publish: curated/ is up to date; last validated by run %s (report: %s)",
+                 last.get("run_id", "?"), Path(report.report_dir) / "summary.html")
+        for nid, rules in sorted(held.items()):
+            log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
         save_state(cfg, report)
         return report
     for name, stage in list(STAGES.items())[1:]:
@@ -444,7 +458,8 @@ def run(cfg: Config) -> RunReport:
         log.error("%s", line)
     if report.verdict in ("published", "unchanged"):
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
-        (cfg.interim / "_published.json").write_text(json.dumps({"input_fingerprint": fingerprint, "content_hash": digest}), encoding="utf-8")
+        write_json(cfg.interim / "_published.json", {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
+                                                     "report_dir": report.report_dir, "held_back": report.validation.get("held_back") or {}})
     return report
 
 

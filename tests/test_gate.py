@@ -136,3 +136,19 @@ def test_suite_naming_an_unknown_expectation_publishes_nothing(tmp_path: Path) -
     report = run(cfg)
     assert report.exit_code == EXIT_NOTHING and not (tmp_path / "c").exists()
     assert "expect_column_values_to_be_speling_mistake" in report.validation["blocking_failed"][0]
+
+
+def test_a_rerun_with_nothing_changed_keeps_the_last_report_and_its_verdict(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "good.txt").write_text(OTHER, encoding="utf-8")
+    (raw / "bad.txt").write_text(notice([GOOD_ROWS[0], GOOD_ROWS[1].replace("2\t", "4\t", 1)]), encoding="utf-8")
+    cfg = Config(raw=raw, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", progress=False)
+    first = run(cfg)
+    assert first.exit_code == EXIT_HELD_BACK and first.verdict == "published"
+    latest = (cfg.reports / "latest").resolve()
+    again = run(cfg)
+    assert again.stages_run == ["extract"] and again.verdict == "unchanged"
+    assert again.exit_code == EXIT_HELD_BACK and list(again.validation["held_back"]) == ["bad"]
+    assert (cfg.reports / "latest").resolve() == latest == Path(first.report_dir).resolve()
+    assert sorted(p.name for p in cfg.reports.iterdir() if p.name != "latest") == [first.run_id]
