@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.model.tables import NoticeRecord
 from pipeline.normalize import Assignment, Deadline, NormalizedMeasure
-from pipeline.registry import Registry
+from pipeline.normalize.registry import Registry
+from pipeline.normalize.tables import build_tables
 from pipeline.structure import Measure
-from pipeline.tables import NoticeRecord, build_tables
 from pipeline.validate import validate
 
 ROOT = Path(__file__).parent.parent

@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .jsonio import write_json
+from ..jsonio import write_json
+
+DOCUMENT_SCHEMA_VERSION = "2"  # 2: blocks keep level hints and every page they span; cells know header rows
 
 BlockKind = Literal["paragraph", "heading", "table"]
 

@@ -23,11 +23,11 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from .errors import Finding
-from .numerals import cn_to_int
-from .registry import Registry
-from .tables import NoticeRecord
-from .wording import wording
+from ..errors import Finding
+from ..model.tables import NoticeRecord
+from ..normalize.registry import Registry
+from ..numerals import cn_to_int
+from ..wording import wording
 
 log = logging.getLogger("pipeline.validate")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)

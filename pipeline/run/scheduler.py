@@ -16,10 +16,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
-from .errors import ExtractError
-from .extract import BACKEND_VERSIONS, RawNotice, extract
-from .jsonio import write_json
+from .. import __version__
+from ..errors import ExtractError
+from ..extract import BACKEND_VERSIONS, RawNotice, extract
+from ..jsonio import write_json
 
 log = logging.getLogger("pipeline")
 
@@ -83,7 +83,7 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
     """Parse each notice in its own process, `jobs` at a time. Returns id -> (error, seconds)."""
     ctx = mp.get_context("fork")
     if any(rn.format == "pdf" for rn, _ in todo):
-        from .extract.pdf import name_tokenizer
+        from ..extract.pdf import name_tokenizer
 
         name_tokenizer()  # load jieba once here; forked workers inherit it
     queue = list(todo)

@@ -13,7 +13,7 @@ from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import ColumnMapMetricProvider, column_condition_partial
 
-from .normalize import department_name_problem
+from ..normalize.departments import department_name_problem
 
 
 class ColumnValuesCleanDepartmentName(ColumnMapMetricProvider):

@@ -1,59 +1,16 @@
-"""Normalize stage: department lists into Assignments, deadline wordings into Deadlines.
-
-    normalize(measures) -> (NormalizedMeasure list, findings)
-
-Every rule reads its words from wording/*.toml: separators, role words, open-ended endings
-(等 / 等部门 …), name endings and fragments, collective placeholders, deadline forms.
-"""
+"""Department lists as notices write them: split, cleaned of role words and 等, wrapped names
+joined, collectives flagged, and the check that a published name is clean. Every word comes from
+wording/departments.toml and wording/roles.toml."""
 
 from __future__ import annotations
 
-import calendar
-import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
-from datetime import date
-from pathlib import Path
 
-from .errors import Finding
-from .jsonio import write_json
-from .numerals import arabic
-from .structure import Measure
-from .wording import wording
+from ..wording import wording
 
 WS = re.compile(r"\s+")
-ROLE_ORDER = {"lead": 0, "responsible": 1, "support": 2}
 
-
-@dataclass
-class Assignment:
-    """One department named for one measure."""
-
-    department: str
-    role: str
-    is_collective: bool
-    position: int
-    source_ref: str
-    raw_text: str
-
-
-@dataclass
-class Deadline:
-    raw: str
-    kind: str  # month | quarter | half | year | ongoing | none | unparsed (wording not understood) | invalid (no such date)
-    date: str | None  # ISO date, the last day of the period
-
-
-@dataclass
-class NormalizedMeasure:
-    measure: Measure
-    deadline: Deadline
-    assignments: list[Assignment] = field(default_factory=list)
-    open_ended: bool = False
-
-
-# --- departments -----------------------------------------------------------------------------
 
 def clean_name(name: str) -> str:
     """Whitespace out, brackets full-width, so one name is written one way."""
@@ -191,98 +148,6 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
     return names, open_ended, leftovers
 
 
-# --- deadlines -------------------------------------------------------------------------------
-
-def _last_day(kind: str, y: int, m: int = 12, q: int = 4, h: int = 2) -> date:
-    if kind == "quarter":
-        m = q * 3
-    elif kind == "half":
-        m = 6 * h
-    elif kind == "year":
-        m = 12
-    return date(y, m, calendar.monthrange(y, m)[1])
-
-
-def parse_deadline(raw: str, year: int | None = None) -> Deadline:
-    """2026年5月, 2025年底前, 2025年第三季度, 持续推进 … into kind and the period's last day.
-
-    `year` is the notice's own year, for wordings that leave it out (6月底前, 年底前)."""
-    d = wording().deadlines
-    s = arabic(WS.sub("", unicodedata.normalize("NFKC", raw or "")))
-    if not s or s in d["none"]:
-        return Deadline(raw or "", "none", None)
-    if any(s.startswith(w) for w in d["ongoing"]) or (any(w in s for w in d["ongoing"]) and "前" not in s):
-        return Deadline(raw, "ongoing", None)  # 持续推进, 2024年起持续推进
-    found: list[tuple[int, int, date, str]] = []  # (start, end, date, kind)
-    patterns = d["patterns"] + (d.get("patterns_without_year", []) if year else [])
-    for pat in patterns:
-        for m in re.finditer(pat["regex"], s):
-            g = m.groupdict()
-            kind = pat["kind"]
-            try:
-                y = int(g["y"]) if g.get("y") else year
-                if kind == "month":
-                    when = _last_day(kind, y, m=int(g["m"]))
-                    if g.get("d"):
-                        date(y, int(g["m"]), int(g["d"]))  # the day must exist too
-                elif kind == "quarter":
-                    qv = g["q"]
-                    when = _last_day(kind, y, q=int(qv) if qv.isdigit() else "一二三四".index(qv) + 1)
-                elif kind == "half":
-                    when = _last_day(kind, y, h=1 if g["h"] == "上" else 2)
-                else:
-                    when = _last_day(kind, y)
-            except (ValueError, calendar.IllegalMonthError):
-                return Deadline(raw, "invalid", None)  # 2026年13月: a date that does not exist
-            if m.group(0) == s:
-                return Deadline(raw, kind, when.isoformat())
-            found.append((m.start(), m.end(), when, kind))
-    # Several deadlines in one cell ("…6月底前完成方案，2025年底前全面推开"): the last one
-    # counts; a match inside a longer one (2024年 inside 2024年6月) is not a deadline of its own.
-    spans = [f for f in found if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
-    if spans:
-        _, _, when, kind = max(spans, key=lambda f: f[2])
-        return Deadline(raw, kind, when.isoformat())
-    return Deadline(raw, "unparsed", None)
-
-
-# --- the stage -------------------------------------------------------------------------------
-
-def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[NormalizedMeasure], list[Finding]]:
-    """`year`: the notice's year, for deadlines written without one."""
-    out: list[NormalizedMeasure] = []
-    findings: list[Finding] = []
-    for m in measures:
-        nm = NormalizedMeasure(m, parse_deadline(m.due_raw, year))
-        if nm.deadline.kind in ("unparsed", "invalid"):
-            what = "names a date that does not exist" if nm.deadline.kind == "invalid" else "is not a wording this pipeline knows"
-            findings.append(Finding(m.notice_id, "normalize", "warning", f"deadline-{nm.deadline.kind}",
-                                    f"deadline {m.due_raw!r} {what}", m.source_file, m.source_ref, m.due_raw))
-        seen: dict[str, Assignment] = {}
-        for duty in m.duties:
-            names, open_ended, leftovers = split_departments(duty.text, duty.role, m.origin == "prose")
-            nm.open_ended |= open_ended
-            for frag in leftovers:
-                findings.append(Finding(m.notice_id, "normalize", "warning", "department-fragment",
-                                        f"a department name that is only an ending: {frag!r}", m.source_file, duty.source_ref, duty.text))
-            for k, (name, role, coll) in enumerate(names):
-                if duty.first_lead and role == "responsible" and k == 0:
-                    role = "lead"  # the notice's rule: the first-listed body leads
-                key = canonical_form(name)
-                if key in seen:  # named twice for one measure: the strongest role stays
-                    if ROLE_ORDER[role] < ROLE_ORDER[seen[key].role]:
-                        seen[key].role = role
-                    continue
-                seen[key] = Assignment(name, role, coll, len(nm.assignments) + 1, duty.source_ref, duty.text)
-                nm.assignments.append(seen[key])
-        out.append(nm)
-    return out, findings
-
-
-def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:
-    write_json(path, [asdict(x) for x in items])
-
-
 # Quotes are not listed: a body's name may quote a nickname (省推进“三地一区”建设领导小组).
 PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？《》<>\[\]【】{}|\\]")
 DATE_IN_NAME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*月|年底|年末|底前|季度|完成|持续推进|长期")
@@ -316,14 +181,3 @@ def department_name_problem(name: str) -> str | None:
     if name.count("（") != name.count("）"):
         return "unbalanced brackets"
     return None
-
-
-def read_normalized(path: Path) -> list[NormalizedMeasure]:
-    from .structure import Duty
-
-    out = []
-    for d in json.loads(path.read_text(encoding="utf-8")):
-        m = d["measure"]
-        measure = Measure(**{**m, "duties": [Duty(**x) for x in m["duties"]]})
-        out.append(NormalizedMeasure(measure, Deadline(**d["deadline"]), [Assignment(**a) for a in d["assignments"]], d["open_ended"]))
-    return out

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
-from .tables import SCHEMA_VERSION, SCHEMAS
+from ..model.tables import SCHEMA_VERSION, SCHEMAS
 
 MANIFEST = "_manifest.json"
 

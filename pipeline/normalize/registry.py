@@ -13,9 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .normalize import canonical_form
+from .departments import canonical_form
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "expectations" / "reference"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "expectations" / "reference"
 
 
 @dataclass(frozen=True)

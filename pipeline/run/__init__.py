@@ -19,24 +19,26 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from . import __version__
-from .errors import Finding
-from .extract import BACKEND_VERSIONS, discover
-from .jsonio import write_json
-from .model import Notice
-from .normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
-from .outline import Outline, outline
-from .publish import content_hash, current_manifest, publish
-from .registry import Registry
-from .report import console_digest, write_failures, write_report
+from .. import __version__
+from ..errors import Finding
+from ..extract import BACKEND_VERSIONS, discover
+from ..jsonio import write_json
+from ..model import Notice
+from ..model.tables import NoticeRecord
+from ..normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
+from ..normalize.registry import Registry
+from ..normalize.tables import build_tables
+from ..outline import Outline, outline
+from ..publish import content_hash, current_manifest, publish
+from ..publish.gate import combine
+from ..report import console_digest, write_failures, write_report
+from ..structure import read_measures, role_word_count, structure, write_measures
+from ..wording import fingerprint as wording_fingerprint
 from .scheduler import cache_key, extract_all, is_cached
-from .structure import read_measures, role_word_count, structure, write_measures
-from .tables import NoticeRecord, build_tables, combine
-from .wording import fingerprint as wording_fingerprint
 
 log = logging.getLogger("pipeline")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass
@@ -170,7 +172,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
 def code_fingerprint() -> str:
     """The pipeline's own code and wording tables: a change re-derives every notice."""
     h = hashlib.sha256()
-    root = Path(__file__).parent
+    root = Path(__file__).resolve().parent.parent
     for f in sorted([*root.glob("**/*.py"), *root.glob("**/*.toml")]):
         h.update(str(f.relative_to(root)).encode() + f.read_bytes())
     return h.hexdigest()
@@ -286,7 +288,7 @@ def write_candidate(folder: Path, tables: dict, records: list[NoticeRecord]) -> 
 def read_candidate(folder: Path) -> tuple[dict, list[NoticeRecord]]:
     import pyarrow.parquet as pq
 
-    from .tables import SCHEMAS
+    from ..model.tables import SCHEMAS
 
     if not (folder / "notices.json").exists():
         raise SystemExit(f"{folder} holds no candidate tables: run `python -m pipeline normalize` first")
@@ -301,7 +303,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     registry = Registry.load(cfg.expectations / "reference")
     report_dir = cfg.reports / report.run_id
     report_dir.mkdir(parents=True, exist_ok=True)
-    from .validate import validate  # imports pandas and Great Expectations: only when validating
+    from ..validate import validate  # imports pandas and Great Expectations: only when validating
 
     validation = validate(tables, records, registry, cfg.expectations, report_dir)
     report.validation = {**validation.to_dict(), "tables_hash": content_hash(tables)}  # publish checks it publishes what was validated
@@ -466,7 +468,7 @@ def run(cfg: Config) -> RunReport:
 def read_curated(curated: Path) -> dict:
     import pyarrow.parquet as pq
 
-    from .tables import SCHEMAS
+    from ..model.tables import SCHEMAS
 
     return {name: pq.read_table(curated / f"{name}.parquet", schema=schema) for name, schema in SCHEMAS.items()}
 

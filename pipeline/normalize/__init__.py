@@ -1,0 +1,92 @@
+"""Normalize stage: department lists into Assignments, deadline wordings into Deadlines.
+
+    normalize(measures) -> (NormalizedMeasure list, findings)
+
+Every rule reads its words from wording/*.toml: separators, role words, open-ended endings
+(等 / 等部门 …), name endings and fragments, collective placeholders, deadline forms.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import Finding
+from ..jsonio import write_json
+from ..structure import Duty, Measure
+from .deadlines import Deadline, parse_deadline
+from .departments import canonical_form, department_name_problem, is_collective, split_departments
+
+__all__ = ["Assignment", "Deadline", "NormalizedMeasure", "department_name_problem", "is_collective", "normalize", "parse_deadline",
+           "read_normalized", "split_departments", "write_normalized"]
+
+WS = re.compile(r"\s+")
+ROLE_ORDER = {"lead": 0, "responsible": 1, "support": 2}
+
+
+@dataclass
+class Assignment:
+    """One department named for one measure."""
+
+    department: str
+    role: str
+    is_collective: bool
+    position: int
+    source_ref: str
+    raw_text: str
+
+
+@dataclass
+class NormalizedMeasure:
+    measure: Measure
+    deadline: Deadline
+    assignments: list[Assignment] = field(default_factory=list)
+    open_ended: bool = False
+
+
+# --- the stage -------------------------------------------------------------------------------
+
+def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[NormalizedMeasure], list[Finding]]:
+    """`year`: the notice's year, for deadlines written without one."""
+    out: list[NormalizedMeasure] = []
+    findings: list[Finding] = []
+    for m in measures:
+        nm = NormalizedMeasure(m, parse_deadline(m.due_raw, year))
+        if nm.deadline.kind in ("unparsed", "invalid"):
+            what = "names a date that does not exist" if nm.deadline.kind == "invalid" else "is not a wording this pipeline knows"
+            findings.append(Finding(m.notice_id, "normalize", "warning", f"deadline-{nm.deadline.kind}",
+                                    f"deadline {m.due_raw!r} {what}", m.source_file, m.source_ref, m.due_raw))
+        seen: dict[str, Assignment] = {}
+        for duty in m.duties:
+            names, open_ended, leftovers = split_departments(duty.text, duty.role, m.origin == "prose")
+            nm.open_ended |= open_ended
+            for frag in leftovers:
+                findings.append(Finding(m.notice_id, "normalize", "warning", "department-fragment",
+                                        f"a department name that is only an ending: {frag!r}", m.source_file, duty.source_ref, duty.text))
+            for k, (name, role, coll) in enumerate(names):
+                if duty.first_lead and role == "responsible" and k == 0:
+                    role = "lead"  # the notice's rule: the first-listed body leads
+                key = canonical_form(name)
+                if key in seen:  # named twice for one measure: the strongest role stays
+                    if ROLE_ORDER[role] < ROLE_ORDER[seen[key].role]:
+                        seen[key].role = role
+                    continue
+                seen[key] = Assignment(name, role, coll, len(nm.assignments) + 1, duty.source_ref, duty.text)
+                nm.assignments.append(seen[key])
+        out.append(nm)
+    return out, findings
+
+
+def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:
+    write_json(path, [asdict(x) for x in items])
+
+
+def read_normalized(path: Path) -> list[NormalizedMeasure]:
+    out = []
+    for d in json.loads(path.read_text(encoding="utf-8")):
+        m = d["measure"]
+        measure = Measure(**{**m, "duties": [Duty(**x) for x in m["duties"]]})
+        out.append(NormalizedMeasure(measure, Deadline(**d["deadline"]), [Assignment(**a) for a in d["assignments"]], d["open_ended"]))
+    return out
