@@ -21,6 +21,7 @@ import pdfplumber
 
 from pipeline.extract import extract
 from pipeline.extract.pdf import name_tokenizer
+from pipeline.wording import wording
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = sorted((ROOT / "tests" / "data").rglob("*.pdf"))
@@ -35,7 +36,7 @@ def bare(path: Path) -> int:
 
 
 def ours(path: Path) -> int:
-    return extract(path).pages or 0
+    return extract(path, wording().lexicon).pages or 0
 
 
 def main() -> int:
@@ -46,7 +47,7 @@ def main() -> int:
     a = ap.parse_args()
     pages = sum(bare(p) for p in a.pdfs)  # also warms caches and imports for both sides
     ours(a.pdfs[0])
-    name_tokenizer()  # jieba's dictionary: loaded once per process, like an import
+    name_tokenizer(wording().lexicon)  # jieba's dictionary: loaded once per process, like an import
     t_bare, t_ours = [], []
     for _ in range(a.repeat):
         t0 = time.perf_counter()

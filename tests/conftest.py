@@ -13,7 +13,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.extract import extract as _extract
+from pipeline.model import Notice
 from pipeline.run import Config, RunReport, run
+from pipeline.wording import wording
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -23,6 +26,11 @@ GOLD = DATA / "gold"
 LAYOUTS = DATA / "layouts"
 FIXTURES = Path(__file__).parent / "fixtures"
 NOTICES = ("tj-opening-measures-duty-table", "tjftz-business-environment-2024")
+
+
+def extract(path: Path, workdir: Path | None = None) -> Notice:
+    """The real extract stage, handed the wording's lexicon as the run hands it."""
+    return _extract(path, wording().lexicon, workdir)
 
 
 def norm(s: object) -> str:

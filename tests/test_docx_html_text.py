@@ -12,11 +12,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from pipeline.errors import ExtractError
-from pipeline.extract import extract
 from pipeline.normalize import normalize
+from pipeline.outline import outline
 from pipeline.structure import structure
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, extract
 
 
 def pairs_of(path: Path) -> dict[int, list[tuple[str, str]]]:
@@ -59,7 +59,7 @@ def test_docx_merged_cells_repeated_header_and_multi_paragraph_cells(tmp_path: P
     path = tmp_path / "tasks.docx"
     build_docx(path)
     notice = extract(path)
-    assert [p.number for p in notice.parts] == [2]
+    assert [p.number for p in outline(notice).parts] == [2]  # the outline finds the parts
     table = next(b.table for b in notice.parts[0].blocks if b.table)
     assert table.header_rows == 1
     section = next(c for c in table.cells if c.row == 1)
@@ -78,8 +78,9 @@ def test_docx_merged_cells_repeated_header_and_multi_paragraph_cells(tmp_path: P
 def test_docx_without_table_reads_prose_items() -> None:
     path = FIXTURES / "prose_only.docx"
     notice = extract(path)
-    assert notice.title == "某区人民政府办公室关于印发提升政务服务效能工作方案的通知"
-    assert notice.issuer == "某区人民政府办公室" and notice.issued_on == "2025-03-01"
+    tree = outline(notice)
+    assert tree.title == "某区人民政府办公室关于印发提升政务服务效能工作方案的通知"
+    assert tree.issuer == "某区人民政府办公室" and tree.issued_on == "2025-03-01"
     measures, _ = structure(notice)
     assert [(m.part, m.measure_no, m.measure_label, m.task, m.section_no) for m in measures] == [
         (0, 1, "（一）", "推进一网通办", 2), (0, 2, "（二）", "优化窗口服务", 2)]
@@ -114,7 +115,7 @@ def test_html_gbk_page_with_rowspan_table(tmp_path: Path) -> None:
     page = tmp_path / "notice.html"
     page.write_bytes(HTML.encode("gbk"))
     notice = extract(page)
-    assert notice.title == "某区关于印发重点任务分工的通知" and notice.issued_on == "2025-02-10"
+    assert outline(notice).title == "某区关于印发重点任务分工的通知" and outline(notice).issued_on == "2025-02-10"
     texts = [b.text for p in notice.parts for b in p.blocks]
     assert not any("首页" in t or "主办单位" in t for t in texts)  # navigation and footer are not the notice
     assert pairs_of(page) == {
@@ -264,8 +265,9 @@ def test_attachment_marker_with_its_title_on_the_same_line(tmp_path: Path) -> No
     path.write_text("某区关于印发两个方案的通知\n各部门：\n附件：1.甲方案\n2.乙计划\n2025年1月2日\n附件1：甲方案\n一、任务\n（一）做好甲。（责任单位：区甲局）\n"
                     "附件2：乙计划\n序号\t工作任务\t责任单位\t完成时限\n1\t做好乙。\t区乙局\t2025年6月\n", encoding="utf-8")
     notice = extract(path)
-    assert [(p.number, p.label) for p in notice.parts] == [(0, ""), (1, "附件1"), (2, "附件2")]
-    assert notice.parts[1].blocks[0].text == "甲方案"
+    tree = outline(notice)
+    assert [(p.number, p.label) for p in tree.parts] == [(0, ""), (1, "附件1"), (2, "附件2")]
+    assert tree.parts[1].root.children[0].text == "甲方案"
     items, _ = normalize(structure(notice)[0])
     assert [(i.measure.part, i.measure.measure_no, [a.department for a in i.assignments]) for i in items] == [(1, 1, ["区甲局"]), (2, 1, ["区乙局"])]
 

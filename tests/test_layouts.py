@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.extract import extract
 from pipeline.normalize import normalize
+from pipeline.outline import outline
 from pipeline.structure import structure
+
+from .conftest import extract
 
 Row = tuple[int, int, str, str, list[tuple[str, str]], str]  # part, measure_no, label, text, [(department, role)], due
 
@@ -114,8 +116,6 @@ def test_scraped_markdown_and_crawler_lines_do_not_hide_headings(tmp_path: Path)
         (1, 2, "二、", "支持企业设立基金。", [("市民政局", "responsible")], ""),
     ]
     path = tmp_path / "n.txt"
-    from pipeline.outline import outline
-
     assert outline(extract(path)).title == "某市人民政府办公厅关于印发《某市支持企业创新的若干措施》的通知"
 
 
@@ -148,7 +148,7 @@ def test_an_html_table_with_spanning_numbers_sub_rows_restarts_and_a_people_colu
     path = tmp_path / "page.html"
     path.write_text(TABLE_PAGE, encoding="utf-8")
     notice = extract(path)
-    assert [p.number for p in notice.parts] == [0, 1]  # the saved page's 附件 is a part
+    assert [p.number for p in outline(notice).parts] == [0, 1]  # the saved page's 附件 is a part
     measures, findings = structure(notice)
     items, _ = normalize(measures, 2024)
     rows = [(x.measure.part, x.measure.measure_no, x.measure.measure_label, x.measure.measure_path, x.measure.task, x.measure.text,

@@ -8,12 +8,11 @@ import pdfplumber
 import pytest
 
 from pipeline.errors import ExtractError
-from pipeline.extract import extract
 from pipeline.extract.pdf import TABLE_SETTINGS
 from pipeline.normalize import normalize
 from pipeline.structure import structure
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, extract
 
 PDF = FIXTURES / "split_table.pdf"
 EXPECTED = {

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import extract
 from pipeline.outline import outline, walk
 from pipeline.structure import structure
 from pipeline.structure.anchors import find_statements, labelled_line, whole_statement
 
 from . import conftest
-from .conftest import due_key, norm, read, run_on
+from .conftest import due_key, extract, norm, read, run_on
 
 REAL = conftest.DATA / "real"
 # The one place the gold and the pipeline part: in '…工作专班牵头单位牵头，…工作专班成员单位按职责分工配合'

@@ -1,6 +1,11 @@
 """Extract stage: one backend per format, each filling the same document model.
 
-    extract(path) -> Notice
+    extract(path, lexicon, workdir=None) -> Notice
+
+Backends read geometry and markup only; they import no wording file. The one backend that needs
+words (PDF: a wrapped department name, a rule-less table's header) gets them as `lexicon`,
+handed over by the run, which keys extraction's cache on its fingerprint. The notice comes back
+as one flat part in reading order: parts, title and date are the outline stage's to find.
 """
 
 from __future__ import annotations
@@ -8,60 +13,117 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import ExtractError
-from ..model import Block, Notice
-from .assemble import assemble
+from ..model import Block, Notice, Part
 
-Backend = Callable[[Path], tuple[list[Block], int | None]]
+Backend = Callable[[Path, Any, Path | None], tuple[list[Block], int | None]]
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word (.doc) and WPS files
+
+
+def _zip_with(member: str) -> Callable[[bytes, Path], bool]:
+    def sniff(head: bytes, path: Path) -> bool:
+        import zipfile
+
+        if not head.startswith(b"PK"):
+            return False
+        try:
+            with zipfile.ZipFile(path) as z:
+                return member in z.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return False
+    return sniff
+
+
+def _html(head: bytes, path: Path) -> bool:
+    h = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return h.startswith((b"<!doctype html", b"<html", b"<head", b"<meta")) or (b"<body" in h and h[:1] == b"<")
+
+
+@dataclass(frozen=True)
+class Format:
+    """One format the pipeline reads: how to know it, how much it keeps, which backend reads it."""
+
+    name: str
+    extensions: tuple[str, ...]
+    noun: str  # what a person calls it, for messages
+    mime: str
+    version: str  # bumped when the backend's output changes, so cached extractions are redone
+    backend: str  # module:function under pipeline.extract, imported only when needed
+    sniff: Callable[[bytes, Path], bool] | None = None  # recognises the content, whatever the name says
+    needs_lexicon: bool = False
+
+
+def _reader(module: str, function: str, needs_lexicon: bool) -> Backend:
+    import importlib
+
+    fn = getattr(importlib.import_module(f".{module}", __package__), function)
+    if needs_lexicon:
+        return lambda path, lexicon, workdir: fn(path, lexicon)
+    if module == "legacy":
+        return lambda path, lexicon, workdir: fn(path, workdir)
+    return lambda path, lexicon, workdir: fn(path)
+
 
 # Richest form first: when one notice arrives in several forms, the first one here is read.
-PREFERENCE = ("docx", "doc", "wps", "pdf", "html", "htm", "txt")
-
-# Bumped when a backend's output changes, so cached extractions are redone.
-BACKEND_VERSIONS = {"docx": "2", "doc": "2", "wps": "2", "pdf": "2", "html": "1", "htm": "1", "txt": "2"}
-
-
-def _backend(fmt: str) -> Backend:
-    # Imported lazily: a text-only run need not load pdfplumber.
-    if fmt == "txt":
-        from .text import extract_text
-
-        return extract_text
-    if fmt == "docx":
-        from .docx import extract_docx
-
-        return extract_docx
-    if fmt == "pdf":
-        from .pdf import extract_pdf
-
-        return extract_pdf
-    if fmt in ("html", "htm"):
-        from .html import extract_html
-
-        return extract_html
-    raise ExtractError(f"no backend reads .{fmt} files")
+FORMATS: tuple[Format, ...] = (
+    Format("docx", ("docx",), "a Word .docx file", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "2", "docx:extract_docx",
+           _zip_with("word/document.xml")),
+    Format("doc", ("doc",), "a legacy Word .doc file", "application/msword", "2", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
+    Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "2", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
+    Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "3", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
+    Format("html", ("html", "htm"), "an HTML page", "text/html", "2", "html:extract_html", _html),
+    Format("txt", ("txt",), "a text file", "text/plain", "2", "text:extract_text"),
+)
+BY_EXTENSION = {ext: f for f in FORMATS for ext in f.extensions}
+PREFERENCE = tuple(ext for f in FORMATS for ext in f.extensions)
+BACKEND_VERSIONS = {ext: f.version for f in FORMATS for ext in f.extensions}
 
 
-def extract(path: Path, workdir: Path | None = None) -> Notice:
+def sniff(path: Path) -> Format | None:
+    """The format the file's content shows (None: no signature; plain text, or not a notice)."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    for f in FORMATS:
+        if f.sniff is not None and f.sniff(head, path):
+            # .doc and .wps share one signature: the name tells them apart
+            return BY_EXTENSION.get(path.suffix.lower().lstrip("."), f) if f.name in ("doc", "wps") and path.suffix.lower() in (".doc", ".wps") else f
+    return None
+
+
+def format_of(path: Path) -> Format:
+    """The format to read the file as: its content's where the content shows one (a .docx
+    renamed .pdf is read as Word), else its extension's."""
+    named = BY_EXTENSION.get(path.suffix.lower().lstrip("."))
+    if path.stat().st_size == 0:
+        raise ExtractError(f"{path.name}: the file is empty")
+    found = sniff(path)
+    if found is not None and (named is None or found.name != named.name):
+        return found
+    if named is None:
+        raise ExtractError(f"{path.name}: not a format this pipeline reads")
+    if named.sniff is not None and named.name not in ("html",) and found is None:
+        raise ExtractError(f"{path.name}: not {named.noun} (its content is not {named.mime})")
+    return named
+
+
+def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
     """Read one raw file into a Notice. Raises ExtractError with a message naming the file.
 
-    `workdir` (the notice's interim folder) receives files a backend makes on the way, such as
-    the .docx LibreOffice converts a legacy .doc into.
+    `lexicon`: wording's Lexicon (the words the PDF backend needs). `workdir` (the notice's
+    interim folder) receives files a backend makes on the way, such as the .docx LibreOffice
+    converts a legacy .doc into.
     """
-    fmt = path.suffix.lower().lstrip(".")
+    fmt = format_of(path)
     try:
-        if fmt in ("doc", "wps"):
-            from .legacy import extract_legacy
-
-            blocks, pages = extract_legacy(path, workdir)
-        else:
-            blocks, pages = _backend(fmt)(path)
+        module, function = fmt.backend.split(":")
+        blocks, pages = _reader(module, function, fmt.needs_lexicon)(path, lexicon, workdir)
     except ExtractError:
         raise
     except Exception as exc:  # a library failing on a damaged file: report it, name the file
-        raise ExtractError(f"{path.name}: cannot be read as .{fmt}: {type(exc).__name__}: {exc}") from exc
-    return assemble(path.stem, path.name, fmt, blocks, pages)
+        raise ExtractError(f"{path.name}: cannot be read as {fmt.name}: {type(exc).__name__}: {exc}") from exc
+    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages)
 
 
 @dataclass
@@ -84,7 +146,7 @@ def discover(raw_dir: Path) -> tuple[list[RawNotice], list[Path]]:
     for p in sorted(raw_dir.iterdir()):
         if p.name.startswith(".") or not p.is_file():
             continue
-        if p.suffix.lower().lstrip(".") in PREFERENCE:
+        if p.suffix.lower().lstrip(".") in BY_EXTENSION:
             groups.setdefault(p.stem, []).append(p)
         else:
             ignored.append(p)

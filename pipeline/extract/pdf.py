@@ -26,7 +26,7 @@ import pdfplumber
 
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
-from ..wording import wording
+from .lexicon import Lexicon
 
 if TYPE_CHECKING:
     import jieba
@@ -110,19 +110,17 @@ def _lines(chars: list[dict]) -> list[_Line]:
 
 
 class _LineJoiner:
-    """Decides whether a line break inside a cell is a wrap (join with nothing) or a real break."""
+    """Decides whether a line break inside a cell is a wrap (join with nothing) or a real break:
+    the lexicon's word rule first, then the line's geometry."""
 
-    def __init__(self) -> None:
-        d = wording().departments
-        self.endings = tuple(sorted(d["endings"], key=len, reverse=True))
-        self.fragments = set(d["fragments"])
-        # a line starting with these goes on from the line before (等…, a qualifier, a role word)
-        self.continuations = ("等", "（", "(", "）", ")", *SEPARATORS, *wording().roles.trailing)
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.endings = lexicon.endings
         self._jieba = None
 
     def tokenizer(self) -> jieba.Tokenizer:
         if self._jieba is None:
-            self._jieba = name_tokenizer()
+            self._jieba = name_tokenizer(self.lexicon)
         return self._jieba
 
     def word_boundary(self, left: str, right: str) -> bool:
@@ -143,7 +141,7 @@ class _LineJoiner:
         if prev.trailing_space:
             return " "
         head = nxt.text
-        if head.startswith(self.continuations) or head.rstrip("、，,；;") in self.fragments:
+        if self.lexicon.continues(head):
             return ""
         if prev.room >= 2.0:
             return "\n"
@@ -160,7 +158,7 @@ class _LineJoiner:
 
 
 @cache
-def name_tokenizer() -> jieba.Tokenizer:
+def name_tokenizer(lexicon: Lexicon) -> jieba.Tokenizer:
     """jieba with the department-name endings as words. Loading its dictionary takes most of a
     second, so it happens once per process (the run warms it before forking workers)."""
     import logging
@@ -168,9 +166,8 @@ def name_tokenizer() -> jieba.Tokenizer:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    d = wording().departments
     tk = jieba.Tokenizer()
-    for w in {*d["endings"], *d["fragments"]}:
+    for w in {*lexicon.endings, *lexicon.fragments}:
         tk.add_word(w, freq=200000)
     tk.initialize()
     return tk
@@ -297,14 +294,13 @@ def _words(line: list[dict]) -> list[_Word]:
     return [w for w in words if w.chars]
 
 
-def _header_words(words: list[_Word]) -> bool:
-    cols = wording().columns
-    synonyms = [s for syns in cols["fields"].values() for s in syns] + list(wording().roles.labels)
+def _header_words(words: list[_Word], synonyms: tuple[str, ...]) -> bool:
     hits = sum(any(s == w.text or (len(s) > 1 and s in w.text) for s in synonyms) for w in words)
     return len(words) >= 3 and hits >= 3 and hits >= len(words) - 1
 
 
-def _text_table(chars: list[dict], page_no: int, height: float, before: _TableBuf | None) -> tuple[_TableBuf, set[int]] | None:
+def _text_table(chars: list[dict], page_no: int, height: float, before: _TableBuf | None,
+                headers: tuple[str, ...]) -> tuple[_TableBuf, set[int]] | None:
     """A table drawn without rules: its header line (words that are column names) gives the
     columns, a number in the first column starts a row; it runs to the end of the page, and on
     the next page when that page has no rules either."""
@@ -313,7 +309,7 @@ def _text_table(chars: list[dict], page_no: int, height: float, before: _TableBu
     if before is not None:
         col_x, right, start = before.col_x, before.bbox[2], 0
     else:
-        start = next((i for i, ln in enumerate(lines) if _header_words(_words(ln))), None)
+        start = next((i for i, ln in enumerate(lines) if _header_words(_words(ln), headers)), None)
         if start is None:
             return None
         head = _words(lines[start])
@@ -331,7 +327,7 @@ def _text_table(chars: list[dict], page_no: int, height: float, before: _TableBu
     used: set[int] = set()
     after_header = False
     for i, ln in enumerate(lines[start:]):
-        header = (i == 0 and before is None) or _header_words(_words(ln))
+        header = (i == 0 and before is None) or _header_words(_words(ln), headers)
         cells: list[list[dict]] = [[] for _ in col_x]
         for w in _words(ln):
             cells[max(0, bisect_right(col_x, (w.x0 + w.x1) / 2) - 1)] += w.chars
@@ -487,7 +483,7 @@ def _join_text(a: str, b: str) -> str:
     return a + b
 
 
-def extract_pdf(path: Path) -> tuple[list[Block], int | None]:
+def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None]:
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:
@@ -501,10 +497,10 @@ def extract_pdf(path: Path) -> tuple[list[Block], int | None]:
             raise ExtractError(f"{path.name}: the PDF is encrypted and cannot be read") from exc
         raise ExtractError(f"{path.name}: not a readable PDF ({name}: {exc})") from exc
     with pdf:
-        return _extract(pdf, path.name)
+        return _extract(pdf, path.name, lexicon)
 
 
-def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
+def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]:
     items: list[tuple[int, float, object]] = []  # (page, top, _Line | _TableBuf)
     pages_lines: list[list[_Line]] = []
     heights: list[float] = []
@@ -530,7 +526,7 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
             buf = _read_table(page, t, in_table[k], p_no)
             if buf:
                 items.append((p_no, t.bbox[1], buf))
-        aligned = None if tables else _text_table(outside, p_no, float(page.height), aligned_before)
+        aligned = None if tables else _text_table(outside, p_no, float(page.height), aligned_before, lexicon.header_words)
         aligned_before = None
         if aligned:
             aligned_before, used = aligned
@@ -557,7 +553,7 @@ def _extract(pdf, file: str) -> tuple[list[Block], int | None]:
             lo, hi = margins.get(w, (obj.x0, obj.x1))
             margins[w] = (min(lo, obj.x0), max(hi, obj.x1))
 
-    joiner = _LineJoiner()
+    joiner = _LineJoiner(lexicon)
     blocks: list[Block] = []
     para: list[tuple[int, _Line]] = []
     open_table: _TableBuf | None = None

@@ -106,9 +106,6 @@ class Notice:
     notice_id: str
     source_file: str
     source_format: str
-    title: str = ""
-    issuer: str = ""
-    issued_on: str | None = None  # ISO date
     parts: list[Part] = field(default_factory=list)
     pages: int | None = None
 

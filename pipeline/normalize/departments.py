@@ -65,7 +65,7 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
 def _joins_previous(prev: str, piece: str) -> bool:
     """Does a soft-separated piece continue the name before it (a wrapped name)?"""
     d = wording().departments
-    if piece in d["fragments"] or piece.startswith(("等", "（", "(", "）", ")")) or piece in wording().roles.trailing:
+    if wording().lexicon.continues(piece):  # the one wrapped-name rule on words, shared with the PDF backend
         return True
     if prev.endswith("等"):
         return True

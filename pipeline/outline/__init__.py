@@ -8,13 +8,11 @@ closes everything below it and opens a sibling, so numbers may restart under eac
 Paragraphs without a marker are `para` children of the open node; key–value lines that state
 who is responsible (牵头单位：…, 完成时限：…) are `kv` children. Run-on text (a scrape that
 lost its line breaks) is cut at inline markers first. Scraper furniture lines are dropped.
-Documents a notice issues without an 附件 label (《…》 named in its 印发 sentence, then
-standing alone as a title) become parts of their own.
+The parts (附件N, and documents issued without a label) and the header come from parts.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -25,6 +23,7 @@ from ..jsonio import write_json
 from ..model import Block, Notice, Part, Source
 from ..wording import wording
 from .grammar import Marker, is_title, leading_marker, split_inline, title_words_match
+from .parts import header, split_parts
 
 NodeKind = Literal["root", "item", "para", "kv"]
 SCHEMA_VERSION = "1"
@@ -172,106 +171,18 @@ class _Builder:
         self.stack.append(node)
 
 
-def _norm_title(text: str) -> str:
-    return re.sub(r"[\s*#《》〈〉<>“”\"'‘’（）()【】\[\]、，,。.:：\-—－]", "", text)
-
-
-def issued_titles(notice: Notice) -> list[str]:
-    """Titles of the documents the notice issues (印发): 《A》《B》 in its issuing sentence, or the
-    X of its title 关于印发X的通知."""
-    words = wording().structure["issuing"]
-    out: list[str] = []
-    m = re.search(r"印发(.+?)的通知", notice.title)
-    if m:
-        out.append(m.group(1))
-    body = notice.parts[0].blocks if notice.parts else []
-    for b in body[:40]:
-        if b.kind != "table" and any(w in b.text for w in words):
-            out += re.findall(r"《([^《》]*(?:〈[^〉]*〉[^《》]*)*)》", b.text)
-    seen, titles = set(), []
-    for t in out:
-        n = _norm_title(t)
-        if len(n) >= 4 and n not in seen:
-            seen.add(n)
-            titles.append(n)
-    return titles
-
-
-def split_parts(notice: Notice) -> list[tuple[Part, tuple[int, int, int]]]:
-    """The notice's parts, with part 0 cut where a title the notice issues stands alone (each
-    such document is a part of its own), and where each part's blocks are in the notice."""
-    whole = [(p, (k, 0, len(p.blocks))) for k, p in enumerate(notice.parts)]
-    if not notice.parts or notice.parts[0].number != 0:
-        return whole
-    titles = issued_titles(notice)
-    body = notice.parts[0]
-    words = wording().structure["issuing"]
-    issuing_at = next((i for i, b in enumerate(body.blocks) if b.kind != "table" and i > 0 and any(w in b.text for w in words)), len(body.blocks))
-    cuts = [0]
-    for i, b in enumerate(body.blocks):
-        t = _norm_title(b.text) if b.kind != "table" and b.style != "attachment-list" and not leading_marker(b.text) else ""
-        if i > issuing_at and titles and t and len(b.text.strip()) <= 80 and not re.search(r"[。；;，,]", b.text.strip().rstrip("。")) \
-                and not any(w in b.text for w in words) and any(
-                t == x or (len(t) >= 6 and (t in x or x in t) and min(len(t), len(x)) / max(len(t), len(x)) >= 0.7) for x in titles):
-            cuts.append(i)
-    if len(cuts) == 1:
-        return _split_run_on(notice, titles, issuing_at) or whole
-    cuts.append(len(body.blocks))
-    out = [(Part(n, "", body.blocks[a:b]), (0, a, b)) for n, (a, b) in enumerate(itertools.pairwise(cuts))]
-    issued = len(cuts) - 2
-    # labelled 附件 come after the issued documents
-    out += [(Part(p.number + issued, p.label, p.blocks), where) for p, where in whole[1:]]
-    return out
-
-
-def _split_run_on(notice: Notice, titles: list[str], issuing_at: int) -> list[tuple[Part, tuple[int, int, int]]] | None:
-    """A scrape that lost its line breaks: the issued title stands inside the run-on paragraph,
-    outside 《》, after the notice (…2022年6月10日减污降碳协同增效实施方案一、…). Cut the
-    paragraph there; the rest is part 1."""
-    body = notice.parts[0]
-    for i, b in enumerate(body.blocks):
-        if b.kind == "table" or (i < issuing_at and len(b.text) < 400):
-            continue
-        for title in titles:
-            loose = r"[\s《》〈〉“”（）()、，,]*".join(map(re.escape, title))
-            hits = [m for m in re.finditer(f"({loose})", b.text) if m.start() > 0 and b.text[m.start() - 1] not in "《〈“"
-                    and b.text[m.end():m.end() + 1] not in "》〉”"]
-            if hits:
-                at = hits[-1].start()
-                first = Part(0, "", [*body.blocks[:i], Block(b.kind, b.source, b.text[:at], b.style)])
-                second = Part(1, "", [Block(b.kind, b.source, b.text[at:], b.style), *body.blocks[i + 1:]])
-                rest = [(Part(p.number + 1, p.label, p.blocks), (k, 0, len(p.blocks))) for k, p in enumerate(notice.parts) if k > 0]
-                return [(first, (0, 0, i + 1)), (second, (0, i, len(body.blocks))), *rest]
-    return None
-
-
 def outline(notice: Notice) -> Outline:
+    title, issuer, issued_on = header(notice, is_furniture)
     parts = []
     last: dict[str, int] = {}
-    for part, where in split_parts(notice):
+    for part, where in split_parts(notice, title):
         builder = _Builder(part, last)
         for b in part.blocks:
             if b.kind == "table" or b.style == "attachment-list" or not b.text.strip() or is_furniture(b.text):
                 continue
             builder.add_block(b)
         parts.append(PartOutline(part.number, part.label, builder.root, where))
-    return Outline(notice.notice_id, parts, SCHEMA_VERSION, *header(notice))
-
-
-def header(notice: Notice) -> tuple[str, str, str | None]:
-    """Title, issuer and date: the title block read again without furniture and Markdown."""
-    from ..extract.assemble import ISSUER_BEFORE, title_of
-
-    body = notice.parts[0].blocks if notice.parts else []
-    clean = [Block(b.kind, b.source, LEAD_MARKS.sub("", b.text).strip("* "), b.style, b.table)
-             for b in body if b.kind == "table" or not is_furniture(b.text)]
-    clean = [b for b in clean if b.kind == "table" or b.text]
-    title = title_of(clean) or notice.title
-    m = ISSUER_BEFORE.match(title)
-    return title, (m.group(1) if m else notice.issuer), notice.issued_on
-
-
-LEAD_MARKS = re.compile(r"^[#>\s\u3000]+")
+    return Outline(notice.notice_id, parts, SCHEMA_VERSION, title, issuer, issued_on)
 
 
 def walk(node: Node, depth: int = 0):

@@ -14,20 +14,42 @@ import logging
 import multiprocessing as mp
 import sys
 import time
+from functools import cache
 from pathlib import Path
 
 from .. import __version__
 from ..errors import ExtractError
 from ..extract import BACKEND_VERSIONS, RawNotice, extract
 from ..jsonio import write_json
+from ..model import DOCUMENT_SCHEMA_VERSION
+from ..wording import wording
 
 log = logging.getLogger("pipeline")
 
 
 def cache_key(rn: RawNotice, sha: str) -> dict:
-    """What an extraction depends on: the file's bytes and name, its backend and version."""
-    return {"sha256": sha, "source_file": rn.path.name, "backend": rn.format,
-            "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__}
+    """What an extraction depends on: the file's bytes and name, its backend and version, the
+    libraries that read it, and the words its backend is handed (PDF)."""
+    key = {"sha256": sha, "source_file": rn.path.name, "backend": rn.format,
+           "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__,
+           "document_schema": DOCUMENT_SCHEMA_VERSION, "libraries": library_versions()}
+    if rn.format == "pdf":
+        key["lexicon"] = wording().lexicon.fingerprint
+    return key
+
+
+@cache
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries extraction reads with: an upgrade re-extracts."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("pdfplumber", "pdfminer.six", "python-docx", "lxml"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "-"
+    return out
 
 
 def _extract_worker(path: str, out_dir: str, key: dict) -> None:
@@ -37,7 +59,7 @@ def _extract_worker(path: str, out_dir: str, key: dict) -> None:
     (out / "extract.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
     try:
-        notice = extract(Path(path), out)
+        notice = extract(Path(path), wording().lexicon, out)
     except ExtractError as exc:
         (out / "error.json").write_text(json.dumps({"error": str(exc)}, ensure_ascii=False), encoding="utf-8")
         return
@@ -85,7 +107,7 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
     if any(rn.format == "pdf" for rn, _ in todo):
         from ..extract.pdf import name_tokenizer
 
-        name_tokenizer()  # load jieba once here; forked workers inherit it
+        name_tokenizer(wording().lexicon)  # load jieba once here; forked workers inherit it
     queue = list(todo)
     running: dict[str, tuple[mp.process.BaseProcess, float]] = {}
     results: dict[str, tuple[str, float]] = {}

@@ -5,7 +5,7 @@
     columns.toml      table header synonyms → fields
     deadlines.toml    deadline forms
     departments.toml  separators, name endings, 等 forms, collective placeholders
-    structure.toml    title-block words
+    structure.toml    title block, date line, 附件 markers, issuing words
 
 `wording()` loads and checks them once per process; the numbering grammar and the role words
 come back typed, with their regexes compiled, so a bad entry fails at load with its file named.
@@ -14,11 +14,13 @@ come back typed, with their regexes compiled, so a bad entry fails at load with 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 FILES = ("columns", "roles", "deadlines", "departments", "structure", "numbering")
@@ -29,8 +31,15 @@ class WordingError(ValueError):
     """A wording file that cannot be used as written."""
 
 
+def folder() -> Path:
+    """Where the wording files are read from: the package's own, or $PIPELINE_WORDING (a team's
+    copy, kept beside their notices)."""
+    env = os.environ.get("PIPELINE_WORDING")
+    return Path(env) if env else Path(str(resources.files(__package__)))
+
+
 def _load(name: str) -> dict[str, Any]:
-    with resources.files(__package__).joinpath(f"{name}.toml").open("rb") as fh:
+    with (folder() / f"{name}.toml").open("rb") as fh:
         try:
             return tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
@@ -85,6 +94,25 @@ class Roles:
 
 
 @dataclass(frozen=True)
+class Lexicon:
+    """The words a PDF backend needs to tell a wrapped department name from the next name and a
+    rule-less table's header from prose. Extraction reads no wording file: the run hands it this
+    (and keys extraction's cache on its fingerprint), so the words still live in one place."""
+
+    endings: tuple[str, ...]  # a complete name ends with one of these (longest first)
+    fragments: frozenset[str]  # only an ending: never a name of its own
+    continuations: tuple[str, ...]  # a piece starting with one goes on from the one before
+    separators: tuple[str, ...]
+    header_words: tuple[str, ...]  # table header synonyms and role labels
+    fingerprint: str
+
+    def continues(self, piece: str) -> bool:
+        """The one wrapped-name rule on words: a piece that starts with 等, a bracket, a
+        separator or a role word, or is only an ending, continues the name before it."""
+        return piece.startswith(self.continuations) or piece.rstrip("".join(self.separators)) in self.fragments
+
+
+@dataclass(frozen=True)
 class Wording:
     columns: dict[str, Any]
     roles: Roles
@@ -92,6 +120,7 @@ class Wording:
     departments: dict[str, Any]
     structure: dict[str, Any]
     numbering: Numbering
+    lexicon: Lexicon
 
 
 def _numbering(d: dict[str, Any]) -> Numbering:
@@ -118,7 +147,19 @@ def _roles(d: dict[str, Any]) -> Roles:
 def wording() -> Wording:
     """The wording tables, read and checked once per process (they are read-only)."""
     raw = {n: _load(n) for n in FILES}
-    return Wording(raw["columns"], _roles(raw["roles"]), raw["deadlines"], raw["departments"], raw["structure"], _numbering(raw["numbering"]))
+    roles = _roles(raw["roles"])
+    return Wording(raw["columns"], roles, raw["deadlines"], raw["departments"], raw["structure"], _numbering(raw["numbering"]),
+                   _lexicon(raw["departments"], roles, raw["columns"]))
+
+
+LEXICON_FILES = ("departments", "roles", "columns")
+
+
+def _lexicon(d: dict[str, Any], roles: Roles, columns: dict[str, Any]) -> Lexicon:
+    seps = ("、", "，", ",", "；", ";")
+    headers = [s for syns in columns["fields"].values() for s in syns] + list(roles.labels)
+    return Lexicon(tuple(sorted(d["endings"], key=len, reverse=True)), frozenset(d["fragments"]),
+                   ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), fingerprint(*LEXICON_FILES))
 
 
 def fingerprint(*names: str) -> str:
@@ -126,5 +167,5 @@ def fingerprint(*names: str) -> str:
     holds exactly the files it reads."""
     h = hashlib.sha256()
     for name in sorted(names or FILES):
-        h.update(name.encode() + resources.files(__package__).joinpath(f"{name}.toml").read_bytes())
+        h.update(name.encode() + (folder() / f"{name}.toml").read_bytes())
     return h.hexdigest()[:16]

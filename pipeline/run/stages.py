@@ -1,0 +1,273 @@
+"""The stages over interim/: each reads what the one before left there and the run state, so
+`python -m pipeline <stage>` can be re-run on its own and a person can look at each step. Each
+wraps the stage's plain function (outline(), structure(), normalize() …) with its cache."""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import re
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+from .. import __version__
+from ..errors import Finding
+from ..extract import discover
+from ..model import Notice
+from ..model.tables import NoticeRecord
+from ..normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
+from ..normalize.registry import Registry
+from ..normalize.tables import build_tables
+from ..outline import Outline, outline
+from ..publish import content_hash, current_manifest, publish
+from ..publish.gate import combine
+from ..report import write_failures, write_report
+from ..structure import read_measures, role_word_count, structure, write_measures
+from ..wording import fingerprint as wording_fingerprint
+from .cache import cached, stage_key
+from .scheduler import cache_key, extract_all, is_cached
+from .state import CANDIDATE, Config, NoticeStatus, RunReport, sha256_bytes
+
+log = logging.getLogger("pipeline")
+
+EXIT_PUBLISHED, EXIT_HELD_BACK, EXIT_NOTHING = 0, 1, 2  # documented in the README
+
+
+def stage_extract(cfg: Config, report: RunReport) -> None:
+    """raw/ → interim/<id>/document.json, parsing only new or changed files."""
+    if not cfg.raw.is_dir():
+        raise SystemExit(f"raw folder {cfg.raw} does not exist")
+    cfg.interim.mkdir(parents=True, exist_ok=True)
+    raw_notices, ignored = discover(cfg.raw)
+    report.ignored_files = [p.name for p in ignored]
+    for p in ignored:
+        log.warning("%s: not a notice format this pipeline reads; ignored", p.name)
+    todo = []
+    for rn in raw_notices:
+        sha = sha256_bytes(rn.path)
+        st = NoticeStatus(rn.notice_id, rn.path.name, rn.format, sha, [a.name for a in rn.alternates])
+        report.notices.append(st)
+        if rn.alternates:
+            log.info("%s: reading %s; also present as %s", rn.notice_id, rn.path.name, ", ".join(st.alternates))
+        key = cache_key(rn, sha)
+        if is_cached(cfg.interim / rn.notice_id, key):
+            st.extraction = "cached"
+        else:
+            todo.append((rn, key))
+    jobs = cfg.jobs or mp.cpu_count() or 1
+    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(raw_notices), cfg.raw, len(todo), len(raw_notices) - len(todo))
+    results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress) if todo else {}
+    for st in report.notices:
+        if st.notice_id in results:
+            error, secs = results[st.notice_id]
+            st.seconds = round(secs, 3)
+            st.extraction = "failed" if error else "parsed"
+            st.error = error
+            if error:
+                log.error("%s: %s", st.source_file, error)
+                report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
+    if not todo:
+        log.info("nothing changed in raw/: no notice was parsed again")
+    _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
+
+
+def _write_findings(path: Path, findings: list[Finding]) -> None:
+    path.write_text(json.dumps([asdict(f) for f in findings], ensure_ascii=False), encoding="utf-8")
+
+
+def _read_findings(path: Path) -> list[Finding]:
+    return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def stage_outline(cfg: Config, report: RunReport) -> None:
+    """interim/<id>/document.json → outline.json: the tree of numbered levels."""
+    for st in report.notices:
+        if st.extraction == "failed":
+            continue
+        folder = cfg.interim / st.notice_id
+        stamp, key = stage_key(folder, "outline")
+        if not cached(stamp, key, folder / "outline.json"):
+            st.redone.append("outline")
+            outline(Notice.read(folder / "document.json")).write(folder / "outline.json")
+            stamp.write_text(key, encoding="utf-8")
+
+
+def stage_structure(cfg: Config, report: RunReport) -> None:
+    """document.json and outline.json → measures.json, redone where either or the code changed."""
+    for st in report.notices:
+        if st.extraction == "failed":
+            continue
+        folder = cfg.interim / st.notice_id
+        stamp, key = stage_key(folder, "structure", (folder / "outline.key").read_text(encoding="utf-8"))
+        outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
+        if cached(stamp, key, *outputs):
+            findings = _read_findings(outputs[1])
+        else:
+            st.restructured = True
+            st.redone.append("structure")
+            notice = Notice.read(folder / "document.json")
+            tree = Outline.read(folder / "outline.json")
+            measures, findings = structure(notice, tree)
+            write_measures(measures, outputs[0])
+            _write_findings(outputs[1], findings)
+            head = {"title": tree.title, "issuer": tree.issuer, "issued_on": tree.issued_on, "pages": notice.pages,
+                    "role_words": role_word_count(notice)}
+            outputs[2].write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
+            stamp.write_text(key, encoding="utf-8")
+        report.findings += findings
+
+
+def stage_normalize(cfg: Config, report: RunReport) -> None:
+    """measures.json → normalized.json, then the candidate curated tables in interim/_candidate/."""
+    registry = Registry.load(cfg.expectations / "reference")
+    records: list[NoticeRecord] = []
+    normalized: list[NormalizedMeasure] = []
+    for st in report.notices:
+        if st.extraction == "failed":
+            continue
+        folder = cfg.interim / st.notice_id
+        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
+        stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
+        outputs = (folder / "normalized.json", folder / "normalize.findings.json")
+        if cached(stamp, key, *outputs):
+            items, findings = read_normalized(outputs[0]), _read_findings(outputs[1])
+        else:
+            st.redone.append("normalize")
+            items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
+            write_normalized(items, outputs[0])
+            _write_findings(outputs[1], findings)
+            stamp.write_text(key, encoding="utf-8")
+        report.findings += findings
+        st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
+        normalized += items
+        records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
+                                    st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0)))
+        log.debug("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
+    tables = build_tables(records, normalized, registry)
+    write_candidate(cfg.interim / CANDIDATE, tables, records)
+    log.info("%d notice(s): %d measures, %d department pairs", len(records), tables["measures"].num_rows, tables["measure_departments"].num_rows)
+
+
+def notice_year(head: dict) -> int | None:
+    """The year a notice speaks in: its date line's, else the first year in its title."""
+    if head.get("issued_on"):
+        return int(head["issued_on"][:4])
+    m = re.search(r"(20\d\d)\s*年", head.get("title") or "")
+    return int(m.group(1)) if m else None
+
+
+def write_candidate(folder: Path, tables: dict, records: list[NoticeRecord]) -> None:
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    (folder / "notices.json").write_text(json.dumps([asdict(r) for r in records], ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_candidate(folder: Path) -> tuple[dict, list[NoticeRecord]]:
+    import pyarrow.parquet as pq
+
+    from ..model.tables import SCHEMAS
+
+    if not (folder / "notices.json").exists():
+        raise SystemExit(f"{folder} holds no candidate tables: run `python -m pipeline normalize` first")
+    tables = {name: pq.read_table(folder / f"{name}.parquet", schema=schema) for name, schema in SCHEMAS.items()}
+    records = [NoticeRecord(**r) for r in json.loads((folder / "notices.json").read_text(encoding="utf-8"))]
+    return tables, records
+
+
+def stage_validate(cfg: Config, report: RunReport) -> None:
+    """The candidate tables through the GX suites; results into the report folder."""
+    tables, records = read_candidate(cfg.interim / CANDIDATE)
+    registry = Registry.load(cfg.expectations / "reference")
+    report_dir = cfg.reports / report.run_id
+    report_dir.mkdir(parents=True, exist_ok=True)
+    from ..validate import validate  # imports pandas and Great Expectations: only when validating
+
+    validation = validate(tables, records, registry, cfg.expectations, report_dir)
+    report.validation = {**validation.to_dict(), "tables_hash": content_hash(tables)}  # publish checks it publishes what was validated
+    write_failures(report_dir / "failures.parquet", validation.failures)
+    report.findings += validation.findings
+    report.report_dir = str(report_dir)
+    if not validation.passed:
+        log.error("blocking checks failed: %s", "; ".join(validation.blocking_failed))
+        for nid, rules in sorted(validation.held_back.items()):
+            log.error("%s fails: %s", nid, "; ".join(rules))
+    for w in validation.warnings:
+        log.warning("check with warnings: %s", w)
+
+
+def stage_publish(cfg: Config, report: RunReport) -> None:
+    """The candidate tables to curated/, notice by notice: a notice whose rows fail a blocking
+    check, or that could not be read, is held back and keeps the version last published;
+    every other notice is published. With --strict, one failure holds back every notice."""
+    tables, records = read_candidate(cfg.interim / CANDIDATE)
+    registry = Registry.load(cfg.expectations / "reference")
+    v = report.validation
+    if not v:
+        raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
+    if v.get("tables_hash") and v["tables_hash"] != content_hash(tables):
+        raise SystemExit("the candidate tables changed since they were validated: run `python -m pipeline validate` again")
+    held = {nid: rules for nid, rules in (v.get("held_back") or {}).items()}
+    for st in report.failed:
+        held.setdefault(st.notice_id, []).append(f"unreadable: {st.error}")
+    all_ids = {st.notice_id for st in report.notices}
+    good = {r.notice_id for r in records} - set(held)
+    for st in report.notices:
+        st.status = "held back" if st.notice_id in held else "published"
+        st.held_because = held.get(st.notice_id, [])
+    old_manifest = current_manifest(cfg.curated)
+    if v.get("run_blocked") or (cfg.strict and held) or not good:
+        report.verdict = "blocked" if (v.get("run_blocked") or held) else "nothing"
+        for st in report.notices:
+            st.status = "held back"
+        why = "; ".join(v.get("run_blocked") or []) or ("--strict: a notice failed" if cfg.strict and held else "no notice passed")
+        log.error("nothing published (%s); curated/ left unchanged", why)
+    else:
+        old = read_curated(cfg.curated) if old_manifest else None
+        previously = set(old["notices"].column("notice_id").to_pylist()) if old else set()
+        out = combine(tables, good, old, (set(held) & previously) & all_ids)
+        digest = content_hash(out)
+        if old_manifest and old_manifest.get("content_hash") == digest:
+            report.verdict = "unchanged"
+            report.published = old_manifest.get("published", [])
+            log.info("curated/ already holds exactly these tables; nothing to publish")
+        else:
+            manifest = {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest,
+                        "verdict": "held back" if held else "passed",
+                        "inputs": [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "extraction": st.extraction,
+                                    "status": st.status, "held_because": st.held_because} for st in report.notices],
+                        "held_back": {nid: rules for nid, rules in sorted(held.items())},
+                        "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}}
+            report.published = publish(out, cfg.curated, manifest, report.run_id)
+            report.verdict = "published"
+            log.info("published %s to %s", ", ".join(f"{f['file']} ({f['rows']} rows)" for f in report.published), cfg.curated)
+        for nid, rules in sorted(held.items()):
+            kept = "its last published version stays in curated/" if nid in previously else "nothing of it is in curated/"
+            log.error("held back %s: %s (%s)", nid, "; ".join(rules)[:300], kept)
+    if report.verdict in ("published", "unchanged"):
+        report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
+    else:
+        report.exit_code = EXIT_NOTHING
+    report_dir = cfg.reports / report.run_id
+    report.report_dir = str(report_dir)
+    write_report(report, tables, report_dir, cfg.reports)
+    log.info("report: %s", report_dir / "summary.html")
+
+
+def read_curated(curated: Path) -> dict:
+    import pyarrow.parquet as pq
+
+    from ..model.tables import SCHEMAS
+
+    return {name: pq.read_table(curated / f"{name}.parquet", schema=schema) for name, schema in SCHEMAS.items()}
+
+
+def _prune_interim(interim: Path, keep: set[str]) -> None:
+    """Interim results of notices no longer in raw/ go, so they cannot leak into a publish."""
+    for d in interim.iterdir():
+        if d.is_dir() and not d.name.startswith((".", "_")) and d.name not in keep:
+            shutil.rmtree(d)

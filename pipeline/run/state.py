@@ -1,0 +1,102 @@
+"""The run's state: its configuration and its report, kept in interim/_run.json so each stage
+can run on its own as a subcommand and continue from the one before."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .. import __version__
+from ..errors import Finding
+from ..jsonio import write_json
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+STATE = "_run.json"
+CANDIDATE = "_candidate"
+
+
+@dataclass
+class Config:
+    raw: Path = ROOT / "raw"
+    interim: Path = ROOT / "interim"
+    curated: Path = ROOT / "curated"
+    reports: Path = ROOT / "reports"
+    expectations: Path = ROOT / "expectations"
+    jobs: int = 0  # 0: one per core
+    timeout: float = 300.0  # seconds per notice for extraction
+    strict: bool = False  # one notice failing holds back every notice (all or nothing)
+    progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
+
+
+@dataclass
+class NoticeStatus:
+    notice_id: str
+    source_file: str
+    source_format: str
+    sha256: str
+    alternates: list[str]
+    extraction: str = ""  # parsed | cached | failed
+    error: str = ""
+    seconds: float = 0.0
+    measures: int = 0
+    pairs: int = 0
+    restructured: bool = False  # structure and normalize ran again for it (else their cached results were used)
+    redone: list[str] = field(default_factory=list)  # the cached stages (outline, structure, normalize) done again for it
+    status: str = ""  # published | held back
+    held_because: list[str] = field(default_factory=list)  # the blocking rules it failed, or why it could not be read
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started: str
+    pipeline_version: str
+    raw: str
+    curated: str
+    notices: list[NoticeStatus] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    validation: dict = field(default_factory=dict)
+    verdict: str = ""  # published | unchanged | blocked | nothing
+    published: list[dict] = field(default_factory=list)
+    exit_code: int = 0
+    report_dir: str = ""
+    stages_run: list[str] = field(default_factory=lambda: ["extract"])
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def parsed(self) -> list[str]:
+        return [n.notice_id for n in self.notices if n.extraction == "parsed"]
+
+    @property
+    def failed(self) -> list[NoticeStatus]:
+        return [n for n in self.notices if n.extraction == "failed"]
+
+
+def sha256_bytes(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def new_report(cfg: Config) -> RunReport:
+    started = datetime.now(UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{started.microsecond:06d}"
+    return RunReport(run_id, started.isoformat(timespec="seconds"), __version__, str(cfg.raw), str(cfg.curated))
+
+
+def save_state(cfg: Config, report: RunReport) -> None:
+    write_json(cfg.interim / STATE, asdict(report))
+
+
+def load_state(cfg: Config) -> RunReport:
+    path = cfg.interim / STATE
+    if not path.exists():
+        raise SystemExit(f"{path} not found: run `python -m pipeline extract` first")
+    d = json.loads(path.read_text(encoding="utf-8"))
+    d["notices"] = [NoticeStatus(**n) for n in d["notices"]]
+    d["findings"] = [Finding(**f) for f in d["findings"]]
+    return RunReport(**d)
+
+
