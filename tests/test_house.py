@@ -1,0 +1,140 @@
+"""The house: imports run down the data flow with no cycle, extraction reads no wording, each
+stage's cache is keyed on exactly the wording it reads, and formats are known by their content."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import SAMPLES, extract
+
+PKG = Path(__file__).parent.parent / "pipeline"
+FLOW = ["extract", "outline", "structure", "normalize", "validate", "publish", "report", "run"]  # report and run sit beside the end
+SHARED = {"model", "wording", "errors", "jsonio", "numerals", "__init__"}
+
+
+def _module(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Modules of the package this file imports, at run time (TYPE_CHECKING blocks aside)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    me = _module(path)
+    pkg = me if path.name == "__init__.py" else me.rsplit(".", 1)[0]
+    out: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = pkg.split(".")
+                    base = base[: len(base) - child.level + 1]
+                    target = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                if target.startswith("pipeline"):
+                    out.add(target)
+                    for alias in child.names:  # from . import x may name a submodule
+                        sub = f"{target}.{alias.name}"
+                        if (PKG.parent / sub.replace(".", "/")).with_suffix(".py").exists() or (PKG.parent / sub.replace(".", "/")).is_dir():
+                            out.add(sub)
+            elif isinstance(child, ast.Import):
+                out.update(a.name for a in child.names if a.name.startswith("pipeline"))
+            visit(child)
+
+    visit(tree)
+    return out - {me}
+
+
+def _graph() -> dict[str, set[str]]:
+    return {_module(p): _imports(p) for p in PKG.rglob("*.py")}
+
+
+def _stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_no_import_cycle() -> None:
+    graph = _graph()
+    state: dict[str, int] = {}
+
+    def dfs(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for n in graph.get(m, ()):
+            if n not in graph:
+                continue
+            if state.get(n) == 1:
+                raise AssertionError("import cycle: " + " → ".join([*path, m, n]))
+            if not state.get(n):
+                dfs(n, [*path, m])
+        state[m] = 2
+
+    for m in graph:
+        if not state.get(m):
+            dfs(m, [])
+
+
+def test_imports_run_down_the_flow_and_extract_reads_no_wording() -> None:
+    for module, imports in _graph().items():
+        here = _stage(module)
+        for target in imports:
+            there = _stage(target)
+            if here == "extract":
+                assert there != "wording", f"{module} imports {target}: extraction reads no wording"
+            if here in FLOW and there in FLOW:
+                assert FLOW.index(there) <= FLOW.index(here), f"{module} imports {target}: an import back up the flow"
+            if here in SHARED - {"__init__"} and there not in SHARED:
+                raise AssertionError(f"{module} (shared) imports the stage {target}")
+
+
+def _run(raw: Path, tmp: Path, wording: Path) -> dict[str, dict]:
+    env = {**os.environ, "PIPELINE_WORDING": str(wording)}
+    args = ["--raw", str(raw), "--interim", str(tmp / "interim"), "--curated", str(tmp / "curated"), "--reports", str(tmp / "reports"), "-q"]
+    res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, env=env, check=False)
+    assert res.returncode == 0, res.stderr
+    state = json.loads((tmp / "interim" / "_run.json").read_text(encoding="utf-8"))
+    return {n["notice_id"]: {"extraction": n["extraction"], "redone": n["redone"]} for n in state["notices"]}
+
+
+def test_editing_a_wording_file_redoes_exactly_the_stages_that_read_it(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / "tjftz-business-environment-2024.txt", raw / "plan.txt")
+    shutil.copy(SAMPLES / "tj-opening-measures-duty-table.pdf", raw / "table.pdf")
+    wording = tmp_path / "wording"
+    shutil.copytree(PKG / "wording", wording, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    first = _run(raw, tmp_path, wording)
+    assert first == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize"]} for n in ("plan", "table")}
+
+    def edit(name: str) -> dict[str, dict]:
+        with (wording / f"{name}.toml").open("a", encoding="utf-8") as fh:
+            fh.write("\n# edited by a test\n")
+        return _run(raw, tmp_path, wording)
+
+    # the numbering grammar is read by the outline and by structure (and normalize follows structure)
+    assert edit("numbering") == {n: {"extraction": "cached", "redone": ["outline", "structure", "normalize"]} for n in ("plan", "table")}
+    # deadline forms: structure (a deadline inside a statement) and normalize, not the outline
+    assert edit("deadlines") == {n: {"extraction": "cached", "redone": ["structure", "normalize"]} for n in ("plan", "table")}
+    # department words reach the PDF backend as its lexicon: the PDF is extracted again, the text is not
+    assert edit("departments") == {"plan": {"extraction": "cached", "redone": ["structure", "normalize"]},
+                                   "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize"]}}
+    # nothing edited: nothing redone
+    assert _run(raw, tmp_path, wording) == {n: {"extraction": "cached", "redone": []} for n in ("plan", "table")}
+
+
+def test_a_file_is_read_as_what_its_content_is(tmp_path: Path) -> None:
+    renamed = tmp_path / "notice.pdf"
+    shutil.copy(SAMPLES / "tjftz-business-environment-2024.docx", renamed)
+    notice = extract(renamed)
+    assert notice.source_format == "docx" and any(b.table for b in notice.parts[0].blocks)
