@@ -160,3 +160,22 @@ def test_an_html_table_with_spanning_numbers_sub_rows_restarts_and_a_people_colu
         (1, 4, "1", "2/1", "准入便利", "放宽准入。", [("市发展改革委", "responsible")]),
     ]
     assert not [f for f in findings if f.severity != "info"]
+
+
+def test_the_document_model_keeps_the_formats_level_hints(tmp_path: Path) -> None:
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("某区工作方案", style="Title")
+    doc.add_paragraph("一、总体要求", style="Heading 1")
+    p = doc.add_paragraph()
+    p.add_run("加强统筹。").bold = True
+    path = tmp_path / "levels.docx"
+    doc.save(path)
+    blocks = extract(path).parts[0].blocks
+    assert [(b.text, b.level, b.bold) for b in blocks] == [("某区工作方案", 0, False), ("一、总体要求", 1, False), ("加强统筹。", None, True)]
+    html = tmp_path / "levels.html"
+    html.write_text("<html><body><div><h2>某区方案</h2><p>说明。</p><ol><li>甲</li><li>乙<ol><li>丙</li></ol></li></ol></div></body></html>", encoding="utf-8")
+    assert [(b.text, b.level, b.list_level) for b in extract(html).parts[0].blocks][:2] == [("某区方案", 2, None), ("说明。", None, None)]
+    tree = outline(extract(path))
+    assert tree.parts[0].root.children[1].hints == {"level": 1}  # the outline keeps the hint beside the marker

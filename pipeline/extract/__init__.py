@@ -68,13 +68,13 @@ def _reader(module: str, function: str, needs_lexicon: bool) -> Backend:
 
 # Richest form first: when one notice arrives in several forms, the first one here is read.
 FORMATS: tuple[Format, ...] = (
-    Format("docx", ("docx",), "a Word .docx file", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "2", "docx:extract_docx",
+    Format("docx", ("docx",), "a Word .docx file", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "3", "docx:extract_docx",
            _zip_with("word/document.xml")),
-    Format("doc", ("doc",), "a legacy Word .doc file", "application/msword", "2", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
-    Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "2", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
-    Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "3", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
-    Format("html", ("html", "htm"), "an HTML page", "text/html", "2", "html:extract_html", _html),
-    Format("txt", ("txt",), "a text file", "text/plain", "2", "text:extract_text"),
+    Format("doc", ("doc",), "a legacy Word .doc file", "application/msword", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
+    Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
+    Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "4", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
+    Format("html", ("html", "htm"), "an HTML page", "text/html", "3", "html:extract_html", _html),
+    Format("txt", ("txt",), "a text file", "text/plain", "3", "text:extract_text"),
 )
 BY_EXTENSION = {ext: f for f in FORMATS for ext in f.extensions}
 PREFERENCE = tuple(ext for f in FORMATS for ext in f.extensions)

@@ -144,6 +144,13 @@ class _Numbering:
                 ilvl = npr.find(qn("w:ilvl"))
                 self.style_num[st.get(qn("w:styleId"))] = (npr.find(qn("w:numId")).get(qn("w:val")), int(ilvl.get(qn("w:val"))) if ilvl is not None else 0)
 
+    def ilvl(self, p) -> int | None:
+        """The paragraph's list level (0 = outermost), where Word numbers it."""
+        npr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+        if npr is not None and npr.find(qn("w:ilvl")) is not None:
+            return int(npr.find(qn("w:ilvl")).get(qn("w:val")))
+        return self.style_num[_style(p)][1] if _style(p) in self.style_num else None
+
     def label(self, p) -> str:
         npr = p.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
         if npr is not None and npr.find(qn("w:numId")) is not None:
@@ -169,6 +176,29 @@ class _Numbering:
         return "" if fmt == "bullet" else text
 
 
+def _heading_level(style: str | None) -> int | None:
+    """Word's heading styles: Heading N → N, Title → 0."""
+    if not style:
+        return None
+    s = style.lower().replace(" ", "")
+    if s.startswith("title"):
+        return 0
+    if s.startswith("heading") and s[7:].isdigit():
+        return int(s[7:])
+    return None
+
+
+def _all_bold(p) -> bool:
+    """Every run with text is bold (w:b set and not switched off)."""
+    runs = [r for r in p.iter(qn("w:r")) if "".join(t.text or "" for t in r.iter(qn("w:t"))).strip()]
+
+    def bold(r) -> bool:
+        b = r.find(f"{qn('w:rPr')}/{qn('w:b')}")
+        return b is not None and b.get(qn("w:val"), "1") not in ("0", "false")
+
+    return bool(runs) and all(bold(r) for r in runs)
+
+
 def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int | None]:
     """`name` is the file to cite in provenance (the original of a converted legacy file)."""
     name = name or path.name
@@ -187,12 +217,15 @@ def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int 
         nonlocal n_par, n_tbl
         for el in parent.iterchildren():
             if el.tag == W_P:
-                text = numbering.label(el) + _para_text(el)
+                marker = numbering.label(el)
+                text = marker + _para_text(el)
+                style = _style(el)
+                level = _heading_level(style)
+                bold = _all_bold(el)
                 for line in text.split("\n"):
                     if line.strip():
-                        style = _style(el)
-                        kind = "heading" if style and style.lower().startswith(("heading", "title")) else "paragraph"
-                        blocks.append(Block(kind, Source(name, paragraph=n_par), line.strip(), style))
+                        blocks.append(Block("heading" if level is not None else "paragraph", Source(name, paragraph=n_par), line.strip(), style,
+                                            level=level, list_level=numbering.ilvl(el) if marker else None, marker=marker, bold=bold))
                 n_par += 1
             elif el.tag == W_TBL:
                 blocks.append(Block("table", Source(name, table=n_tbl), table=read_table(el, name, n_tbl)))

@@ -164,9 +164,12 @@ def extract_html(path: Path) -> tuple[list[Block], int | None]:
                 counter["t"] += 1
             elif tag in HEADINGS or tag in ("p", "li", "pre", "blockquote") or (tag in BLOCK_TAGS and not any(
                     isinstance(g.tag, str) and g.tag.lower() in BLOCK_TAGS | {"table"} for g in ch)):
+                level = int(tag[1]) if tag in HEADINGS else None
+                depth = sum(1 for a in ch.iterancestors() if isinstance(a.tag, str) and a.tag.lower() in ("ol", "ul")) if tag == "li" else 0
                 for line in _text_lines(ch):
                     if line:
-                        blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(path.name, paragraph=counter["p"]), line, tag))
+                        blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(path.name, paragraph=counter["p"]), line, tag,
+                                            level=level, list_level=depth - 1 if tag == "li" else None))
                 counter["p"] += 1
             else:
                 walk(ch)

@@ -42,6 +42,7 @@ TABLE_SETTINGS = {
 PAGE_NUMBER = re.compile(r"^(?:[-—–－~\s]*\d{1,4}[-—–－~\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 NEW_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|附\s*件\s*[0-9一二三四五六七八九十]*\s*[:：]?$)")
 SEPARATORS = ("、", "，", ",", "；", ";")
+BOLD = re.compile(r"bold|heavy|black|semibold|demi", re.I)  # font names of bold faces
 
 
 @dataclass
@@ -54,6 +55,7 @@ class _Line:
     size: float
     trailing_space: bool = False
     room: float = 0.0  # free width left before the right edge, in characters
+    bold: bool = False  # every visible character in a bold face
 
     @property
     def height(self) -> float:
@@ -105,7 +107,7 @@ def _lines(chars: list[dict]) -> list[_Line]:
         size = Counter(round(c["size"], 1) for c in visible).most_common(1)[0][0]
         out.append(_Line(text.lstrip(), min(c["x0"] for c in visible), max(c["x1"] for c in visible),
                          min(c["top"] for c in visible), max(c["bottom"] for c in visible), size,
-                         trailing_space=len(text) < len(raw)))
+                         trailing_space=len(text) < len(raw), bold=all(BOLD.search(c.get("fontname") or "") for c in visible)))
     return out
 
 
@@ -568,7 +570,8 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
         page0, first = para[0]
         same = [ln for p, ln in para if p == page0]
         bbox = (min(ln.x0 for ln in same), first.top, max(ln.x1 for ln in same), max(ln.bottom for ln in same))
-        blocks.append(Block("paragraph", Source(file, page=page0, bbox=tuple(round(v, 1) for v in bbox)), text.strip()))
+        blocks.append(Block("paragraph", Source(file, page=page0, bbox=tuple(round(v, 1) for v in bbox)), text.strip(),
+                            bold=all(ln.bold for _, ln in para), pages=sorted({p for p, _ in para})))
         para.clear()
 
     def close_table() -> None:

@@ -61,6 +61,7 @@ class Cell:
     source: Source
     row_span: int = 1
     col_span: int = 1
+    header: bool = False  # in a header row the format marks (Word's tblHeader, HTML th, a repeated first row)
 
     @property
     def text(self) -> str:
@@ -74,6 +75,14 @@ class Table:
     cells: list[Cell]
     source: Source
     header_rows: int = 0  # leading rows the author marked as (repeated) header
+
+    def __post_init__(self) -> None:
+        for c in self.cells:
+            c.header = c.header or c.row < self.header_rows
+
+    def full_width_rows(self) -> list[int]:
+        """Rows held by one cell across every column (section rows such as 一、贸易便利方面)."""
+        return [c.row for c in self.cells if c.col == 0 and c.col_span >= self.n_cols > 1]
 
     def grid(self) -> list[list[Cell | None]]:
         """Dense rows × cols: each position holds the cell that covers it."""
@@ -92,6 +101,12 @@ class Block:
     text: str = ""
     style: str | None = None  # the author's style name where the format has one
     table: Table | None = None
+    # Level hints the format gives, for the outline to weigh (none is required):
+    level: int | None = None  # heading level: HTML h1–h6, Word's Heading N (Title is 0)
+    list_level: int | None = None  # nesting of a list item: Word's numPr/ilvl, HTML ol/ul depth (0 = outermost)
+    marker: str = ""  # a numbering label the format draws but the text lacks (Word's automatic numbering)
+    bold: bool = False  # every character bold (PDF font, Word runs, HTML b/strong)
+    pages: list[int] = field(default_factory=list)  # every PDF page the block spans
 
 
 @dataclass
@@ -110,7 +125,7 @@ class Notice:
     pages: int | None = None
 
     def write(self, path: Path) -> None:
-        write_json(path, asdict(self))
+        write_json(path, {"schema_version": DOCUMENT_SCHEMA_VERSION, **asdict(self)})
 
     @staticmethod
     def read(path: Path) -> Notice:
@@ -132,6 +147,8 @@ def notice_from_dict(d: dict[str, Any]) -> Notice:
                 t = b["table"]
                 cells = [Cell(**{**c, "source": _source(c["source"])}) for c in t["cells"]]
                 table = Table(t["n_rows"], t["n_cols"], cells, _source(t["source"]), t.get("header_rows", 0))
-            blocks.append(Block(b["kind"], _source(b["source"]), b.get("text", ""), b.get("style"), table))
+            blocks.append(Block(b["kind"], _source(b["source"]), b.get("text", ""), b.get("style"), table, b.get("level"),
+                                b.get("list_level"), b.get("marker", ""), b.get("bold", False), b.get("pages", [])))
         parts.append(Part(p["number"], p["label"], blocks))
+    d = {k: v for k, v in d.items() if k != "schema_version"}
     return Notice(**{**d, "parts": parts})

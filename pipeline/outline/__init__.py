@@ -38,6 +38,7 @@ class Node:
     label: str = ""  # kv: the label (牵头单位)
     children: list[Node] = field(default_factory=list)
     section: str = ""  # preamble | closing | "" (top-level items whose title says so)
+    hints: dict = field(default_factory=dict)  # what the format said of its paragraph: level, list_level, bold, pages
 
     @property
     def items(self) -> list[Node]:
@@ -75,7 +76,7 @@ def _node(d: dict) -> Node:
     src = d["source"]
     source = Source(**{**src, "bbox": tuple(src["bbox"]) if src.get("bbox") else None})
     return Node(d["kind"], d["text"], source, Marker(**d["marker"]) if d.get("marker") else None, d.get("label", ""),
-                [_node(c) for c in d["children"]], d.get("section", ""))
+                [_node(c) for c in d["children"]], d.get("section", ""), d.get("hints", {}))
 
 
 def is_furniture(text: str) -> bool:
@@ -119,8 +120,10 @@ class _Builder:
         self.root = Node("root", "", Source(""))
         self.stack: list[Node] = [self.root]
         self.last = last
+        self.hints: dict = {}
 
     def add_block(self, b: Block) -> None:
+        self.hints = {k: v for k, v in (("level", b.level), ("list_level", b.list_level), ("bold", b.bold), ("pages", b.pages)) if v}
         kv = kv_line(b.text)
         if kv:
             self.add_kv(kv, b.source)
@@ -130,13 +133,13 @@ class _Builder:
                 if mk is not None:
                     self.open(mk, piece, b.source)
                 elif labelled:
-                    self.stack[-1].children.append(Node("para", piece, b.source))
+                    self.stack[-1].children.append(Node("para", piece, b.source, hints=dict(self.hints)))
                 else:
                     kv2 = kv_line(piece)
                     if kv2:
                         self.add_kv(kv2, b.source)
                     elif not self.continue_para(piece):
-                        self.stack[-1].children.append(Node("para", piece, b.source))
+                        self.stack[-1].children.append(Node("para", piece, b.source, hints=dict(self.hints)))
 
     def continue_para(self, text: str) -> bool:
         """A paragraph cut by the layout (a page break, a line the PDF reader took for a paragraph
@@ -160,7 +163,7 @@ class _Builder:
             if m is not None and m.scheme == marker.scheme:
                 del self.stack[i:]
                 break
-        node = Node("item", text, source, marker)
+        node = Node("item", text, source, marker, hints=dict(self.hints))
         if len(self.stack) == 1:  # a top-level section: preamble or closing by its title words
             title = text if is_title(text) else re.split(r"[。；;]", text)[0]
             grammar = wording().numbering
