@@ -68,3 +68,38 @@ def test_every_statement_found_is_in_a_measure_or_a_finding() -> None:
                         checked += 1
                         assert norm(d.text) in placed or norm(d.text) in reported, (f.name, node.source.ref(), st.raw)
     assert checked > 1500
+
+
+def test_real_notices_in_another_page_layout(tmp_path: Path) -> None:
+    """The same Word files re-laid (narrow margins, a smaller sans font, the documents' own fixed
+    line spacing) and printed to PDF by LibreOffice: lines and pages break elsewhere, and the
+    spacing between lines is wide. The pipeline must not depend on where a line ends."""
+    import shutil
+    import subprocess
+
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    assert shutil.which("soffice"), "LibreOffice (soffice) is needed for this test: apt-get install libreoffice-writer-nogui"
+    docs = ["cn-gwyb-fangguanfu-fengong-2020", "ah-gongye-hulianwang-2021", "mee-jianwu-jiangtan-2022", "cn-gwy-shiyiwu-fengong-2006"]
+    made = tmp_path / "docx"
+    made.mkdir()
+    for doc in docs:
+        d = Document(str(REAL / "raw" / f"{doc}.docx"))
+        for s in d.sections:
+            s.left_margin = s.right_margin = Cm(1.6)
+            s.top_margin = s.bottom_margin = Cm(1.5)
+        for p in d.paragraphs:
+            for r in p.runs:
+                r.font.size, r.font.name = Pt(11), "Noto Sans CJK SC"
+        d.save(made / f"{doc}.docx")
+    pdfs = tmp_path / "pdf"
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(pdfs), *map(str, sorted(made.glob("*.docx")))],
+                   check=True, capture_output=True, timeout=300)
+    report, cfg = run_on(sorted(pdfs.glob("*.pdf")), tmp_path / "run")
+    assert report.exit_code == 0, report.validation.get("held_back")
+    for doc in docs:
+        got, want = conftest.out_pairs(cfg.curated, doc), conftest.gold_pairs(doc)
+        assert got == want, f"{doc}: missing {sorted(want - got)[:5]}, extra {sorted(got - want)[:5]}"
+        texts = {(r["part"], r["measure_no"]): norm(r["text"]) for r in read(cfg.curated, "measures") if r["notice_id"] == doc}
+        assert texts == {k: norm(g["text"]) for k, g in conftest.gold_measures(doc).items()}, doc

@@ -42,6 +42,7 @@ TABLE_SETTINGS = {
 PAGE_NUMBER = re.compile(r"^(?:[-—–－~\s]*\d{1,4}[-—–－~\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 NEW_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|附\s*件\s*[0-9一二三四五六七八九十]*\s*[:：]?$)")
 SEPARATORS = ("、", "，", ",", "；", ";")
+LINE_END = re.compile(r"[。；;！!？?：:）)」』”】〕]$")  # marks a paragraph may end with
 BOLD = re.compile(r"bold|heavy|black|semibold|demi", re.I)  # font names of bold faces
 
 
@@ -479,6 +480,20 @@ def _furniture(pages_lines: list[list[_Line]], heights: list[float]) -> set[tupl
     return out
 
 
+def _line_spacing(items: list[tuple[int, float, object]]) -> dict[int, float]:
+    """The usual gap between consecutive text lines on each page (the median)."""
+    gaps: dict[int, list[float]] = {}
+    prev: tuple[int, _Line] | None = None
+    for p_no, _, obj in items:
+        if not isinstance(obj, _Line):
+            prev = None
+            continue
+        if prev is not None and prev[0] == p_no and obj.top > prev[1].bottom:
+            gaps.setdefault(p_no, []).append(obj.top - prev[1].bottom)
+        prev = (p_no, obj)
+    return {p: sorted(g)[len(g) // 2] for p, g in gaps.items() if len(g) >= 3}
+
+
 def _join_text(a: str, b: str) -> str:
     if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
         return a + " " + b
@@ -581,6 +596,7 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
             n_tables += 1
             open_table = None
 
+    spacing = _line_spacing(items)
     for p_no, _, obj in items:
         if isinstance(obj, _TableBuf):
             flush()
@@ -599,7 +615,12 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
             prev_page, prev = para[-1]
             indented = ln.x0 - left > 1.5 * ln.size
             gap = ln.top - prev.bottom if prev_page == p_no else 0.0
-            if (prev.room >= 1.5 or indented or NEW_ITEM.match(ln.text) or gap > 1.2 * max(prev.height, ln.height)
+            # A line that ends early ends its paragraph, unless it stops mid-sentence with little room
+            # left: a word that cannot be broken (IPv6, 5G, a number) pushed to the next line.
+            ends_early = prev.room >= 1.5 and (bool(LINE_END.search(prev.text)) or prev.room > 6)
+            # a gap wider than this page's usual spacing between lines (fixed spacing may be wide) parts paragraphs
+            wide = gap > max(1.2 * max(prev.height, ln.height), 1.5 * spacing.get(p_no, 0.0))
+            if (ends_early or indented or NEW_ITEM.match(ln.text) or wide
                     or abs(ln.size - prev.size) > 1.0 or (NEW_ITEM.match(prev.text) and prev.room >= 1.0)):
                 flush()
         para.append((p_no, ln))

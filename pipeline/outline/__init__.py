@@ -144,13 +144,17 @@ class _Builder:
     def continue_para(self, text: str) -> bool:
         """A paragraph cut by the layout (a page break, a line the PDF reader took for a paragraph
         end) goes on in this one: the one before stops mid-sentence or inside a bracket."""
-        kids = self.stack[-1].children
-        if not kids or kids[-1].kind != "para":
+        top = self.stack[-1]
+        if top.children and top.children[-1].kind == "para":
+            target = top.children[-1]
+        elif not top.children and top.kind == "item":
+            target = top  # an item whose own first paragraph was cut
+        else:
             return False
-        prev = kids[-1].text.rstrip()
+        prev = target.text.rstrip()
         open_bracket = sum(prev.count(c) for c in "（([〔【") > sum(prev.count(c) for c in "）)]〕】")
         if open_bracket or (len(prev) >= 25 and not SENTENCE_END.search(prev)):
-            kids[-1].text = prev + text.strip()
+            target.text = prev + text.strip()
             return True
         return False
 
