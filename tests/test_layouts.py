@@ -179,3 +179,12 @@ def test_the_document_model_keeps_the_formats_level_hints(tmp_path: Path) -> Non
     assert [(b.text, b.level, b.list_level) for b in extract(html).parts[0].blocks][:2] == [("某区方案", 2, None), ("说明。", None, None)]
     tree = outline(extract(path))
     assert tree.parts[0].root.children[1].hints == {"level": 1}  # the outline keeps the hint beside the marker
+
+
+def test_labels_on_one_line_and_a_table_whose_measure_column_is_its_task(tmp_path: Path) -> None:
+    text = ("某区任务分工\n一、重点任务\n1.推进一网通办。\n牵头单位：区政务服务办  配合单位：区数据局\n"
+            "附件\n序号\t主要任务\t责任单位\t完成时限\n1\t建设数据平台。\t区数据局\t2025年10月\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推进一网通办。", [("区政务服务办", "lead"), ("区数据局", "support")], ""),
+        (1, 1, "1", "建设数据平台。", [("区数据局", "responsible")], "2025年10月"),
+    ]

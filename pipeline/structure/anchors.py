@@ -117,7 +117,7 @@ def _labelled(inner: str) -> Statement | None:
     roles = wording().roles
     due_labels = wording().columns["fields"]["due"]
     st = Statement(0, 0, raw=inner)
-    segments = re.split(r"[；;]|[，,](?=\s*[^，,、：:]{1,8}[：:])", inner)
+    segments = re.split(r"[；;]|[，,](?=\s*[^，,、：:]{1,8}[：:])|\s+(?=[^\s，,、：:]{2,8}[：:])", inner)
     found = False
     for seg in segments:
         m = re.match(r"^\s*([^：:]{1,8})\s*[：:]\s*(.*)$", seg, re.S)

@@ -101,6 +101,8 @@ def match_header(texts: list[str]) -> ColumnMap | None:
             fields["task"], fields["text"] = fields["text"], k  # a title column, then the content column
         elif best[2] not in fields:
             fields[best[2]] = k
+    if "text" not in fields and "task" in fields:
+        fields["text"] = fields.pop("task")  # 序号｜主要任务｜责任单位: the task column is the measure
     if "text" not in fields or not (departments or "due" in fields):
         return None
     return ColumnMap(fields, departments, [squash(t) for t in texts])
