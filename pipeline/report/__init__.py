@@ -149,13 +149,8 @@ def summary_html(report: RunReport, tables: dict[str, pa.Table]) -> str:
 def write_report(report: RunReport, tables: dict[str, pa.Table], folder: Path, reports: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "validation.json").write_text(json.dumps(report.validation, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    manifest = {
-        "run_id": report.run_id, "pipeline_version": report.pipeline_version, "verdict": report.verdict,
-        "inputs": [{"notice_id": n.notice_id, "file": n.source_file, "sha256": n.sha256, "alternates": n.alternates,
-                    "extraction": n.extraction, "error": n.error} for n in report.notices],
-        "published": report.published, "curated": report.curated,
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
+    (folder / "manifest.json").write_text(json.dumps(report.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     (folder / "summary.html").write_text(summary_html(report, tables), encoding="utf-8")
     latest = reports / "latest"

@@ -236,14 +236,9 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             report.published = old_manifest.get("published", [])
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
-            manifest = {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest,
-                        "verdict": "held back" if held else "passed",
-                        "inputs": [{"file": st.source_file, "sha256": st.sha256, "alternates": st.alternates, "extraction": st.extraction,
-                                    "status": st.status, "held_because": st.held_because} for st in report.notices],
-                        "held_back": {nid: rules for nid, rules in sorted(held.items())},
-                        "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}}
-            report.published = publish(out, cfg.curated, manifest, report.run_id)
+            report.published = publish(out, cfg.curated, _manifest(report, held, registry, digest), report.run_id)
             report.verdict = "published"
+            report.manifest = json.loads((cfg.curated / "_manifest.json").read_text(encoding="utf-8"))  # the one manifest
             log.info("published %s to %s", ", ".join(f"{f['file']} ({f['rows']} rows)" for f in report.published), cfg.curated)
         for nid, rules in sorted(held.items()):
             kept = "its last published version stays in curated/" if nid in previously else "nothing of it is in curated/"
@@ -252,10 +247,23 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
         report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
     else:
         report.exit_code = EXIT_NOTHING
+    if not report.manifest:  # nothing written to curated/: the same manifest, saying why
+        report.manifest = {**_manifest(report, held, registry, None), "verdict": report.verdict, "published": report.published}
     report_dir = cfg.reports / report.run_id
     report.report_dir = str(report_dir)
     write_report(report, tables, report_dir, cfg.reports)
     log.info("report: %s", report_dir / "summary.html")
+
+
+def _manifest(report: RunReport, held: dict[str, list[str]], registry: Registry, digest: str | None) -> dict:
+    """What a publish is made from: built here only, written to curated/ and to the report."""
+    return {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest,
+            "verdict": "held back" if held else "passed",
+            "inputs": [{"notice_id": st.notice_id, "file": st.source_file, "sha256": st.sha256, "alternates": st.alternates,
+                        "extraction": st.extraction, "error": st.error, "status": st.status, "held_because": st.held_because}
+                       for st in report.notices],
+            "held_back": {nid: rules for nid, rules in sorted(held.items())},
+            "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}, "curated": report.curated}
 
 
 def read_curated(curated: Path) -> dict:

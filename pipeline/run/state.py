@@ -62,6 +62,7 @@ class RunReport:
     validation: dict = field(default_factory=dict)
     verdict: str = ""  # published | unchanged | blocked | nothing
     published: list[dict] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)  # the one manifest: as published to curated/, or why nothing was
     exit_code: int = 0
     report_dir: str = ""
     stages_run: list[str] = field(default_factory=lambda: ["extract"])
