@@ -95,6 +95,7 @@ class NoticeRecord:
     alternates: list[str] = field(default_factory=list)
     pages: int | None = None
     role_words: int = 0  # role words (责任单位, 牵头, 负责 …) in its text: the notices suite checks measures were found
+    jurisdiction: str | None = None  # from the registry, by issuer and title: computed once, by build_tables
 
 
 def to_table(name: str, rows: list[dict]) -> pa.Table:

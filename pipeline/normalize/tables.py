@@ -23,7 +23,10 @@ def _date(s: str | None) -> date | None:
 def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure], registry: Registry) -> dict[str, pa.Table]:
     pairs, measures = [], []
     per_notice: dict[str, list[int]] = {n.notice_id: [0, 0] for n in notices}
-    jurisdiction = {n.notice_id: registry.jurisdiction_of(n.issuer, n.title) for n in notices}
+    for n in notices:  # the notice's jurisdiction, once: validation reads it from the record
+        if n.jurisdiction is None:
+            n.jurisdiction = registry.jurisdiction_of(n.issuer, n.title)
+    jurisdiction = {n.notice_id: n.jurisdiction or "" for n in notices}
     dept_rows: dict[str, dict] = {}
     for nm in sorted(normalized, key=lambda x: (x.measure.notice_id, x.measure.part, x.measure.measure_no)):
         m = nm.measure

@@ -10,6 +10,7 @@ import multiprocessing as mp
 import re
 import shutil
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 from .. import __version__
@@ -73,6 +74,17 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
     _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
 
 
+def _registry(folder: Path) -> Registry:
+    """The registry, read once per run however many stages need it (keyed on its files' bytes)."""
+    key = tuple((f.name, f.read_bytes()) for f in sorted(folder.glob("*.csv")))
+    return _registry_of(folder, key)
+
+
+@cache
+def _registry_of(folder: Path, key: tuple) -> Registry:
+    return Registry.load(folder)
+
+
 def _write_findings(path: Path, findings: list[Finding]) -> None:
     path.write_text(json.dumps([asdict(f) for f in findings], ensure_ascii=False), encoding="utf-8")
 
@@ -121,7 +133,7 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
 
 def stage_normalize(cfg: Config, report: RunReport) -> None:
     """measures.json → normalized.json, then the candidate curated tables in interim/_candidate/."""
-    registry = Registry.load(cfg.expectations / "reference")
+    registry = _registry(cfg.expectations / "reference")
     records: list[NoticeRecord] = []
     normalized: list[NormalizedMeasure] = []
     for st in report.notices:
@@ -182,7 +194,7 @@ def read_candidate(folder: Path) -> tuple[dict, list[NoticeRecord]]:
 def stage_validate(cfg: Config, report: RunReport) -> None:
     """The candidate tables through the GX suites; results into the report folder."""
     tables, records = read_candidate(cfg.interim / CANDIDATE)
-    registry = Registry.load(cfg.expectations / "reference")
+    registry = _registry(cfg.expectations / "reference")
     report_dir = cfg.reports / report.run_id
     report_dir.mkdir(parents=True, exist_ok=True)
     from ..validate import validate  # imports pandas and Great Expectations: only when validating
@@ -205,7 +217,7 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     check, or that could not be read, is held back and keeps the version last published;
     every other notice is published. With --strict, one failure holds back every notice."""
     tables, records = read_candidate(cfg.interim / CANDIDATE)
-    registry = Registry.load(cfg.expectations / "reference")
+    registry = _registry(cfg.expectations / "reference")
     v = report.validation
     if not v:
         raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")

@@ -155,7 +155,7 @@ def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]
     has_word = [any(w in n or w in r for w in words) for n, r in zip(df["department"], raw, strict=True)]
     plural = df["department"].str.startswith(tuple(wording().departments["plural_prefixes"]))
     df["collective_ok"] = (df["is_collective"] & pd.Series(has_word, index=df.index)) | (~df["is_collective"] & ~plural)
-    jur = {n.notice_id: registry.jurisdiction_of(n.issuer, n.title) for n in notices}
+    jur = {n.notice_id: n.jurisdiction if n.jurisdiction is not None else registry.jurisdiction_of(n.issuer, n.title) for n in notices}
     df["jurisdiction"] = df["notice_id"].map(jur).fillna("")
     df["canonical_variants"] = df.groupby(["jurisdiction", "department"])["department_canonical"].transform("nunique")
     df["raw_text"] = df["department_raw"]
