@@ -8,7 +8,7 @@ import pdfplumber
 import pytest
 
 from pipeline.errors import ExtractError
-from pipeline.extract.pdf import TABLE_SETTINGS
+from pipeline.extract.pdf.tables import TABLE_SETTINGS
 from pipeline.normalize import normalize
 from pipeline.structure import structure
 

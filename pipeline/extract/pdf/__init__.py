@@ -1,0 +1,162 @@
+"""PDF backend on pdfplumber: ruled tables stitched across pages, prose joined into paragraphs.
+
+The jobs live in their own modules: geometry.py (glyphs, lines, words), tables.py (ruled tables
+and their stitching), ruleless.py (tables drawn without rules), wraps.py (wrap or break inside a
+cell), prose.py (paragraphs, page furniture); this module runs them page by page.
+
+What no common extractor does, done here from the characters' geometry:
+- a table that continues on the next page is one table: the repeated header row goes, a row
+  split by the page break is joined to its first half cell by cell, and a vertically merged
+  cell cut by the break (empty at the top of the new page) takes the value it had above;
+- inside a cell, a line that stops short of the cell's right edge ends there (a new name in a
+  one-per-line list); a line that fills the cell wraps onto the next (人民银行某市分 + 行).
+  Where geometry cannot tell, the department-name lexicon decides (see `LineJoiner`);
+- prose lines outside tables become paragraphs (a paragraph ends where a line stops short, or
+  the next line is indented or starts a numbered item); page numbers and running headers go.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pdfplumber
+
+from ...errors import ExtractError
+from ...model import Block, Source
+from ..lexicon import Lexicon
+from .geometry import LINE_END, Line, dedupe_chars, lines_of
+from .prose import NEW_ITEM, furniture, join_text, line_spacing
+from .ruleless import ruleless_table
+from .tables import TABLE_SETTINGS, TableBuf, continue_table, read_ruled, same_columns, to_table
+from .wraps import LineJoiner, name_tokenizer
+
+__all__ = ["extract_pdf", "name_tokenizer"]
+
+
+def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None]:
+    try:
+        pdf = pdfplumber.open(path)
+    except Exception as exc:
+        # pdfplumber wraps pdfminer's errors: look at the whole chain for the real one
+        chain, e = [], exc
+        while e is not None and len(chain) < 5:
+            chain.append(e)
+            e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
+        name = " ".join(type(x).__name__ for x in chain)
+        if "Password" in name or "Encrypt" in name:
+            raise ExtractError(f"{path.name}: the PDF is encrypted and cannot be read") from exc
+        raise ExtractError(f"{path.name}: not a readable PDF ({name}: {exc})") from exc
+    with pdf:
+        return _extract(pdf, path.name, lexicon)
+
+
+def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]:
+    items: list[tuple[int, float, object]] = []  # (page, top, Line | TableBuf)
+    pages_lines: list[list[Line]] = []
+    heights: list[float] = []
+    widths: list[float] = []
+    any_text = False
+    aligned_before: TableBuf | None = None  # a rule-less table running off the previous page
+    for p_no, page in enumerate(pdf.pages, start=1):
+        chars = dedupe_chars(page.chars)
+        any_text |= any(c["text"].strip() for c in chars)
+        tables = [t for t in page.find_tables(TABLE_SETTINGS) if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
+        boxes = [t.bbox for t in tables]
+        in_table: list[list[dict]] = [[] for _ in tables]
+        outside = []
+        for ch in chars:
+            cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+            for k, (x0, t0, x1, b0) in enumerate(boxes):
+                if x0 <= cx <= x1 and t0 <= cy <= b0:
+                    in_table[k].append(ch)
+                    break
+            else:
+                outside.append(ch)
+        for k, t in enumerate(tables):
+            buf = read_ruled(page, t, in_table[k], p_no)
+            if buf:
+                items.append((p_no, t.bbox[1], buf))
+        aligned = None if tables else ruleless_table(outside, p_no, float(page.height), aligned_before, lexicon.header_words)
+        aligned_before = None
+        if aligned:
+            aligned_before, used = aligned
+            items.append((p_no, aligned_before.bbox[1], aligned_before))
+            outside = [c for c in outside if id(c) not in used]
+        lines = lines_of(outside)
+        pages_lines.append(lines)
+        heights.append(float(page.height))
+        widths.append(float(page.width))
+        for ln in lines:
+            items.append((p_no, ln.top, ln))
+    if not any_text:
+        raise ExtractError(f"{file}: the PDF has no text layer (a scanned image?); it needs OCR first")
+    drop = furniture(pages_lines, heights)
+    dropped = {id(pages_lines[p][i]) for p, i in drop}
+    items = [it for it in items if id(it[2]) not in dropped]
+    items.sort(key=lambda it: (it[0], it[1]))
+
+    # Text margins per page size: a notice may mix portrait prose and landscape tables.
+    margins: dict[int, tuple[float, float]] = {}
+    for p_no, _, obj in items:
+        if isinstance(obj, Line):
+            w = round(widths[p_no - 1])
+            lo, hi = margins.get(w, (obj.x0, obj.x1))
+            margins[w] = (min(lo, obj.x0), max(hi, obj.x1))
+
+    joiner = LineJoiner(lexicon)
+    blocks: list[Block] = []
+    para: list[tuple[int, Line]] = []
+    open_table: TableBuf | None = None
+    n_tables = 0
+
+    def flush() -> None:
+        if not para:
+            return
+        text = ""
+        for _, ln in para:
+            text = join_text(text, ln.text)
+        page0, first = para[0]
+        same = [ln for p, ln in para if p == page0]
+        bbox = (min(ln.x0 for ln in same), first.top, max(ln.x1 for ln in same), max(ln.bottom for ln in same))
+        blocks.append(Block("paragraph", Source(file, page=page0, bbox=tuple(round(v, 1) for v in bbox)), text.strip(),
+                            bold=all(ln.bold for _, ln in para), pages=sorted({p for p, _ in para})))
+        para.clear()
+
+    def close_table() -> None:
+        nonlocal open_table, n_tables
+        if open_table is not None:
+            blocks.append(Block("table", Source(file, page=open_table.page, table=n_tables), table=to_table(open_table, file, n_tables, joiner)))
+            n_tables += 1
+            open_table = None
+
+    spacing = line_spacing(items)
+    for p_no, _, obj in items:
+        if isinstance(obj, TableBuf):
+            flush()
+            if open_table is not None and obj.page <= open_table.last_page + 1 and same_columns(open_table, obj):
+                continue_table(open_table, obj)
+            else:
+                close_table()
+                open_table = obj
+            continue
+        ln = obj
+        assert isinstance(ln, Line)
+        close_table()
+        left, right = margins[round(widths[p_no - 1])]
+        ln.room = (right - ln.x1) / max(ln.size, 1.0)
+        if para:
+            prev_page, prev = para[-1]
+            indented = ln.x0 - left > 1.5 * ln.size
+            gap = ln.top - prev.bottom if prev_page == p_no else 0.0
+            # A line that ends early ends its paragraph, unless it stops mid-sentence with little room
+            # left: a word that cannot be broken (IPv6, 5G, a number) pushed to the next line.
+            ends_early = prev.room >= 1.5 and (bool(LINE_END.search(prev.text)) or prev.room > 6)
+            # a gap wider than this page's usual spacing between lines (fixed spacing may be wide) parts paragraphs
+            wide = gap > max(1.2 * max(prev.height, ln.height), 1.5 * spacing.get(p_no, 0.0))
+            if (ends_early or indented or NEW_ITEM.match(ln.text) or wide
+                    or abs(ln.size - prev.size) > 1.0 or (NEW_ITEM.match(prev.text) and prev.room >= 1.0)):
+                flush()
+        para.append((p_no, ln))
+    flush()
+    close_table()
+    return blocks, len(pdf.pages)
