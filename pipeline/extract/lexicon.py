@@ -12,6 +12,14 @@ class Lexicon(Protocol):
     header_words: tuple[str, ...]  # table header synonyms and role labels
     fingerprint: str
 
+    def opens_item(self, line: str) -> bool:
+        """Does a line open a numbered item (一、 （一） 1. …) or an attachment (附件2)?"""
+        ...
+
+    def opens_section(self, text: str) -> bool:
+        """Does a text open a section (一、 第一章)?"""
+        ...
+
     def continues(self, piece: str) -> bool:
         """Does a piece (a line's start) go on from the name before it?"""
         ...

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 
 from ..errors import Finding
 from ..model import Block, Cell, Notice, Part, Table
-from ..numerals import cn_to_int
+from ..outline.grammar import leading_marker
 from ..wording import wording
 from .anchors import Duty
 from .measure import Measure
 
-SECTION = re.compile(r"^\s*([一二三四五六七八九十]+)\s*[、.．]\s*(.+?)\s*$", re.S)
-ITEM_CN = re.compile(r"^\s*[（(]\s*([一二三四五六七八九十]+)\s*[）)]\s*(.*)$", re.S)
-ITEM_NUM = re.compile(r"^\s*(\d{1,3})\s*(?:[.．、]|\s)\s*(?!\d)(.*)$", re.S)
+SECTION_SCHEMES = ("cn-comma", "chapter")  # the numbering grammar's section-level markers: 一、 第一章
 SENTENCE_END = re.compile(r"[。；;！!？?]")
 WS = re.compile(r"\s+")
 
@@ -41,22 +39,23 @@ def dedupe_doubled(text: str) -> str:
     return text.strip()
 
 
-ROW_NUMBER = re.compile(r"^[（(]?\s*([0-9]+|[一二三四五六七八九十]+)\s*[）)]?[.．、]?$")
 SUB_NUMBER = re.compile(r"^([0-9]+)[.．]([0-9]+)[.．、]?$")  # 2.1: a sub-row of measure 2
 
 
 def row_number(label: str) -> int | None:
-    """序号 as printed: 12, 12., 12、, （12）, （十二）."""
-    m = ROW_NUMBER.match(label)
-    return cn_to_int(m.group(1)) if m else None
+    """序号 as printed: 12, 12., 12、, （12）, （十二）: a bare number or one marker of the grammar."""
+    if label.isdigit():
+        return int(label)
+    found = leading_marker(label)
+    return found[0].value if found and not found[1] and found[0].scheme != "num-sub" else None
 
 
 def section_of(text: str) -> tuple[int, str] | None:
-    m = SECTION.match(text.strip())
-    if not m:
+    """(number, title) of a section heading: 一、标题 (the grammar's section-level schemes)."""
+    found = leading_marker(text.strip())
+    if not found or found[0].scheme not in SECTION_SCHEMES or not found[1].strip():
         return None
-    n = cn_to_int(m.group(1))
-    return (n, squash(m.group(2))) if n else None
+    return found[0].value, squash(found[1])
 
 
 def section_heading(b: Block) -> tuple[int, str] | None:

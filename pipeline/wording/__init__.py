@@ -104,7 +104,17 @@ class Lexicon:
     continuations: tuple[str, ...]  # a piece starting with one goes on from the one before
     separators: tuple[str, ...]
     header_words: tuple[str, ...]  # table header synonyms and role labels
+    item_markers: tuple[re.Pattern[str], ...]  # the numbering grammar's paragraph-opening markers and the 附件 marker
+    section_markers: tuple[re.Pattern[str], ...]  # the section-level ones (一、 第一章)
     fingerprint: str
+
+    def opens_item(self, line: str) -> bool:
+        """Does a line open a numbered item (or an attachment)? A PDF paragraph ends before it."""
+        t = line.lstrip()
+        return any(p.match(t) for p in self.item_markers)
+
+    def opens_section(self, text: str) -> bool:
+        return any(p.match(text.strip()) for p in self.section_markers)
 
     def continues(self, piece: str) -> bool:
         """The one wrapped-name rule on words: a piece that starts with 等, a bracket, a
@@ -148,18 +158,22 @@ def wording() -> Wording:
     """The wording tables, read and checked once per process (they are read-only)."""
     raw = {n: _load(n) for n in FILES}
     roles = _roles(raw["roles"])
-    return Wording(raw["columns"], roles, raw["deadlines"], raw["departments"], raw["structure"], _numbering(raw["numbering"]),
-                   _lexicon(raw["departments"], roles, raw["columns"]))
+    numbering = _numbering(raw["numbering"])
+    return Wording(raw["columns"], roles, raw["deadlines"], raw["departments"], raw["structure"], numbering,
+                   _lexicon(raw["departments"], roles, raw["columns"], numbering, raw["structure"]))
 
 
-LEXICON_FILES = ("departments", "roles", "columns")
+LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure")
 
 
-def _lexicon(d: dict[str, Any], roles: Roles, columns: dict[str, Any]) -> Lexicon:
+def _lexicon(d: dict[str, Any], roles: Roles, columns: dict[str, Any], numbering: Numbering, structure: dict[str, Any]) -> Lexicon:
     seps = ("、", "，", ",", "；", ";")
     headers = [s for syns in columns["fields"].values() for s in syns] + list(roles.labels)
+    # schemes that open an item on a line of their own (一是 and 第一， run on inside paragraphs)
+    items = (*(s.regex for s in numbering.schemes if s.inline), _compile("structure", structure["parts"]["marker"]))
+    sections = tuple(s.regex for s in numbering.schemes if s.name in ("cn-comma", "chapter"))
     return Lexicon(tuple(sorted(d["endings"], key=len, reverse=True)), frozenset(d["fragments"]),
-                   ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), fingerprint(*LEXICON_FILES))
+                   ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), items, sections, fingerprint(*LEXICON_FILES))
 
 
 def fingerprint(*names: str) -> str:

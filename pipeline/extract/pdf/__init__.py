@@ -25,7 +25,7 @@ from ...errors import ExtractError
 from ...model import Block, Source
 from ..lexicon import Lexicon
 from .geometry import LINE_END, Line, dedupe_chars, lines_of
-from .prose import NEW_ITEM, furniture, join_text, line_spacing
+from .prose import furniture, join_text, line_spacing
 from .ruleless import ruleless_table
 from .tables import TABLE_SETTINGS, TableBuf, continue_table, read_ruled, same_columns, to_table
 from .wraps import LineJoiner, name_tokenizer
@@ -76,7 +76,7 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
             buf = read_ruled(page, t, in_table[k], p_no)
             if buf:
                 items.append((p_no, t.bbox[1], buf))
-        aligned = None if tables else ruleless_table(outside, p_no, float(page.height), aligned_before, lexicon.header_words)
+        aligned = None if tables else ruleless_table(outside, p_no, float(page.height), aligned_before, lexicon)
         aligned_before = None
         if aligned:
             aligned_before, used = aligned
@@ -153,8 +153,8 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
             ends_early = prev.room >= 1.5 and (bool(LINE_END.search(prev.text)) or prev.room > 6)
             # a gap wider than this page's usual spacing between lines (fixed spacing may be wide) parts paragraphs
             wide = gap > max(1.2 * max(prev.height, ln.height), 1.5 * spacing.get(p_no, 0.0))
-            if (ends_early or indented or NEW_ITEM.match(ln.text) or wide
-                    or abs(ln.size - prev.size) > 1.0 or (NEW_ITEM.match(prev.text) and prev.room >= 1.0)):
+            if (ends_early or indented or lexicon.opens_item(ln.text) or wide
+                    or abs(ln.size - prev.size) > 1.0 or (lexicon.opens_item(prev.text) and prev.room >= 1.0)):
                 flush()
         para.append((p_no, ln))
     flush()

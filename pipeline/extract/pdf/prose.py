@@ -10,7 +10,6 @@ from collections import Counter
 from .geometry import Line
 
 PAGE_NUMBER = re.compile(r"^(?:[-—–－~\s]*\d{1,4}[-—–－~\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
-NEW_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}[.．、](?!\d)|附\s*件\s*[0-9一二三四五六七八九十]*\s*[:：]?$)")
 
 
 def furniture(pages_lines: list[list[Line]], heights: list[float]) -> set[tuple[int, int]]:

@@ -3,10 +3,10 @@ continued across pages."""
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from itertools import pairwise
 
+from ..lexicon import Lexicon
 from .geometry import Word, char_rows, lines_of, words_of
 from .prose import PAGE_NUMBER
 from .tables import CellBuf, TableBuf
@@ -18,7 +18,7 @@ def header_words(words: list[Word], synonyms: tuple[str, ...]) -> bool:
 
 
 def ruleless_table(chars: list[dict], page_no: int, height: float, before: TableBuf | None,
-                headers: tuple[str, ...]) -> tuple[TableBuf, set[int]] | None:
+                   lexicon: Lexicon) -> tuple[TableBuf, set[int]] | None:
     """A table drawn without rules: its header line (words that are column names) gives the
     columns, a number in the first column starts a row; it runs to the end of the page, and on
     the next page when that page has no rules either."""
@@ -27,7 +27,7 @@ def ruleless_table(chars: list[dict], page_no: int, height: float, before: Table
     if before is not None:
         col_x, right, start = before.col_x, before.bbox[2], 0
     else:
-        start = next((i for i, ln in enumerate(lines) if header_words(words_of(ln), headers)), None)
+        start = next((i for i, ln in enumerate(lines) if header_words(words_of(ln), lexicon.header_words)), None)
         if start is None:
             return None
         head = words_of(lines[start])
@@ -45,13 +45,13 @@ def ruleless_table(chars: list[dict], page_no: int, height: float, before: Table
     used: set[int] = set()
     after_header = False
     for i, ln in enumerate(lines[start:]):
-        header = (i == 0 and before is None) or header_words(words_of(ln), headers)
+        header = (i == 0 and before is None) or header_words(words_of(ln), lexicon.header_words)
         cells: list[list[dict]] = [[] for _ in col_x]
         for w in words_of(ln):
             cells[max(0, bisect_right(col_x, (w.x0 + w.x1) / 2) - 1)] += w.chars
         text0 = "".join(c["text"] for c in cells[0]).strip()
         filled = [k for k, c in enumerate(cells) if c]
-        section = len(filled) == 1 and bool(re.match(r"^[一二三四五六七八九十]+、", "".join(c["text"] for c in cells[filled[0]]).strip()))
+        section = len(filled) == 1 and lexicon.opens_section("".join(c["text"] for c in cells[filled[0]]))
         new_row = header or after_header or text0.isdigit() or section or not rows
         after_header = header
         if new_row:
