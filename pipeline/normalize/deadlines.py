@@ -37,16 +37,15 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
     `year` is the notice's own year, for wordings that leave it out (6月底前, 年底前)."""
     d = wording().deadlines
     s = arabic(WS.sub("", unicodedata.normalize("NFKC", raw or "")))
-    if not s or s in d["none"]:
+    if not s or s in d.none:
         return Deadline(raw or "", "none", None)
-    if any(s.startswith(w) for w in d["ongoing"]) or (any(w in s for w in d["ongoing"]) and "前" not in s):
+    if any(s.startswith(w) for w in d.ongoing) or (any(w in s for w in d.ongoing) and "前" not in s):
         return Deadline(raw, "ongoing", None)  # 持续推进, 2024年起持续推进
     found: list[tuple[int, int, date, str]] = []  # (start, end, date, kind)
-    patterns = d["patterns"] + (d.get("patterns_without_year", []) if year else [])
-    for pat in patterns:
-        for m in re.finditer(pat["regex"], s):
+    for form in (*d.forms, *(d.forms_without_year if year else ())):
+        for m in form.regex.finditer(s):
             g = m.groupdict()
-            kind = pat["kind"]
+            kind = form.kind
             try:
                 y = int(g["y"]) if g.get("y") else year
                 if kind == "month":

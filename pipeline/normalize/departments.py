@@ -25,11 +25,11 @@ def canonical_form(name: str) -> str:
 
 def is_collective(name: str) -> bool:
     d = wording().departments
-    if name.startswith(tuple(d["plural_prefixes"])) or name in d["bare"] or name.endswith(tuple(d["member_endings"])):
+    if name.startswith(tuple(d.plural_prefixes)) or name in d.bare or name.endswith(tuple(d.member_endings)):
         return True
-    if name.startswith(tuple(d["collective_prefixes"])) and name.endswith(tuple(d["collective_endings"])):
+    if name.startswith(tuple(d.collective_prefixes)) and name.endswith(tuple(d.collective_endings)):
         return True
-    return any(w in name for w in d["vague_words"]) and name.endswith(tuple(d["collective_endings"]))
+    return any(w in name for w in d.vague_words) and name.endswith(tuple(d.collective_endings))
 
 
 def _strip_role(piece: str) -> tuple[str, str | None]:
@@ -51,7 +51,7 @@ def _strip_role(piece: str) -> tuple[str, str | None]:
 def _pieces(text: str) -> list[tuple[str, bool]]:
     """Split on separators (hard) and on line breaks and runs of spaces (soft: may be a wrap)."""
     d = wording().departments
-    seps = "|".join(re.escape(s) for s in sorted(d["separators"], key=len, reverse=True))
+    seps = "|".join(re.escape(s) for s in sorted(d.separators, key=len, reverse=True))
     out: list[tuple[str, bool]] = []
     for hard_chunk in re.split(seps, text):
         first = True
@@ -69,8 +69,8 @@ def _joins_previous(prev: str, piece: str) -> bool:
         return True
     if prev.endswith("等"):
         return True
-    endings = tuple(d["endings"])
-    return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith((*d["collective_prefixes"], *d["plural_prefixes"]))
+    endings = tuple(d.endings)
+    return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith((*d.collective_prefixes, *d.plural_prefixes))
 
 
 def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
@@ -98,7 +98,7 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
     'A负责、B按职责分工负责' → A, B; wrapped names ('人民银行某市分' + '行') are joined.
     """
     d = wording().departments
-    if WS.sub("", text) in d["empty"]:
+    if WS.sub("", text) in d.empty:
         return [], False, []
     labelled = _labelled_segments(text)
     if labelled:  # "牵头：A；配合：B" inside one cell: each segment with the role its label gives
@@ -123,7 +123,7 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
         piece = piece.strip()
         piece, piece_role = _strip_role(piece)
         parts = [piece]
-        for tail in d["open_ended_prose" if prose else "open_ended"]:
+        for tail in (d.open_ended_prose if prose else d.open_ended):
             if piece.endswith(tail) and len(piece) > len(tail):
                 parts = [piece[: -len(tail)]]
                 open_ended = True
@@ -136,11 +136,11 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
         for p in parts:
             p, r2 = _strip_role(p)
             p = clean_name(p)
-            if not p or p in d["empty"]:
+            if not p or p in d.empty:
                 continue
-            if p in d["fragments"]:
+            if p in d.fragments:
                 leftovers.append(p)
-            group = next((e for e in d["group_role_endings"] if p.endswith(e) and len(p) > len(e) + 1), None)
+            group = next((e for e in d.group_role_endings if p.endswith(e) and len(p) > len(e) + 1), None)
             if group:  # …工作专班牵头单位: the bodies of that group
                 names.append((p[: -len(group)], piece_role or r2 or role, True))
                 continue
@@ -168,13 +168,13 @@ def department_name_problem(name: str) -> str | None:
         return "a deadline or a date"
     if name.startswith((*roles.prefixes, *roles.joins, "负责", "牵头", "按")):
         return "starts with a preposition or a role verb"
-    if any(label in name for label in roles.labels if len(label) > 2 and label not in d["group_role_endings"]):
+    if any(label in name for label in roles.labels if len(label) > 2 and label not in d.group_role_endings):
         return "holds a role label"
     if len(name) > MAX_NAME_LENGTH:
         return f"longer than {MAX_NAME_LENGTH} characters"
-    if name in d["fragments"] and not is_collective(name):
+    if name in d.fragments and not is_collective(name):
         return "only an ending"
-    if name.endswith("等") or any(name.endswith(t) for t in d["open_ended"] if not is_collective(t.removeprefix("等"))):
+    if name.endswith("等") or any(name.endswith(t) for t in d.open_ended if not is_collective(t.removeprefix("等"))):
         return "trailing 等"
     if any(name.endswith(w) for w in roles.trailing):
         return "role word"

@@ -95,7 +95,7 @@ def kv_line(text: str) -> tuple[str, str] | None:
         return None
     label = re.sub(r"\s+", "", m.group(1))
     roles = wording().roles
-    due = wording().columns["fields"]["due"]
+    due = wording().columns.fields["due"]
     if label in roles.labels or label in due:
         return label, m.group(2).strip()
     return None

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import date
-from functools import cache
 
 from ..model import Block, Notice, Part
 from ..numerals import cn_to_int
@@ -27,22 +26,16 @@ LEAD_MARKS = re.compile(r"^[#>\s\u3000]+")
 Where = tuple[int, int, int]  # notice part index, first block, end
 
 
-@cache
-def _rx() -> dict[str, re.Pattern[str]]:
-    s = wording().structure
-    return {k: re.compile(v) for k, v in {**s["parts"], **s["header"]}.items() if isinstance(v, str)}
-
-
 def part_number(block: Block) -> tuple[int, str, str] | None:
     """(N, label, title) when the block is an attachment marker: 附件, 附件2, 附件二, 附件2：标题."""
     if block.kind == "table":
         return None
     text = re.sub(r"\s+", "", block.text)
-    m = _rx()["marker"].match(text)
+    m = wording().structure.marker.match(text)
     if m:
         n = cn_to_int(m.group("n")) if m.group("n") else 1
         return (n, text.rstrip(":："), "") if n else None
-    m = _rx()["marker_titled"].match(block.text.strip())
+    m = wording().structure.marker_titled.match(block.text.strip())
     if m and not SENTENCE_END.search(m.group("title")):
         n = cn_to_int(m.group("n"))
         return (n, f"附件{m.group('n')}", m.group("title").strip()) if n else None
@@ -54,7 +47,7 @@ def _attachments(blocks: list[Block]) -> list[tuple[Part, Where]]:
     out: list[tuple[Part, list[int]]] = [(Part(0, ""), [0, 0])]
     listing = False  # inside the body's list of attachments (附件：1.… 2.…)
     for i, b in enumerate(blocks):
-        listing = b.kind != "table" and (bool(_rx()["listing"].match(b.text.strip())) or (listing and bool(NUMBERED.match(b.text.strip()))))
+        listing = b.kind != "table" and (bool(wording().structure.listing.match(b.text.strip())) or (listing and bool(NUMBERED.match(b.text.strip()))))
         mark = None if listing else part_number(b)
         if mark:
             out.append((Part(mark[0], mark[1]), [i + 1, i + 1]))
@@ -77,9 +70,9 @@ def _mark_attachment_list(blocks: list[Block]) -> None:
             inside = False
             continue
         t = b.text.strip()
-        if _rx()["listing"].match(t):
+        if wording().structure.listing.match(t):
             inside = True
-        elif inside and (_rx()["date_line"].match(t) or SENTENCE_END.search(t) or not (NUMBERED.match(t) or len(t) < 40)):
+        elif inside and (wording().structure.date_line.match(t) or SENTENCE_END.search(t) or not (NUMBERED.match(t) or len(t) < 40)):
             inside = False
         if inside:
             b.style = "attachment-list"
@@ -92,7 +85,7 @@ def _norm_title(text: str) -> str:
 def issued_titles(title: str, body: list[Block]) -> list[str]:
     """Titles of the documents the notice issues (印发): 《A》《B》 in its issuing sentence, or the
     X of its title 关于印发X的通知."""
-    words = wording().structure["parts"]["issuing"]
+    words = wording().structure.issuing
     out: list[str] = []
     m = re.search(r"印发(.+?)的通知", title)
     if m:
@@ -117,7 +110,7 @@ def split_parts(notice: Notice, title: str) -> list[tuple[Part, Where]]:
     if body.number != 0:
         return parts
     titles = issued_titles(title, body.blocks)
-    words = wording().structure["parts"]["issuing"]
+    words = wording().structure.issuing
     issuing_at = next((i for i, b in enumerate(body.blocks) if b.kind != "table" and i > 0 and any(w in b.text for w in words)), len(body.blocks))
     cuts = [0]
     for i, b in enumerate(body.blocks):
@@ -157,7 +150,7 @@ def _split_run_on(parts: list[tuple[Part, Where]], titles: list[str], issuing_at
 
 def title_of(blocks: list[Block]) -> str:
     """The leading run of short lines before the addressee line or the first body text."""
-    stops = tuple(wording().structure["header"]["addressee_suffix"])
+    stops = wording().structure.addressee_suffix
     lines: list[str] = []
     for b in blocks:
         if b.kind == "table":
@@ -179,7 +172,7 @@ def header(notice: Notice, is_furniture) -> tuple[str, str, str | None]:
     clean = [Block(b.kind, b.source, LEAD_MARKS.sub("", b.text).strip("* "), b.style, b.table)
              for b in body if b.kind == "table" or not is_furniture(b.text)]
     title = title_of([b for b in clean if b.kind == "table" or b.text])
-    m = _rx()["issuer_before"].match(title)
+    m = wording().structure.issuer_before.match(title)
     return title, (m.group("issuer") if m else ""), _issued_on(body)
 
 
@@ -187,7 +180,7 @@ def _issued_on(blocks: list[Block]) -> str | None:
     for b in reversed(blocks):
         if b.kind == "table":
             continue
-        m = _rx()["date_line"].match(b.text.strip())
+        m = wording().structure.date_line.match(b.text.strip())
         if m:
             try:
                 return date(int(m.group("y")), int(m.group("m")), int(m.group("d"))).isoformat()

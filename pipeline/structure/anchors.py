@@ -67,28 +67,23 @@ def _trailing_verb(clause: str) -> tuple[str, str] | None:
     return clause[:cut], best[1]
 
 
-@cache
-def _deadline_forms() -> list[re.Pattern[str]]:
-    d = wording().deadlines
-    return [re.compile(p["regex"]) for p in d["patterns"] + d.get("patterns_without_year", [])]
-
-
 def _is_deadline(clause: str) -> bool:
     """A clause that is a deadline (2024年底前完成, 持续推进): recognised by the forms of
     deadlines.toml; normalize reads its value."""
     c = arabic(WS.sub("", clause))
     if not c or len(c) > 24:
         return False
-    if any(c.startswith(w) for w in wording().deadlines["ongoing"]):
+    if any(c.startswith(w) for w in wording().deadlines.ongoing):
         return True
-    return any(p.search(c) for p in _deadline_forms()) and not re.search(r"[局委办厅部处室院会]", c)
+    d = wording().deadlines
+    return any(f.regex.search(c) for f in (*d.forms, *d.forms_without_year)) and not re.search(r"[局委办厅部处室院会]", c)
 
 
 def _names_ok(names: str) -> bool:
     """Does this look like a list of bodies (not a sentence that happens to end in 负责)?"""
     if not names:
         return False
-    seps = "|".join(map(re.escape, wording().departments["separators"]))
+    seps = "|".join(map(re.escape, wording().departments.separators))
     for piece in re.split(seps, names):
         piece = piece.strip()
         if len(piece) > MAX_NAME or NOT_IN_NAMES.search(piece):
@@ -115,7 +110,7 @@ def _split_joins(names: str, role: str) -> list[Duty]:
 
 def _labelled(inner: str) -> Statement | None:
     roles = wording().roles
-    due_labels = wording().columns["fields"]["due"]
+    due_labels = wording().columns.fields["due"]
     st = Statement(0, 0, raw=inner)
     segments = re.split(r"[；;]|[，,](?=\s*[^，,、：:]{1,8}[：:])|\s+(?=[^\s，,、：:]{2,8}[：:])", inner)
     found = False

@@ -88,7 +88,7 @@ def match_header(texts: list[str]) -> ColumnMap | None:
         for syn, role in roles.labels.items():
             if t == syn or (len(syn) > 2 and syn in t):
                 best = max(best or (0, "", ""), (len(syn) + (100 if t == syn else 0), "dept", role))
-        for name, syns in cols["fields"].items():
+        for name, syns in cols.fields.items():
             for syn in syns:
                 if t == syn or syn in t:
                     best = max(best or (0, "", ""), (len(syn) + (100 if t == syn else 0), "field", name))

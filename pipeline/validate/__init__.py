@@ -125,7 +125,7 @@ def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeReco
     days = (due - iss).dt.days
     df["due_within_horizon"] = days.isna() | ((days >= 0) & (days <= 3653))
     # 'ongoing' only where the deadline as written holds one of the words for it
-    ongoing_words = "|".join(map(re.escape, wording().deadlines["ongoing"]))
+    ongoing_words = "|".join(map(re.escape, wording().deadlines.ongoing))
     raw = df["due_raw"].fillna("").str.replace(r"\s+", "", regex=True)
     df["ongoing_from_words"] = (df["due_kind"] != "ongoing") | raw.str.contains(ongoing_words, regex=True)
     owners = {(n, p, m) for n, p, m, role in zip(*(pairs.column(c).to_pylist() for c in ("notice_id", "part", "measure_no", "role")), strict=True)
@@ -138,7 +138,7 @@ def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeReco
 
 def _placeholder_words() -> tuple[str, ...]:
     d = wording().departments
-    return (*d["plural_prefixes"], *d["vague_words"], *d["member_endings"], *d["bare"], *d["group_role_endings"])
+    return (*d.plural_prefixes, *d.vague_words, *d.member_endings, *d.bare, *d.group_role_endings)
 
 
 def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry) -> pd.DataFrame:
@@ -153,7 +153,7 @@ def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]
     words = _placeholder_words()
     raw = df["department_raw"].fillna("")
     has_word = [any(w in n or w in r for w in words) for n, r in zip(df["department"], raw, strict=True)]
-    plural = df["department"].str.startswith(tuple(wording().departments["plural_prefixes"]))
+    plural = df["department"].str.startswith(tuple(wording().departments.plural_prefixes))
     df["collective_ok"] = (df["is_collective"] & pd.Series(has_word, index=df.index)) | (~df["is_collective"] & ~plural)
     jur = {n.notice_id: n.jurisdiction if n.jurisdiction is not None else registry.jurisdiction_of(n.issuer, n.title) for n in notices}
     df["jurisdiction"] = df["notice_id"].map(jur).fillna("")

@@ -7,8 +7,8 @@
     departments.toml  separators, name endings, 等 forms, collective placeholders
     structure.toml    title block, date line, 附件 markers, issuing words
 
-`wording()` loads and checks them once per process; the numbering grammar and the role words
-come back typed, with their regexes compiled, so a bad entry fails at load with its file named.
+`wording()` loads and checks them once per process; every table comes back typed, with its
+regexes compiled and its roles known, so a bad entry fails at load with its file named.
 """
 
 from __future__ import annotations
@@ -94,6 +94,53 @@ class Roles:
 
 
 @dataclass(frozen=True)
+class Departments:
+    separators: tuple[str, ...]
+    endings: tuple[str, ...]
+    fragments: tuple[str, ...]
+    open_ended: tuple[str, ...]
+    open_ended_prose: tuple[str, ...]
+    plural_prefixes: tuple[str, ...]
+    collective_prefixes: tuple[str, ...]
+    vague_words: tuple[str, ...]
+    collective_endings: tuple[str, ...]
+    member_endings: tuple[str, ...]
+    bare: tuple[str, ...]
+    group_role_endings: tuple[str, ...]
+    empty: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeadlineForm:
+    kind: str  # month | quarter | half | year
+    regex: re.Pattern[str]  # groups y, m, d, q, h
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    ongoing: tuple[str, ...]
+    none: tuple[str, ...]
+    forms: tuple[DeadlineForm, ...]
+    forms_without_year: tuple[DeadlineForm, ...]  # read with the notice's year
+
+
+@dataclass(frozen=True)
+class Columns:
+    fields: dict[str, tuple[str, ...]]  # field → header synonyms
+
+
+@dataclass(frozen=True)
+class Structure:
+    addressee_suffix: tuple[str, ...]
+    date_line: re.Pattern[str]
+    issuer_before: re.Pattern[str]
+    marker: re.Pattern[str]
+    marker_titled: re.Pattern[str]
+    listing: re.Pattern[str]
+    issuing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Lexicon:
     """The words a PDF backend needs to tell a wrapped department name from the next name and a
     rule-less table's header from prose. Extraction reads no wording file: the run hands it this
@@ -124,11 +171,11 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class Wording:
-    columns: dict[str, Any]
+    columns: Columns
     roles: Roles
-    deadlines: dict[str, Any]
-    departments: dict[str, Any]
-    structure: dict[str, Any]
+    deadlines: Deadlines
+    departments: Departments
+    structure: Structure
     numbering: Numbering
     lexicon: Lexicon
 
@@ -159,20 +206,37 @@ def wording() -> Wording:
     raw = {n: _load(n) for n in FILES}
     roles = _roles(raw["roles"])
     numbering = _numbering(raw["numbering"])
-    return Wording(raw["columns"], roles, raw["deadlines"], raw["departments"], raw["structure"], numbering,
-                   _lexicon(raw["departments"], roles, raw["columns"], numbering, raw["structure"]))
+    departments = Departments(**{k: tuple(v) for k, v in raw["departments"].items()})
+    columns = Columns({k: tuple(v) for k, v in raw["columns"]["fields"].items()})
+    structure = _structure(raw["structure"])
+    return Wording(columns, roles, _deadlines(raw["deadlines"]), departments, structure, numbering,
+                   _lexicon(departments, roles, columns, numbering, structure))
+
+
+def _deadlines(d: dict[str, Any]) -> Deadlines:
+    def forms(items: list[dict]) -> tuple[DeadlineForm, ...]:
+        return tuple(DeadlineForm(f["kind"], _compile("deadlines", f["regex"])) for f in items)
+
+    return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])))
+
+
+def _structure(d: dict[str, Any]) -> Structure:
+    h, p = d["header"], d["parts"]
+    return Structure(tuple(h["addressee_suffix"]), _compile("structure", h["date_line"]), _compile("structure", h["issuer_before"]),
+                     _compile("structure", p["marker"]), _compile("structure", p["marker_titled"]), _compile("structure", p["listing"]),
+                     tuple(p["issuing"]))
 
 
 LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure")
 
 
-def _lexicon(d: dict[str, Any], roles: Roles, columns: dict[str, Any], numbering: Numbering, structure: dict[str, Any]) -> Lexicon:
+def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numbering, structure: Structure) -> Lexicon:
     seps = ("、", "，", ",", "；", ";")
-    headers = [s for syns in columns["fields"].values() for s in syns] + list(roles.labels)
+    headers = [s for syns in columns.fields.values() for s in syns] + list(roles.labels)
     # schemes that open an item on a line of their own (一是 and 第一， run on inside paragraphs)
-    items = (*(s.regex for s in numbering.schemes if s.inline), _compile("structure", structure["parts"]["marker"]))
+    items = (*(s.regex for s in numbering.schemes if s.inline), structure.marker)
     sections = tuple(s.regex for s in numbering.schemes if s.name in ("cn-comma", "chapter"))
-    return Lexicon(tuple(sorted(d["endings"], key=len, reverse=True)), frozenset(d["fragments"]),
+    return Lexicon(tuple(sorted(d.endings, key=len, reverse=True)), frozenset(d.fragments),
                    ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), items, sections, fingerprint(*LEXICON_FILES))
 
 
