@@ -167,7 +167,7 @@ def test_legacy_doc_converted_with_libreoffice(tmp_path: Path) -> None:
     out = tmp_path / "raw"
     # via .odt: LibreOffice 7.4 drops tables when it writes .doc straight from .docx
     for fmt, inp in (("odt", src), ("doc", tmp_path / "tasks.odt")):
-        subprocess.run(["soffice", "--headless", "--convert-to", fmt, "--outdir", str(out if fmt == "doc" else tmp_path), str(inp)],
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", fmt, "--outdir", str(out if fmt == "doc" else tmp_path), str(inp)],
                        check=True, capture_output=True, timeout=180)
     work = tmp_path / "interim"
     notice = extract(out / "tasks.doc", work)

@@ -94,7 +94,7 @@ def test_real_notices_in_another_page_layout(tmp_path: Path) -> None:
                 r.font.size, r.font.name = Pt(11), "Noto Sans CJK SC"
         d.save(made / f"{doc}.docx")
     pdfs = tmp_path / "pdf"
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(pdfs), *map(str, sorted(made.glob("*.docx")))],
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf", "--outdir", str(pdfs), *map(str, sorted(made.glob("*.docx")))],
                    check=True, capture_output=True, timeout=300)
     report, cfg = run_on(sorted(pdfs.glob("*.pdf")), tmp_path / "run")
     assert report.exit_code == 0, report.validation.get("held_back")
