@@ -37,7 +37,7 @@ def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure
         k, a, b = po.blocks
         blocks = notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
         from_table = _TableReader(notice, Part(po.number, po.label, blocks), findings).measures()
-        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(notice.notice_id, notice.source_file, po, findings)]
+        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po)]
         _check_placed(notice, po, from_prose, findings)
         if from_table:
             # Beside a responsibility table, numbered paragraphs are notes on it, not measures,

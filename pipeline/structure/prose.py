@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..errors import Finding
 from ..model import Source
 from ..outline import Node, PartOutline, is_title
 from ..wording import wording
@@ -96,8 +95,7 @@ def _text_before_last(unit: Unit) -> str:
 
 
 class _Resolver:
-    def __init__(self, notice_id: str, source_file: str, findings: list[Finding]) -> None:
-        self.notice_id, self.source_file, self.findings = notice_id, source_file, findings
+    def __init__(self) -> None:
         self.para_levels: set[tuple[str, int]] = set()  # (scheme, depth) whose paragraphs are the measures
         self.item_levels: dict[tuple[str, int], int] = {}  # (scheme, depth) → items there that carry statements themselves
 
@@ -137,7 +135,7 @@ class _Resolver:
             for p in stated_paras:
                 out.append(self.found(p.node, _text_before_last(p), p.all_statements, path, task="" if is_root else node.text))
         children = node.items
-        if self.closes_group(node, children, depth):
+        if not stated_paras and self.closes_group(node, children, depth):
             last_head, last_paras = _units(children[-1])
             sts = last_head.all_statements + [s for p in last_paras for s in p.all_statements]
             text = _flatten(node, upto=sts[-1] if sts else None)
@@ -226,9 +224,9 @@ def _rule_line(text: str) -> tuple[str, Duty] | None:
     return None
 
 
-def prose_measures(notice_id: str, source_file: str, part: PartOutline, findings: list[Finding]) -> list[tuple[Found, list[Duty], str]]:
+def prose_measures(part: PartOutline) -> list[tuple[Found, list[Duty], str]]:
     """The measures of one part: (found, duties, deadline as written) in reading order."""
-    r = _Resolver(notice_id, source_file, findings)
+    r = _Resolver()
     r.survey(part.root, 0)
     found: list[Found] = []
     r.resolve(part.root, 0, [], found)
