@@ -188,3 +188,20 @@ def test_labels_on_one_line_and_a_table_whose_measure_column_is_its_task(tmp_pat
         (0, 1, "1.", "推进一网通办。", [("区政务服务办", "lead"), ("区数据局", "support")], ""),
         (1, 1, "1", "建设数据平台。", [("区数据局", "responsible")], "2025年10月"),
     ]
+
+
+def test_a_first_listed_leads_rule_stated_for_the_notice_applies_to_its_table_and_prose(tmp_path: Path) -> None:
+    text = ("某市任务分工\n注：责任单位排在第一位的为牵头单位，其余为配合单位。\n一、优化服务\n1.推进一网通办。（市政务服务办、市数据局负责）\n"
+            "附件\n序号\t工作任务\t责任单位\t完成时限\n1\t建设数据平台。\t市数据局、市财政局\t2025年10月\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推进一网通办。", [("市政务服务办", "lead"), ("市数据局", "support")], ""),
+        (1, 1, "1", "建设数据平台。", [("市数据局", "lead"), ("市财政局", "support")], "2025年10月"),
+    ]
+
+
+def test_a_statement_before_the_items_text(tmp_path: Path) -> None:
+    text = "某方案\n一、重点任务\n（一）【牵头单位：市发展改革委】加强统筹协调，建立工作机制。\n（二）【牵头单位：市财政局】保障资金。\n"
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "（一）", "加强统筹协调，建立工作机制。", [("市发展改革委", "lead")], ""),
+        (0, 2, "（二）", "保障资金。", [("市财政局", "lead")], ""),
+    ]

@@ -66,8 +66,8 @@ def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[No
                 findings.append(Finding(m.notice_id, "normalize", "warning", "department-fragment",
                                         f"a department name that is only an ending: {frag!r}", m.source_file, duty.source_ref, duty.text))
             for k, (name, role, coll) in enumerate(names):
-                if duty.first_lead and role == "responsible" and k == 0:
-                    role = "lead"  # the notice's rule: the first-listed body leads
+                if duty.first_lead and role == "responsible":  # the notice's rule: the first-listed body leads
+                    role = "lead" if k == 0 else (duty.rest_role or role)
                 key = canonical_form(name)
                 if key in seen:  # named twice for one measure: the strongest role stays
                     if ROLE_ORDER[role] < ROLE_ORDER[seen[key].role]:

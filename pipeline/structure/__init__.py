@@ -18,7 +18,7 @@ from ..errors import Finding
 from ..model import Notice, Part
 from ..outline import Node, Outline, PartOutline, is_title, outline, walk
 from ..wording import wording
-from .anchors import Duty, find_statements, labelled_line, whole_statement
+from .anchors import Duty, find_statements, labelled_line, stated_rule, whole_statement
 from .measure import Measure, read_measures, write_measures
 from .prose import Found, prose_measures
 from .tables import _TableReader, squash
@@ -33,11 +33,17 @@ def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure
     tree = tree or outline(notice)
     measures: list[Measure] = []
     findings: list[Finding] = []
+    rule = notice_rule(notice)
     for po in tree.parts:
         k, a, b = po.blocks
         blocks = notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
         from_table = _TableReader(notice, Part(po.number, po.label, blocks), findings).measures()
-        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po)]
+        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po, rule)]
+        if rule:  # 排在第一位的为牵头单位 stated for the notice: a responsibility column's first body leads
+            for m in from_table:
+                for d in m.duties:
+                    if d.role == "responsible":
+                        d.first_lead, d.rest_role = True, rule[1]
         _check_placed(notice, po, from_prose, findings)
         if from_table:
             # Beside a responsibility table, numbered paragraphs are notes on it, not measures,
@@ -124,6 +130,21 @@ def _check_placed(notice: Notice, po: PartOutline, measures: list[Measure], find
             if node.source.ref() not in placed_refs:
                 findings.append(Finding(notice.notice_id, "structure", "warning", "statement-unplaced",
                                         "a responsibility statement that no measure takes", notice.source_file, node.source.ref(), raw[:300]))
+
+
+def notice_rule(notice: Notice) -> tuple[bool, str] | None:
+    """A first-listed-leads rule the notice states outside its statements: in a note paragraph
+    or a table's header. (A rule inside a statement applies from that statement on, in prose.py.)"""
+    for p in notice.parts:
+        for b in p.blocks:
+            texts = [c.text for c in b.table.cells if c.header or c.row == 0] if b.table else [b.text]
+            for t in texts:
+                if any(st.first_is_lead for st in find_statements(t)):
+                    continue
+                found = stated_rule(t)
+                if found:
+                    return found
+    return None
 
 
 def role_word_count(notice: Notice) -> int:

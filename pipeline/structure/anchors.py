@@ -36,6 +36,7 @@ class Duty:
     text: str
     source_ref: str = ""
     first_lead: bool = False
+    rest_role: str = ""  # with first_lead: the role of the bodies after the first ("" keeps this list's)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Statement:
     duties: list[Duty] = field(default_factory=list)
     due: str = ""
     first_is_lead: bool = False  # states the first-listed-leads rule
+    rest_support: bool = False  # … and that the others support (其余为配合单位)
     onward: bool = False  # … and says it holds from here on (下同)
     raw: str = ""
 
@@ -175,6 +177,10 @@ def parse_statement(inner: str) -> Statement | None:
         if any(p.search(c) for p in roles.first_is_lead):
             st.first_is_lead = True
             st.onward |= any(w in c for w in roles.onward)
+            st.rest_support |= any(p.search(c) for p in roles.rest_support)
+            continue
+        if st.first_is_lead and any(p.search(c) for p in roles.rest_support):
+            st.rest_support = True
             continue
         if c in roles.onward:
             st.onward = True
@@ -231,6 +237,16 @@ def find_statements(text: str) -> list[Statement]:
             continue
         i += 1
     return out
+
+
+def stated_rule(text: str) -> tuple[bool, str] | None:
+    """A rule stated outside any statement, for a whole notice or table: a note (注：排在第一位的为
+    牵头单位，其余为配合单位) or a header (责任单位（排名第一的为牵头单位）). (first leads, role of the rest)."""
+    roles = wording().roles
+    t = WS.sub("", text)
+    if not any(p.search(t) for p in roles.first_is_lead):
+        return None
+    return True, "support" if any(p.search(t) for p in roles.rest_support) else ""
 
 
 def whole_statement(text: str) -> Statement | None:

@@ -88,9 +88,12 @@ def _units(node: Node) -> tuple[Unit, list[Unit]]:
 
 
 def _text_before_last(unit: Unit) -> str:
-    """A unit's text up to its last statement (what follows it is not the measure's)."""
+    """A unit's text up to its last statement (what follows it is not the measure's); where the
+    statement opens the item (（一）【牵头单位：A】加强…), the text after it."""
     if unit.statements:
-        return unit.text[:unit.statements[-1].start].strip()
+        last = unit.statements[-1]
+        before = unit.text[:last.start].strip()
+        return before if before else unit.text[last.end:].strip()
     return unit.text.strip()
 
 
@@ -206,6 +209,7 @@ def _flatten(node: Node, upto: Statement | None) -> str:
 @dataclass
 class _Rules:
     first_lead: bool = False  # 列第一位者为牵头单位，下同: in force
+    rest_role: str = ""  # … 其余为配合单位: the others support
     carry: list[Duty] = field(default_factory=list)  # 以下均需…配合落实，不再列出
 
 
@@ -224,8 +228,9 @@ def _rule_line(text: str) -> tuple[str, Duty] | None:
     return None
 
 
-def prose_measures(part: PartOutline) -> list[tuple[Found, list[Duty], str]]:
-    """The measures of one part: (found, duties, deadline as written) in reading order."""
+def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = None) -> list[tuple[Found, list[Duty], str]]:
+    """The measures of one part: (found, duties, deadline as written) in reading order.
+    `notice_rule`: a first-listed-leads rule the notice states outside its statements."""
     r = _Resolver()
     r.survey(part.root, 0)
     found: list[Found] = []
@@ -234,7 +239,7 @@ def prose_measures(part: PartOutline) -> list[tuple[Found, list[Duty], str]]:
     found.extend(_running_sequence(part.root, found))
     order = {id(n): k for k, (n, _) in enumerate(_all_nodes(part.root))}
     found.sort(key=lambda f: order.get(id(f.node), 0))
-    return _apply_rules(part.root, found, order)
+    return _apply_rules(part.root, found, order, notice_rule)
 
 
 def _all_nodes(root: Node) -> list[tuple[Node, int]]:
@@ -323,9 +328,9 @@ def _path_to(root: Node, target: Node) -> list[Node]:
     return go(root, []) or []
 
 
-def _apply_rules(root: Node, found: list[Found], order: dict[int, int]) -> list[tuple[Found, list[Duty], str]]:
+def _apply_rules(root: Node, found: list[Found], order: dict[int, int], notice_rule: tuple[bool, str] | None) -> list[tuple[Found, list[Duty], str]]:
     """Statements into duties, with the rules a notice states once applied in reading order."""
-    rules = _Rules()
+    rules = _Rules(*(notice_rule or (False, "")))
     carries = [(order[id(n)], n) for n, _ in _all_nodes(root) if n.kind == "para" and (_rule_line(n.text) or ("",))[0] == "carry"]
     out: list[tuple[Found, list[Duty], str]] = []
     li = 0
@@ -339,10 +344,12 @@ def _apply_rules(root: Node, found: list[Found], order: dict[int, int]) -> list[
         due = ""
         for st in f.statements:
             if st.first_is_lead:
-                rules.first_lead = st.onward
+                rules.first_lead, rules.rest_role = st.onward, "support" if st.rest_support else ""
             first = st.first_is_lead or rules.first_lead
+            rest = ("support" if st.rest_support else "") if st.first_is_lead else rules.rest_role
             for k, d in enumerate(st.duties):
-                duties.append(Duty(d.role, d.text, f.source.ref(), first_lead=first and k == 0 and d.role == "responsible"))
+                lead_here = first and k == 0 and d.role == "responsible"
+                duties.append(Duty(d.role, d.text, f.source.ref(), first_lead=lead_here, rest_role=rest if lead_here else ""))
             due = st.due or due
         duties += f.covered_by + [Duty(d.role, d.text, d.source_ref) for d in rules.carry]
         out.append((f, duties, due))

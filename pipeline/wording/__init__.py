@@ -88,6 +88,7 @@ class Roles:
     prefixes: tuple[str, ...]  # 由 …
     trailing: dict[str, str]  # words after a name in a department list → role ("" keeps the column's)
     first_is_lead: tuple[re.Pattern[str], ...]
+    rest_support: tuple[re.Pattern[str], ...]
     onward: tuple[str, ...]
     carry: tuple[re.Pattern[str], ...]
     closing: tuple[re.Pattern[str], ...]
@@ -196,7 +197,8 @@ def _roles(d: dict[str, Any]) -> Roles:
     return Roles({k: _role("roles", v) for k, v in d["labels"].items()}, tuple(d["people"]["words"]), tuple(verbs),
                  {k: _role("roles", v, True) for k, v in d["joins"].items()}, tuple(d["prefixes"]["words"]),
                  {k: _role("roles", v, True) for k, v in d["trailing"].items()},
-                 tuple(_compile("roles", p) for p in rules["first_is_lead"]), tuple(rules["onward"]),
+                 tuple(_compile("roles", p) for p in rules["first_is_lead"]), tuple(_compile("roles", p) for p in rules.get("rest_support", [])),
+                 tuple(rules["onward"]),
                  tuple(_compile("roles", p) for p in rules["carry"]), tuple(_compile("roles", p) for p in rules["closing"]))
 
 
