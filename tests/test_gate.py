@@ -152,3 +152,18 @@ def test_a_rerun_with_nothing_changed_keeps_the_last_report_and_its_verdict(tmp_
     assert again.exit_code == EXIT_HELD_BACK and list(again.validation["held_back"]) == ["bad"]
     assert (cfg.reports / "latest").resolve() == latest == Path(first.report_dir).resolve()
     assert sorted(p.name for p in cfg.reports.iterdir() if p.name != "latest") == [first.run_id]
+
+
+def test_a_notice_that_can_no_longer_be_read_keeps_its_published_version(published: Config) -> None:
+    other = published.raw / "other.txt"
+    original = other.read_bytes()
+    before = rows_of(published.curated, "other")
+    other.write_bytes(b"\x00\x01binary junk")
+    try:
+        report = run(published)
+    finally:
+        other.write_bytes(original)
+    assert report.exit_code == EXIT_HELD_BACK
+    assert {n.notice_id: n.status for n in report.notices}["other"] == "held back"
+    assert rows_of(published.curated, "other") == before and before["measures"]
+    assert run(published).exit_code == EXIT_PUBLISHED
