@@ -205,3 +205,21 @@ def test_a_statement_before_the_items_text(tmp_path: Path) -> None:
         (0, 1, "（一）", "加强统筹协调，建立工作机制。", [("市发展改革委", "lead")], ""),
         (0, 2, "（二）", "保障资金。", [("市财政局", "lead")], ""),
     ]
+
+
+def test_key_value_statements_that_lost_their_line_breaks(tmp_path: Path) -> None:
+    text = ("某方案各区：一、重点任务1．推进一网通办。牵头单位：市政务服务办；配合单位：市数据局。完成时限：2025年底前。"
+            "2．优化窗口服务。（市政务服务办负责）")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1．", "推进一网通办。", [("市政务服务办", "lead"), ("市数据局", "support")], "2025年底前"),
+        (0, 2, "2．", "优化窗口服务。", [("市政务服务办", "responsible")], ""),
+    ]
+
+
+def test_labels_written_in_brackets_before_their_lists(tmp_path: Path) -> None:
+    text = ("某行动方案\n一、重点任务\n1.推进一网通办。【牵头单位】市政务服务办【配合单位】市数据局、各区政府【完成时限】2025年底前\n"
+            "2.优化窗口服务。【责任单位】市政务服务办\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推进一网通办。", [("市政务服务办", "lead"), ("市数据局", "support"), ("各区政府", "support")], "2025年底前"),
+        (0, 2, "2.", "优化窗口服务。", [("市政务服务办", "responsible")], ""),
+    ]

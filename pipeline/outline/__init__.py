@@ -97,21 +97,30 @@ def kv_line(text: str) -> tuple[str, str] | None:
     roles = wording().roles
     due = wording().columns.fields["due"]
     if label in roles.labels or label in due:
-        return label, m.group(2).strip()
+        return label, m.group(2).strip().rstrip("。；;，,")
     return None
 
 
-def _sub_measure_split(marker: Marker | None, text: str) -> list[tuple[Marker | None, str, bool]]:
-    """Cut '…（A负责）具体措施：…' at the label that introduces an item's sub-measures.
-    The bool says the piece opens with that label (it becomes a `para`)."""
-    labels = wording().numbering.sub_measure_labels
-    pattern = re.compile(r"(?:(?<=[。；;）)])|^)(" + "|".join(map(re.escape, labels)) + r")[:：]")
-    out: list[tuple[Marker | None, str, bool]] = []
-    pos, first = 0, True
+def _label_split(marker: Marker | None, text: str) -> list[tuple[Marker | None, str, bool]]:
+    """Cut run-on text at labels standing after a sentence end, outside brackets: the label that
+    introduces an item's sub-measures ('…（A负责）具体措施：…', the piece becomes a `para`; the bool
+    says so) and a role or deadline label ('…。牵头单位：A；配合单位：B。', a key–value line that lost
+    its line break, each piece a `kv`)."""
+    grammar, roles = wording().numbering, wording().roles
+    kv_labels = [w for w in (*roles.labels, *wording().columns.fields["due"]) if len(w) > 2]
+    names = "|".join(map(re.escape, sorted({*grammar.sub_measure_labels, *kv_labels}, key=len, reverse=True)))
+    pattern = re.compile(r"(?:(?<=[。；;）)])|^)(" + names + r")[:：]")
+    cuts: list[tuple[int, int, bool]] = [(0, 0, False)]  # (where the cut is, where its text starts, opens with a sub-measure label)
     for m in pattern.finditer(text):
-        out.append((marker if first else None, text[pos:m.start()], not first))
-        pos, first = m.end(), False
-    out.append((marker if first else None, text[pos:], not first))
+        before = text[:m.start()]
+        if m.start() == 0 or sum(before.count(c) for c in "（([〔【") > sum(before.count(c) for c in "）)]〕】"):
+            continue  # the paragraph's own opening label, or inside a statement's bracket
+        sub = m.group(1) in grammar.sub_measure_labels
+        cuts.append((m.start(), m.end() if sub else m.start(), sub))
+    out: list[tuple[Marker | None, str, bool]] = []
+    for k, (_, start, sub) in enumerate(cuts):
+        end = cuts[k + 1][0] if k + 1 < len(cuts) else len(text)
+        out.append((marker if k == 0 else None, text[start:end], sub))
     return [(mk, t.strip(), lab) for mk, t, lab in out if t.strip() or mk is not None]
 
 
@@ -129,7 +138,7 @@ class _Builder:
             self.add_kv(kv, b.source)
             return
         for marker, text in split_inline(b.text, self.last):
-            for mk, piece, labelled in _sub_measure_split(marker, text):
+            for mk, piece, labelled in _label_split(marker, text):
                 if mk is not None:
                     self.open(mk, piece, b.source)
                 elif labelled:

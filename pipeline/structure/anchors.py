@@ -233,6 +233,10 @@ def find_statements(text: str) -> list[Statement]:
             if st:
                 st.start, st.end = i, j + 1
                 out.append(st)
+            elif (tail := _bracketed_label(text, i, j)) is not None:
+                out.append(tail)
+                i = tail.end
+                continue
             i = j + 1
             continue
         i += 1
@@ -247,6 +251,22 @@ def stated_rule(text: str) -> tuple[bool, str] | None:
     if not any(p.search(t) for p in roles.first_is_lead):
         return None
     return True, "support" if any(p.search(t) for p in roles.rest_support) else ""
+
+
+def _bracketed_label(text: str, i: int, j: int) -> Statement | None:
+    """【责任单位】A、B【完成时限】2025年底前: a label in brackets, its list after it, up to the next
+    bracket or the end of the text."""
+    label = WS.sub("", text[i + 1:j])
+    roles = wording().roles
+    if label not in roles.labels and label not in wording().columns.fields["due"]:
+        return None
+    nxt = min([k for k in (text.find(o, j + 1) for o in OPEN_CLOSE) if k >= 0] or [len(text)])
+    value = text[j + 1:nxt].strip().rstrip("。；;，,")
+    st = labelled_line(label, value) if value else None
+    if st is None:
+        return None
+    st.start, st.end, st.raw = i, nxt, text[i:nxt]
+    return st
 
 
 def whole_statement(text: str) -> Statement | None:

@@ -91,9 +91,12 @@ def _text_before_last(unit: Unit) -> str:
     """A unit's text up to its last statement (what follows it is not the measure's); where the
     statement opens the item (（一）【牵头单位：A】加强…), the text after it."""
     if unit.statements:
-        last = unit.statements[-1]
-        before = unit.text[:last.start].strip()
-        return before if before else unit.text[last.end:].strip()
+        sts = unit.statements
+        k = len(sts) - 1
+        while k > 0 and not unit.text[sts[k - 1].end:sts[k].start].strip(" \t\u3000，,。；;"):
+            k -= 1  # statements side by side at the end are one: 【牵头单位】A【配合单位】B
+        before = unit.text[:sts[k].start].strip()
+        return before if before else unit.text[sts[-1].end:].strip()
     return unit.text.strip()
 
 
