@@ -223,3 +223,13 @@ def test_labels_written_in_brackets_before_their_lists(tmp_path: Path) -> None:
         (0, 1, "1.", "推进一网通办。", [("市政务服务办", "lead"), ("市数据局", "support"), ("各区政府", "support")], "2025年底前"),
         (0, 2, "2.", "优化窗口服务。", [("市政务服务办", "responsible")], ""),
     ]
+
+
+def test_role_words_count_statements_not_every_fuzheng(tmp_path: Path) -> None:
+    from pipeline.structure import role_word_count
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("某市关于做好防汛工作的通知\n各区要落实属地负责制，切实负责本地区防汛工作。\n", encoding="utf-8")
+    stated = tmp_path / "stated.txt"
+    stated.write_text("某方案\n1.做好防汛。（市水务局负责）\n2.做好救灾。\n责任单位：市应急局\n", encoding="utf-8")
+    assert role_word_count(extract(plain)) == 0 and role_word_count(extract(stated)) == 2

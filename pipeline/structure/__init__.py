@@ -148,12 +148,14 @@ def notice_rule(notice: Notice) -> tuple[bool, str] | None:
 
 
 def role_word_count(notice: Notice) -> int:
-    """How often role words (责任单位, 牵头, 负责 …) occur in the notice's text and tables."""
-    words = [w for w in {*wording().roles.labels, "负责", "牵头"} if len(w) >= 2]
+    """How often the notice writes the way responsibility statements are written: a role label
+    with its colon or as a column header (责任单位：, 牵头单位), or a role word closing a bracket
+    (…负责）, …牵头，…配合）). A stray 负责 in running text does not count."""
+    labels = [w for w in wording().roles.labels if len(w) > 2]
+    stated = re.compile("(?:" + "|".join(map(re.escape, labels)) + r")[：:]|(?:负责|牵头|配合)[）)】〕，,]")
     texts = [squash(b.text) for p in notice.parts for b in p.blocks if b.kind != "table"]
-    texts += [squash(c.text) for p in notice.parts for b in p.blocks if b.table for c in b.table.cells]
-    text = "".join(texts)
-    return sum(text.count(w) for w in words)
+    cells = [squash(c.text) for p in notice.parts for b in p.blocks if b.table for c in b.table.cells if c.header or c.row == 0]
+    return sum(len(stated.findall(t)) for t in texts) + sum(1 for t in cells if any(w in t for w in labels))
 
 
 def _role_words_occur(notice: Notice) -> bool:
