@@ -78,7 +78,7 @@ def split_inline(text: str, last: dict[str, int]) -> list[tuple[Marker | None, s
     n = len(body)
     while i < n:
         ch = body[i]
-        if ch not in "第一二三四五六七八九十（(0123456789①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳":
+        if ch.isspace() or ch in grammar.boundary:
             i += 1
             continue
         before = body[i - 1]
