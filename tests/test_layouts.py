@@ -233,3 +233,25 @@ def test_role_words_count_statements_not_every_fuzheng(tmp_path: Path) -> None:
     stated = tmp_path / "stated.txt"
     stated.write_text("某方案\n1.做好防汛。（市水务局负责）\n2.做好救灾。\n责任单位：市应急局\n", encoding="utf-8")
     assert role_word_count(extract(plain)) == 0 and role_word_count(extract(stated)) == 2
+
+
+def test_tables_without_a_number_column_and_with_other_section_rows(tmp_path: Path) -> None:
+    page = ("<html><body><div><p>某区任务清单</p><table border='1'>"
+            "<tr><th>工作任务</th><th>牵头单位</th><th>配合单位</th></tr>"
+            "<tr><td colspan='3'>（一）贸易便利</td></tr>"
+            "<tr><td>推行提前申报。</td><td>区商务局</td><td>区海关</td></tr>"
+            "<tr><td>推广电子单证。</td><td>区商务局</td><td></td></tr>"
+            "<tr><td colspan='3'>投资便利</td></tr>"
+            "<tr><td>放宽准入。</td><td>区发展改革委</td><td>各街道</td></tr>"
+            "</table></div></body></html>")
+    path = tmp_path / "list.html"
+    path.write_text(page, encoding="utf-8")
+    measures, findings = structure(extract(path))
+    items, _ = normalize(measures, 2024)
+    assert [(x.measure.measure_no, x.measure.measure_label, x.measure.section_no, x.measure.section_title, x.measure.text,
+             [(a.department, a.role) for a in x.assignments]) for x in items] == [
+        (1, "", 1, "贸易便利", "推行提前申报。", [("区商务局", "lead"), ("区海关", "support")]),
+        (2, "", 1, "贸易便利", "推广电子单证。", [("区商务局", "lead")]),
+        (3, "", 2, "投资便利", "放宽准入。", [("区发展改革委", "lead"), ("各街道", "support")]),
+    ]
+    assert not [f for f in findings if f.severity != "info"]

@@ -58,6 +58,16 @@ def section_of(text: str) -> tuple[int, str] | None:
     return found[0].value, squash(found[1])
 
 
+def _any_section(text: str, before: tuple[int, str] | None) -> tuple[int, str] | None:
+    """A full-width row is a section whatever its marker (（一）贸易便利, or none): its number is the
+    marker's, else the one after the section before."""
+    found = leading_marker(text.strip())
+    if found and found[1].strip():
+        return found[0].value, squash(found[1])
+    t = squash(text)
+    return ((before[0] + 1) if before else 1, t) if t and len(t) <= 60 else None
+
+
 def section_heading(b: Block) -> tuple[int, str] | None:
     """A paragraph that is a section heading (一、…): short, not a sentence."""
     text = b.text.strip()
@@ -156,7 +166,8 @@ class _TableReader:
                 continue
             spans_all = row[0] is not None and all(c is row[0] for c in row)
             if spans_all or (len(distinct) == 1 and section_of(texts[0]) and not texts[f.get("number", 0)].strip().isdigit()):
-                s = section_of(next(iter(t for t in texts if t.strip())))
+                full = next(iter(t for t in texts if t.strip()))
+                s = section_of(full) or (_any_section(full, section) if spans_all else None)
                 if s:
                     section = s
                 else:
@@ -193,13 +204,13 @@ class _TableReader:
             sec = sec or section
             src = (num_cell or row[f["text"]])
             m = Measure(
-                self.notice.notice_id, self.part.number, no, label or str(no), text,
+                self.notice.notice_id, self.part.number, no, label, text,
                 self.notice.source_file, src.source.ref() if src else "",
                 section_no=sec[0] if sec else None, section_title=sec[1] if sec else "",
                 area=area, task=squash(texts[f["task"]]) if "task" in f else "",
                 scope=texts[f["scope"]].strip() if "scope" in f else "",
                 due_raw=texts[f["due"]].strip() if "due" in f else "",
-                measure_path="/".join(x for x in (str(sec[0]) if sec else "", sub.group(1) if sub else "", label or str(no)) if x),
+                measure_path="/".join(x for x in (str(sec[0]) if sec else "", sub.group(1) if sub else "", label or "¶") if x),
             )
             for k, role in cmap.departments:
                 cell = row[k]
