@@ -88,3 +88,18 @@ def test_prose_lists_keep_related_bodies_and_split_at_ji() -> None:
                                  ("相关单位", "responsible"), ("各地区", "responsible")]
     st = parse_statement("住房城乡建设部等国务院相关部门负责")
     assert _pairs(st.duties) == [("住房城乡建设部", "responsible"), ("国务院相关部门", "responsible")]
+
+
+@pytest.mark.parametrize(("inner", "expected", "due"), [
+    ("责任单位：市商务局；配合单位：各区政府；完成时间：2024年底", [("responsible", "市商务局"), ("support", "各区政府")], "2024年底"),
+    ("省发展改革委、省经信厅按职责分工落实", [("responsible", "省发展改革委、省经信厅按职责分工")], ""),
+    ("牵头单位：市商务局\u3000责任单位：各区政府", [("lead", "市商务局"), ("responsible", "各区政府")], ""),
+    ("由市商务局会同市财政局负责", [("responsible", "市商务局"), ("responsible", "市财政局")], ""),
+    ("市商务局负责，各区政府配合", [("responsible", "市商务局"), ("support", "各区政府")], ""),
+    ("市发展改革委牵头，市财政局、市商务局等配合", [("lead", "市发展改革委"), ("support", "市财政局、市商务局等")], ""),
+])
+def test_wordings_of_other_issuers(inner: str, expected: list[tuple[str, str]], due: str) -> None:
+    st = parse_statement(inner)
+    assert st is not None and [(d.role, d.text) for d in st.duties] == expected and st.due == due
+    # and the names come out clean
+    assert all(" " not in a and "按职责" not in a for a, _ in _pairs(st.duties))
