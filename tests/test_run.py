@@ -163,3 +163,28 @@ def test_stage_subcommands_leave_each_step_in_interim(tmp_path: Path) -> None:
     assert len(read(tmp_path / "curated", "measures")) == 98
     res = subprocess.run([sys.executable, "-m", "pipeline", "extract", *args], capture_output=True, text=True, check=False)
     assert "no notice was parsed again" in res.stderr
+
+
+def test_publish_refuses_tables_that_were_not_validated(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
+    args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports", str(tmp_path / "reports")]
+
+    def stage(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pipeline", name, *args], capture_output=True, text=True, check=False)
+
+    for name in ("extract", "outline", "structure", "normalize", "validate"):
+        assert stage(name).returncode == 0
+    # the candidate tables change after validation (another process wrote them): publish must refuse them
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "interim" / "_candidate" / "measures.parquet"
+    table = pq.read_table(path)
+    texts = table.column("text").to_pylist()
+    texts[0] = texts[0] + "（改）"
+    pq.write_table(table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts, pa.string())), path)
+    res = stage("publish")
+    assert res.returncode != 0 and "changed since they were validated" in res.stderr
+    assert not (tmp_path / "curated").exists()
