@@ -156,6 +156,7 @@ class _TableReader:
                   section: tuple[int, str] | None, out: list[Measure]) -> tuple[int, str] | None:
         f = cmap.fields
         carry: dict[str, str] = {}  # values of grouping columns, filled down
+        full_width = set(table.full_width_rows())  # section rows: one cell across the table
         for r in range(start, table.n_rows):
             row = grid[r]
             texts = [dedupe_doubled(c.text) if c else "" for c in row]
@@ -164,7 +165,7 @@ class _TableReader:
             distinct = {squash(t) for t in texts if squash(t)}
             if not distinct:
                 continue
-            spans_all = row[0] is not None and all(c is row[0] for c in row)
+            spans_all = r in full_width
             if spans_all or (len(distinct) == 1 and section_of(texts[0]) and not texts[f.get("number", 0)].strip().isdigit()):
                 full = next(iter(t for t in texts if t.strip()))
                 s = section_of(full) or (_any_section(full, section) if spans_all else None)
