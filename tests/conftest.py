@@ -52,7 +52,7 @@ def rerun(cfg: Config) -> RunReport:
 
 
 def read(curated: Path, name: str) -> list[dict]:
-    return pq.read_table(curated / f"{name}.parquet").to_pylist()
+    return pq.read_table(curated / name).to_pylist()
 
 
 def gold_pairs(doc: str) -> set[tuple]:

@@ -41,7 +41,7 @@ BROKEN = {
 def rows_of(curated: Path, notice_id: str) -> dict[str, list[dict]]:
     out = {}
     for name in ("measure_departments", "measures", "notices"):
-        t = pq.read_table(curated / f"{name}.parquet").to_pylist()
+        t = pq.read_table(curated / name).to_pylist()
         out[name] = [r for r in t if r["notice_id"] == notice_id]
     return out
 

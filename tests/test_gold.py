@@ -38,13 +38,13 @@ def test_blocking_checks_pass_and_only_expected_warnings(sample_runs: dict) -> N
 def test_duckdb_reads_every_curated_table(sample_runs: dict) -> None:
     _, cfg = sample_runs["docx"]
     con = duckdb.connect()
-    counts = {name: con.execute(f"SELECT count(*) FROM '{cfg.curated}/{name}.parquet'").fetchone()[0]
+    counts = {name: con.execute(f"SELECT count(*) FROM read_parquet('{cfg.curated}/{name}/*.parquet')").fetchone()[0]
               for name in ("measure_departments", "measures", "notices", "departments")}
     assert counts["measure_departments"] == 569
     assert counts["measures"] == 191
     assert counts["notices"] == 2
     assert counts["departments"] == 83
-    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM '{cfg.curated}/measures.parquet'").fetchall()}
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{cfg.curated}/measures/*.parquet')").fetchall()}
     assert types["due_date"] == "DATE" and types["part"] == "SMALLINT" and types["measure_no"] == "INTEGER"
 
 

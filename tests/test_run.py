@@ -28,8 +28,8 @@ def parquet_hash(curated: Path) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for p in sorted(curated.glob("*.parquet")):
-        h.update(p.name.encode() + p.read_bytes())
+    for p in sorted(curated.glob("*/*.parquet")):
+        h.update(str(p.relative_to(curated)).encode() + p.read_bytes())
     return h.hexdigest()
 
 

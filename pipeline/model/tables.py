@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.1"  # 1.1: measures.measure_path
+SCHEMA_VERSION = "2.0"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table
 
 MEASURE_DEPARTMENTS = pa.schema([
     pa.field("notice_id", pa.string(), nullable=False),
@@ -80,6 +80,77 @@ SCHEMAS: dict[str, pa.Schema] = {
     "departments": DEPARTMENTS,
 }
 
+TABLE_MEANINGS = {
+    "measure_departments": "one row per measure–department pair",
+    "measures": "one row per measure",
+    "notices": "one row per notice",
+    "departments": "one row per canonical department",
+}
+
+_KEY = {
+    "notice_id": "raw file name without extension",
+    "part": "0 for the notice body, N for 附件N (documents issued without an 附件 label are 1…k in the order the notice names them)",
+    "measure_no": "the item's printed number where it runs on through the part without repeating (序号, （十二） → 12), else the ordinal 1…N in reading order",
+}
+
+MEANINGS: dict[str, dict[str, str]] = {
+    "measure_departments": {
+        **_KEY,
+        "department": ("the name as the notice writes it, cleaned (no whitespace, role words or trailing 等; wrapped names joined; "
+                       "qualifiers kept: 办公室（信息中心）)"),
+        "department_canonical": "what BI groups by: the registry's canonical name (市商务局 in a Tianjin notice → 天津市商务局)",
+        "role": "`lead` (牵头), `responsible` (责任单位/部门/分工, 负责), `support` (配合/协同)",
+        "is_collective": "a placeholder naming no single body (各相关部门, 市级各有关部门)",
+        "in_registry": "the name resolved in the registry",
+        "position": "order within the measure's list, from 1",
+        "department_raw": "the cell or bracket text it came from",
+        "source_file": "raw file read",
+        "source_ref": "where in it: `p.3 table 0 row 5 col 3`, `line 42`, `para 17`",
+    },
+    "measures": {
+        **_KEY,
+        "measure_label": "the number as printed: `12`, `（十二）`; null for an unnumbered paragraph",
+        "measure_path": "the printed labels from the part down to the measure: `二/（三）/2` (`¶` for an unnumbered paragraph; `section/序号` in a table)",
+        "section_no": "the number of the 一、… section (from a section row, the 改革领域 column or a prose heading)",
+        "section_title": "that section's title",
+        "area": "改革领域 as printed",
+        "task": "主要任务, or a prose item's title",
+        "scope": "实施范围",
+        "text": "the measure's full text (prose: without the trailing （责任单位：…）)",
+        "due_raw": "the deadline as written; null when none is given",
+        "due_kind": "`month`, `quarter`, `half`, `year`, `ongoing` (持续推进, 长期坚持), `none`; `unparsed` for a wording not understood (a warning)",
+        "due_date": "last day of the deadline's period (6月底前 without a year takes the notice's year); null for ongoing, none and unparsed",
+        "departments_open_ended": "the list ended in 等 / 等部门 / 等相关单位 …",
+        "n_departments": "pairs for this measure",
+        "origin": "`table` or `prose`",
+        "source_file": "raw file read",
+        "source_ref": "where the measure starts",
+    },
+    "notices": {
+        "notice_id": _KEY["notice_id"],
+        "title": "the notice's title",
+        "issuer": "the issuing office, as printed",
+        "issued_on": "the date line of the body",
+        "source_file": "the raw file read",
+        "source_format": "its format by content: txt, docx, doc, wps, pdf, html",
+        "sha256": "of the file read",
+        "alternates": "the notice's other forms present in raw/ (not read)",
+        "pages": "PDF pages; null for formats without pages",
+        "n_measures": "measures published for it",
+        "n_pairs": "measure–department pairs published for it",
+    },
+    "departments": {
+        "department_canonical": "the canonical name (the key)",
+        "surface_forms": "every name written for it",
+        "jurisdiction": "the registry's jurisdiction (天津市, 安徽省 …); null when not in the registry",
+        "kind": "government body, party body, court, company, mass organization, public institution, collective; null when not known",
+        "is_collective": "a placeholder naming no single body",
+        "in_registry": "the name resolved in the registry",
+        "n_measures": "measures it is named in",
+        "n_notices": "notices it is named in",
+    },
+}
+
 
 @dataclass
 class NoticeRecord:
@@ -99,12 +170,42 @@ class NoticeRecord:
 
 
 def to_table(name: str, rows: list[dict]) -> pa.Table:
-    """Rows into a table of the named schema; a missing or unknown column is an error."""
+    """Rows into a table of the named schema; a missing or unknown column is an error. Missing
+    text is null, never '': an empty string in a nullable text column becomes null."""
     schema = SCHEMAS[name]
     want = set(schema.names)
     for r in rows[:1]:
         if set(r) != want:
             raise ValueError(f"{name}: columns {sorted(set(r) ^ want)} do not match the schema")
+    blank = [f.name for f in schema if f.nullable and pa.types.is_string(f.type)]
+    rows = [{**r, **{c: None for c in blank if r[c] == ""}} for r in rows]
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def _type_name(t: pa.DataType) -> str:
+    return f"list<{t.value_type}>" if pa.types.is_list(t) else str(t)
+
+
+def data_dictionary() -> dict:
+    """Every published column with its type, nullability and meaning: published beside the
+    tables as _dictionary.json, and the README's table section is generated from it."""
+    missing = [(t, c) for t, s in SCHEMAS.items() for c in s.names if c not in MEANINGS[t]]
+    extra = [(t, c) for t, cols in MEANINGS.items() for c in cols if c not in SCHEMAS[t].names]
+    if missing or extra:
+        raise ValueError(f"the data dictionary and the schemas disagree: undocumented {missing}, not in the schema {extra}")
+    return {"schema_version": SCHEMA_VERSION, "tables": {
+        name: {"meaning": TABLE_MEANINGS[name], "path": f"{name}/",
+               "columns": [{"name": f.name, "type": _type_name(f.type), "nullable": f.nullable, "meaning": MEANINGS[name][f.name]}
+                           for f in schema]}
+        for name, schema in SCHEMAS.items()}}
+
+
+def dictionary_markdown() -> str:
+    """The README's section on the curated tables' columns (tests/test_house.py keeps them equal)."""
+    d = data_dictionary()
+    out = []
+    for name, t in d["tables"].items():
+        out += [f"### `{name}` — {t['meaning']}", "", "| column | type | null | meaning |", "|---|---|---|---|"]
+        out += [f"| {c['name']} | {c['type']} | {'yes' if c['nullable'] else ''} | {c['meaning']} |" for c in t["columns"]]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

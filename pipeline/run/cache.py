@@ -1,7 +1,8 @@
 """What each stage's cached result was made from, so a re-run redoes exactly what changed.
 
 A stage's key for one notice holds what it reads: the notice's extraction, the pipeline's code,
-the wording files that stage reads (STAGE_WORDING) and the key of the stage before it. Editing
+the wording files that stage reads (STAGE_WORDING), the versions of the libraries that read the
+words (jieba, cn2an) and the key of the stage before it. Editing
 a wording file therefore redoes the stages that read it, and no others.
 """
 
@@ -13,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from ..extract import BACKEND_VERSIONS
+from ..libraries import STRUCTURE, library_versions
 from ..publish import current_manifest
 from ..wording import fingerprint as wording_fingerprint
 from .state import Config, RunReport
@@ -38,7 +40,8 @@ def code_fingerprint() -> str:
 def stage_key(folder: Path, stage: str, upstream: str = "") -> tuple[Path, str]:
     """Where a stage's cache key for one notice lives, and the key for this run."""
     h = hashlib.sha256((folder / "extract.json").read_bytes())
-    for part in (code_fingerprint(), wording_fingerprint(*STAGE_WORDING[stage]), upstream):
+    libs = json.dumps(library_versions(STRUCTURE), sort_keys=True)  # jieba and cn2an read the words
+    for part in (code_fingerprint(), wording_fingerprint(*STAGE_WORDING[stage]), libs, upstream):
         h.update(part.encode())
     return folder / f"{stage}.key", h.hexdigest()
 
@@ -54,9 +57,10 @@ def input_fingerprint(cfg: Config, report: RunReport) -> str:
     for st in sorted(report.notices, key=lambda n: n.notice_id):
         h.update(json.dumps([st.notice_id, st.source_file, st.sha256, st.alternates, st.extraction == "failed"]).encode())
     h.update(json.dumps(BACKEND_VERSIONS, sort_keys=True).encode())
+    h.update(json.dumps(library_versions(), sort_keys=True).encode())  # an upgraded GX or pyarrow checks and writes again
     h.update(code_fingerprint().encode())
     h.update(wording_fingerprint().encode())
-    for folder, pattern in ((cfg.expectations, "*.json"), (cfg.expectations / "reference", "*.csv")):
+    for folder, pattern in ((cfg.expectations, "*.json"), (cfg.registry, "*.csv")):
         for f in sorted(folder.glob(pattern)):
             h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()

@@ -14,13 +14,13 @@ import logging
 import multiprocessing as mp
 import sys
 import time
-from functools import cache
 from pathlib import Path
 
 from .. import __version__
 from ..errors import ExtractError
 from ..extract import BACKEND_VERSIONS, RawNotice, extract
 from ..jsonio import write_json
+from ..libraries import EXTRACTION, library_versions
 from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
 
@@ -32,24 +32,10 @@ def cache_key(rn: RawNotice, sha: str) -> dict:
     libraries that read it, and the words its backend is handed (PDF)."""
     key = {"sha256": sha, "source_file": rn.path.name, "backend": rn.format,
            "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__,
-           "document_schema": DOCUMENT_SCHEMA_VERSION, "libraries": library_versions()}
+           "document_schema": DOCUMENT_SCHEMA_VERSION, "libraries": library_versions(EXTRACTION)}
     if rn.format == "pdf":
         key["lexicon"] = wording().lexicon.fingerprint
     return key
-
-
-@cache
-def library_versions() -> dict[str, str]:
-    """The versions of the libraries extraction reads with: an upgrade re-extracts."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in ("pdfplumber", "pdfminer.six", "python-docx", "lxml"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "-"
-    return out
 
 
 def _extract_worker(path: str, out_dir: str, key: dict) -> None:

@@ -16,13 +16,14 @@ from pathlib import Path
 from .. import __version__
 from ..errors import Finding
 from ..extract import discover
+from ..libraries import library_versions
 from ..model import Notice
 from ..model.tables import NoticeRecord
 from ..normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
 from ..normalize.registry import Registry
 from ..normalize.tables import build_tables
 from ..outline import Outline, outline
-from ..publish import content_hash, current_manifest, publish
+from ..publish import PublishError, content_hash, current_manifest, publish, read_curated
 from ..publish.gate import combine
 from ..report import write_failures, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
@@ -133,7 +134,7 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
 
 def stage_normalize(cfg: Config, report: RunReport) -> None:
     """measures.json → normalized.json, then the candidate curated tables in interim/_candidate/."""
-    registry = _registry(cfg.expectations / "reference")
+    registry = _registry(cfg.registry)
     records: list[NoticeRecord] = []
     normalized: list[NormalizedMeasure] = []
     for st in report.notices:
@@ -194,7 +195,7 @@ def read_candidate(folder: Path) -> tuple[dict, list[NoticeRecord]]:
 def stage_validate(cfg: Config, report: RunReport) -> None:
     """The candidate tables through the GX suites; results into the report folder."""
     tables, records = read_candidate(cfg.interim / CANDIDATE)
-    registry = _registry(cfg.expectations / "reference")
+    registry = _registry(cfg.registry)
     report_dir = cfg.reports / report.run_id
     report_dir.mkdir(parents=True, exist_ok=True)
     from ..validate import validate  # imports pandas and Great Expectations: only when validating
@@ -217,7 +218,7 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     check, or that could not be read, is held back and keeps the version last published;
     every other notice is published. With --strict, one failure holds back every notice."""
     tables, records = read_candidate(cfg.interim / CANDIDATE)
-    registry = _registry(cfg.expectations / "reference")
+    registry = _registry(cfg.registry)
     v = report.validation
     if not v:
         raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
@@ -248,10 +249,14 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             report.published = old_manifest.get("published", [])
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
-            report.published = publish(out, cfg.curated, _manifest(report, held, registry, digest), report.run_id)
+            try:
+                report.published = publish(out, cfg.curated, _manifest(report, held, registry, digest), report.run_id, cfg.keep_versions)
+            except (PublishError, OSError) as exc:
+                raise SystemExit(f"ERROR publish: {exc}; curated/ left as it was") from exc
             report.verdict = "published"
-            report.manifest = json.loads((cfg.curated / "_manifest.json").read_text(encoding="utf-8"))  # the one manifest
-            log.info("published %s to %s", ", ".join(f"{f['file']} ({f['rows']} rows)" for f in report.published), cfg.curated)
+            report.manifest = current_manifest(cfg.curated) or {}  # the one manifest
+            log.info("published version %s: %s", report.manifest.get("version"),
+                     ", ".join(f"{f['table']} ({f['rows']} rows)" for f in report.published))
         for nid, rules in sorted(held.items()):
             kept = "its last published version stays in curated/" if nid in previously else "nothing of it is in curated/"
             log.error("held back %s: %s (%s)", nid, "; ".join(rules)[:300], kept)
@@ -275,15 +280,8 @@ def _manifest(report: RunReport, held: dict[str, list[str]], registry: Registry,
                         "extraction": st.extraction, "error": st.error, "status": st.status, "held_because": st.held_because}
                        for st in report.notices],
             "held_back": {nid: rules for nid, rules in sorted(held.items())},
-            "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}, "curated": report.curated}
-
-
-def read_curated(curated: Path) -> dict:
-    import pyarrow.parquet as pq
-
-    from ..model.tables import SCHEMAS
-
-    return {name: pq.read_table(curated / f"{name}.parquet", schema=schema) for name, schema in SCHEMAS.items()}
+            "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}, "curated": report.curated,
+            "libraries": library_versions()}
 
 
 def _prune_interim(interim: Path, keep: set[str]) -> None:
