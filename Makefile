@@ -10,36 +10,51 @@ REPORTS ?= reports
 JOBS ?= 0
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: curated test lint bench bench-scale report clean clean-reports setup
+.PHONY: help curated test lint bench bench-scale report versions rollback constraints clean clean-reports setup
+.DEFAULT_GOAL := help
 
-$(VENV)/.installed: pyproject.toml
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed ## create .venv and install the project from constraints.txt
 
-curated: $(VENV)/.installed
+curated: $(VENV)/.installed ## the whole job: raw/ -> a new version of curated/ (RAW= INTERIM= CURATED= REPORTS= JOBS=)
 	$(PY) -m pipeline run --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS) --jobs $(JOBS)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed ## the test suite
 	$(PY) -m pytest -q
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
 	$(VENV)/bin/ruff check pipeline tests bench
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed ## PDF extraction against bare pdfplumber
 	$(PY) bench/bench_pdf.py
 
-bench-scale: $(VENV)/.installed
+bench-scale: $(VENV)/.installed ## the 1,000-notice benchmark
 	$(PY) bench/bench_scale.py --notices 1000
 
-report:
+report: ## the path of the latest run report
 	@test -e $(REPORTS)/latest && echo "$$(readlink -f $(REPORTS)/latest)/summary.html" || echo "no report yet: run make curated"
 
-clean:
+versions: $(VENV)/.installed ## the published versions kept (* = current)
+	$(PY) -m pipeline versions --curated $(CURATED)
+
+rollback: $(VENV)/.installed ## make the version before the current one current (TO=<version> for another)
+	$(PY) -m pipeline rollback --curated $(CURATED) $(if $(TO),--to $(TO))
+
+constraints: $(VENV)/.installed ## write the installed versions to constraints.txt
+	{ echo "# The set of versions the tests last passed with (Python 3.11, Linux x86-64): make installs from it."; \
+	  echo "# Refresh: make constraints (after upgrading and passing make test)."; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v '^notice-pipeline'; } > constraints.txt
+
+clean: ## empty interim/ (curated/ and reports/ stay)
 	rm -rf $(INTERIM)/* .pytest_cache
 
-clean-reports:
+clean-reports: ## remove reports/ (the runs index with them)
 	rm -rf $(REPORTS)

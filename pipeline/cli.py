@@ -1,42 +1,131 @@
-"""Command line: `python -m pipeline run`, plus one subcommand per stage."""
+"""Command line: `notice-pipeline run` (or `python -m pipeline run`), one subcommand per stage,
+and `versions` / `rollback` for the published versions.
+
+Defaults come from, in order: the command line, `--config FILE`, the `[tool.notice-pipeline]`
+table of ./pyproject.toml or a ./notice-pipeline.toml, then the built-in ones (folders relative
+to the working directory; the suites and registry shipped with the package).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import sys
+import tomllib
+from dataclasses import fields
 from pathlib import Path
 
-from .run import ROOT, Config, run, run_stage
+from . import __version__
+from .model.tables import dictionary_markdown
+from .publish import PublishError, rollback, store, versions
+from .run import Config, run, run_stage
+
+STAGE_HELP = {
+    "extract": "raw/ -> interim/<id>/document.json (only new or changed files)",
+    "outline": "document.json -> outline.json (the tree of numbered levels)",
+    "structure": "document.json + outline.json -> measures.json",
+    "normalize": "measures.json -> normalized.json and the candidate tables",
+    "validate": "candidate tables through the Great Expectations suites",
+    "publish": "candidate tables to a new version of curated/ for every notice that passed",
+}
+PATHS = ("raw", "interim", "curated", "reports", "expectations", "registry")
+SETTINGS = {f.name: f.type for f in fields(Config)}
+
+
+def load_settings(path: Path | None) -> tuple[dict, Path | None]:
+    """The settings table and the file it came from (paths in it are relative to that file)."""
+    candidates = [path] if path else [Path("notice-pipeline.toml"), Path("pyproject.toml")]
+    for cand in candidates:
+        if not cand.is_file():
+            if path:
+                raise SystemExit(f"ERROR {cand}: no such configuration file")
+            continue
+        try:
+            data = tomllib.loads(cand.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SystemExit(f"ERROR {cand}: not valid TOML ({exc})") from exc
+        table = data.get("tool", {}).get("notice-pipeline") if cand.name == "pyproject.toml" else data.get("notice-pipeline", data)
+        if table is None:
+            continue
+        unknown = sorted(set(table) - set(SETTINGS))
+        if unknown:
+            raise SystemExit(f"ERROR {cand}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
+        return table, cand.resolve().parent
+    return {}, None
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--raw", type=Path, default=ROOT / "raw", help="folder of raw notices (default: raw/)")
-    p.add_argument("--interim", type=Path, default=ROOT / "interim", help="folder for intermediate results")
-    p.add_argument("--curated", type=Path, default=ROOT / "curated", help="folder the Parquet tables are published to")
-    p.add_argument("--reports", type=Path, default=None, help="folder for run reports (default: reports/ beside curated/)")
-    p.add_argument("--jobs", type=int, default=0, help="notices extracted in parallel (default: one per core)")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds allowed to extract one notice")
+    p.add_argument("--config", type=Path, help="a TOML file of settings (default: [tool.notice-pipeline] in ./pyproject.toml or ./notice-pipeline.toml)")
+    p.add_argument("--raw", type=Path, help="folder of raw notices (default: raw/)")
+    p.add_argument("--interim", type=Path, help="folder for intermediate results (default: interim/)")
+    p.add_argument("--curated", type=Path, help="the link to the current published version (default: curated/); versions live in <curated>.versions/")
+    p.add_argument("--reports", type=Path, help="folder for run reports (default: reports/ beside curated/)")
+    p.add_argument("--expectations", type=Path, help="folder of Great Expectations suites (default: the suites shipped with the package)")
+    p.add_argument("--registry", type=Path, help="folder of the department registry's CSV files (default: the registry shipped with the package)")
+    p.add_argument("--jobs", type=int, help="notices extracted in parallel (default: one per core)")
+    p.add_argument("--timeout", type=float, help="seconds allowed to extract one notice (default: 300)")
+    p.add_argument("--keep-versions", type=int, dest="keep_versions", help="published versions kept for rollback (default: 5)")
+    p.add_argument("--strict", action="store_true", default=None, help="all or nothing: one notice failing a blocking check holds back every notice")
+    p.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="plain log lines instead of progress bars")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
-    p.add_argument("--strict", action="store_true", help="all or nothing: one notice failing a blocking check holds back every notice")
+
+
+def config_from(a: argparse.Namespace) -> Config:
+    table, base = load_settings(a.config)
+    values: dict = {}
+    for name in SETTINGS:
+        v = getattr(a, name, None)
+        if v is None and name in table:
+            v = table[name]
+            if name in PATHS:
+                v = Path(v) if Path(v).is_absolute() or base is None else base / v
+        if v is not None:
+            values[name] = Path(v) if name in PATHS else v
+    cfg = Config(**values)
+    if "reports" not in values:
+        cfg.reports = Path(os.path.abspath(cfg.curated)).parent / "reports"
+    return cfg
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    ap = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    prog = "notice-pipeline" if Path(sys.argv[0]).name == "notice-pipeline" else "python -m pipeline"
+    ap = argparse.ArgumentParser(prog=prog, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
-    _common(sub.add_parser("run", help="extract, structure, normalize, validate and publish"))
-    for name, text in (("extract", "raw/ -> interim/<id>/document.json (only new or changed files)"),
-                       ("outline", "document.json -> outline.json (the tree of numbered levels)"),
-                       ("structure", "document.json + outline.json -> measures.json"),
-                       ("normalize", "measures.json -> normalized.json and the candidate tables"),
-                       ("validate", "candidate tables through the Great Expectations suites"),
-                       ("publish", "candidate tables to curated/ when the blocking checks passed")):
+    _common(sub.add_parser("run", help="extract, outline, structure, normalize, validate and publish"))
+    for name, text in STAGE_HELP.items():
         _common(sub.add_parser(name, help=text))
+    p = sub.add_parser("versions", help="list the published versions kept (* marks the current one)")
+    p.add_argument("--config", type=Path)
+    p.add_argument("--curated", type=Path)
+    p = sub.add_parser("rollback", help="make an earlier published version current (default: the one before the current)")
+    p.add_argument("--config", type=Path)
+    p.add_argument("--curated", type=Path)
+    p.add_argument("--to", help="the version to make current (see `versions`)")
+    sub.add_parser("dictionary", help="print the curated tables' data dictionary as the README's Markdown")
     a = ap.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if a.quiet else logging.INFO, format="%(levelname)-7s %(message)s")
-    reports = a.reports or a.curated.resolve().parent / "reports"
-    cfg = Config(raw=a.raw, interim=a.interim, curated=a.curated, reports=reports, jobs=a.jobs, timeout=a.timeout, strict=a.strict)
+    if a.command == "dictionary":
+        print(dictionary_markdown(), end="")
+        return 0
+    logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, format="%(levelname)-7s %(message)s")
+    cfg = config_from(a)
+    if a.command == "versions":
+        vs = versions(cfg.curated)
+        if not vs:
+            print(f"no published versions in {store(cfg.curated)}")
+        for v in vs:
+            print(f"{'*' if v.current else ' '} {v.name}{'' if v.complete else '  (incomplete)'}")
+        return 0
+    if a.command == "rollback":
+        try:
+            name = rollback(cfg.curated, a.to)
+        except PublishError as exc:
+            print(f"ERROR {exc}", file=sys.stderr)
+            return 2
+        print(f"{cfg.curated} now points at version {name}")
+        return 0
     if a.command == "run":
         return run(cfg).exit_code
     return run_stage(cfg, a.command)

@@ -15,20 +15,34 @@ from ..jsonio import write_json
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 STATE = "_run.json"
+
+
+def packaged(name: str) -> Path:
+    """Data shipped with the package (the suites and the registry): inside it when installed
+    from a wheel, beside it in a source checkout."""
+    here = Path(__file__).resolve().parent.parent
+    inside = here / name
+    return inside if inside.is_dir() else here.parent / name
 CANDIDATE = "_candidate"
 
 
 @dataclass
 class Config:
-    raw: Path = ROOT / "raw"
-    interim: Path = ROOT / "interim"
-    curated: Path = ROOT / "curated"
-    reports: Path = ROOT / "reports"
-    expectations: Path = ROOT / "expectations"
+    raw: Path = Path("raw")
+    interim: Path = Path("interim")
+    curated: Path = Path("curated")
+    reports: Path = Path("reports")
+    expectations: Path = field(default_factory=lambda: packaged("expectations"))
+    registry: Path = None  # type: ignore[assignment]  # default: expectations/reference
     jobs: int = 0  # 0: one per core
     timeout: float = 300.0  # seconds per notice for extraction
     strict: bool = False  # one notice failing holds back every notice (all or nothing)
+    keep_versions: int = 5  # published versions kept for rollback
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
+
+    def __post_init__(self) -> None:
+        if self.registry is None:
+            self.registry = self.expectations / "reference"
 
 
 @dataclass
