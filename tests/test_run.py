@@ -60,7 +60,8 @@ def test_richest_form_is_read_and_the_others_recorded(tmp_path: Path, caplog: py
     assert report.exit_code == 0
     (row,) = read(tmp_path / "curated", "notices")
     assert (row["source_file"], row["source_format"], row["alternates"]) == (f"{TABLE}.docx", "docx", [f"{TABLE}.pdf", f"{TABLE}.txt"])
-    assert any(f"reading {TABLE}.docx; also present as {TABLE}.pdf, {TABLE}.txt" in r.getMessage() for r in caplog.records)
+    alternates = [r.getMessage() for r in caplog.records if "also present in other forms" in r.getMessage()]
+    assert alternates == [f"1 notice(s) also present in other forms: the preferred form is read ({TABLE}.docx over {TABLE}.pdf, {TABLE}.txt)"]
 
 
 def test_reruns_are_incremental_and_idempotent(tmp_path: Path) -> None:

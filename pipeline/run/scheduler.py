@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing as mp
-import sys
 import time
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from ..jsonio import write_json
 from ..libraries import EXTRACTION, library_versions
 from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
+from .progress import Progress
 
 log = logging.getLogger("pipeline")
 
@@ -63,29 +63,6 @@ def is_cached(out_dir: Path, key: dict) -> bool:
     return all(old.get(k) == v for k, v in key.items())
 
 
-class _Progress:
-    def __init__(self, total: int, enabled: bool | None) -> None:
-        self.total, self.done = total, 0
-        use_bar = sys.stderr.isatty() if enabled is None else enabled
-        self.bar = None
-        if use_bar and total:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc="extract", unit="notice", file=sys.stderr)
-
-    def step(self, message: str) -> None:
-        self.done += 1
-        if self.bar:
-            self.bar.set_postfix_str(message[:40])
-            self.bar.update(1)
-        else:
-            log.info("extract %d/%d %s", self.done, self.total, message)
-
-    def close(self) -> None:
-        if self.bar:
-            self.bar.close()
-
-
 def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, timeout: float,
                 progress: bool | None) -> dict[str, tuple[str, float]]:
     """Parse each notice in its own process, `jobs` at a time. Returns id -> (error, seconds)."""
@@ -97,7 +74,7 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
     queue = list(todo)
     running: dict[str, tuple[mp.process.BaseProcess, float]] = {}
     results: dict[str, tuple[str, float]] = {}
-    bar = _Progress(len(todo), progress)
+    bar = Progress("extract", len(todo), progress)
     try:
         while queue or running:
             while queue and len(running) < jobs:
@@ -125,7 +102,7 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                         error = ""
                 results[nid] = (error, elapsed)
                 del running[nid]
-                bar.step(f"{nid}: {'FAILED' if error else 'ok'}")
+                bar.step(f"FAILED {nid}: {error}" if error else f"ok {nid}", failed=bool(error))
     finally:
         for p, _ in running.values():
             p.kill()

@@ -25,10 +25,11 @@ from ..normalize.tables import build_tables
 from ..outline import Outline, outline
 from ..publish import PublishError, content_hash, current_manifest, publish, read_curated
 from ..publish.gate import combine
-from ..report import write_failures, write_report
+from ..report import record_run, write_failures, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
 from ..wording import fingerprint as wording_fingerprint
 from .cache import cached, stage_key
+from .progress import Progress
 from .scheduler import cache_key, extract_all, is_cached
 from .state import CANDIDATE, Config, NoticeStatus, RunReport, sha256_bytes
 
@@ -51,13 +52,16 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
         sha = sha256_bytes(rn.path)
         st = NoticeStatus(rn.notice_id, rn.path.name, rn.format, sha, [a.name for a in rn.alternates])
         report.notices.append(st)
-        if rn.alternates:
-            log.info("%s: reading %s; also present as %s", rn.notice_id, rn.path.name, ", ".join(st.alternates))
         key = cache_key(rn, sha)
         if is_cached(cfg.interim / rn.notice_id, key):
             st.extraction = "cached"
         else:
             todo.append((rn, key))
+    with_alternates = [rn for rn in raw_notices if rn.alternates]
+    if with_alternates:  # once per run; the report and the notices table list each notice's other forms
+        log.info("%d notice(s) also present in other forms: the preferred form is read (%s)", len(with_alternates),
+                 ", ".join(f"{rn.path.name} over {', '.join(a.name for a in rn.alternates)}" for rn in with_alternates[:3])
+                 + (", …" if len(with_alternates) > 3 else ""))
     jobs = cfg.jobs or mp.cpu_count() or 1
     log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(raw_notices), cfg.raw, len(todo), len(raw_notices) - len(todo))
     results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress) if todo else {}
@@ -96,40 +100,42 @@ def _read_findings(path: Path) -> list[Finding]:
 
 def stage_outline(cfg: Config, report: RunReport) -> None:
     """interim/<id>/document.json → outline.json: the tree of numbered levels."""
-    for st in report.notices:
-        if st.extraction == "failed":
-            continue
-        folder = cfg.interim / st.notice_id
-        stamp, key = stage_key(folder, "outline")
-        if not cached(stamp, key, folder / "outline.json"):
-            st.redone.append("outline")
-            outline(Notice.read(folder / "document.json")).write(folder / "outline.json")
-            stamp.write_text(key, encoding="utf-8")
+    todo = [st for st in report.notices if st.extraction != "failed"]
+    with Progress("outline", len(todo), cfg.progress) as bar:
+        for st in todo:
+            folder = cfg.interim / st.notice_id
+            stamp, key = stage_key(folder, "outline")
+            if not cached(stamp, key, folder / "outline.json"):
+                st.redone.append("outline")
+                outline(Notice.read(folder / "document.json")).write(folder / "outline.json")
+                stamp.write_text(key, encoding="utf-8")
+            bar.step(f"{'redone' if 'outline' in st.redone else 'cached'} {st.notice_id}")
 
 
 def stage_structure(cfg: Config, report: RunReport) -> None:
     """document.json and outline.json → measures.json, redone where either or the code changed."""
-    for st in report.notices:
-        if st.extraction == "failed":
-            continue
-        folder = cfg.interim / st.notice_id
-        stamp, key = stage_key(folder, "structure", (folder / "outline.key").read_text(encoding="utf-8"))
-        outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
-        if cached(stamp, key, *outputs):
-            findings = _read_findings(outputs[1])
-        else:
-            st.restructured = True
-            st.redone.append("structure")
-            notice = Notice.read(folder / "document.json")
-            tree = Outline.read(folder / "outline.json")
-            measures, findings = structure(notice, tree)
-            write_measures(measures, outputs[0])
-            _write_findings(outputs[1], findings)
-            head = {"title": tree.title, "issuer": tree.issuer, "issued_on": tree.issued_on, "pages": notice.pages,
-                    "role_words": role_word_count(notice)}
-            outputs[2].write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
-            stamp.write_text(key, encoding="utf-8")
-        report.findings += findings
+    todo = [st for st in report.notices if st.extraction != "failed"]
+    with Progress("structure", len(todo), cfg.progress) as bar:
+        for st in todo:
+            folder = cfg.interim / st.notice_id
+            stamp, key = stage_key(folder, "structure", (folder / "outline.key").read_text(encoding="utf-8"))
+            outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
+            if cached(stamp, key, *outputs):
+                findings = _read_findings(outputs[1])
+            else:
+                st.restructured = True
+                st.redone.append("structure")
+                notice = Notice.read(folder / "document.json")
+                tree = Outline.read(folder / "outline.json")
+                measures, findings = structure(notice, tree)
+                write_measures(measures, outputs[0])
+                _write_findings(outputs[1], findings)
+                head = {"title": tree.title, "issuer": tree.issuer, "issued_on": tree.issued_on, "pages": notice.pages,
+                        "role_words": role_word_count(notice)}
+                outputs[2].write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
+                stamp.write_text(key, encoding="utf-8")
+            report.findings += findings
+            bar.step(f"{'redone' if st.restructured else 'cached'} {st.notice_id}: {sum(f.severity == 'error' for f in findings)} error(s)")
 
 
 def stage_normalize(cfg: Config, report: RunReport) -> None:
@@ -137,27 +143,27 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
     registry = _registry(cfg.registry)
     records: list[NoticeRecord] = []
     normalized: list[NormalizedMeasure] = []
-    for st in report.notices:
-        if st.extraction == "failed":
-            continue
-        folder = cfg.interim / st.notice_id
-        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
-        stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
-        outputs = (folder / "normalized.json", folder / "normalize.findings.json")
-        if cached(stamp, key, *outputs):
-            items, findings = read_normalized(outputs[0]), _read_findings(outputs[1])
-        else:
-            st.redone.append("normalize")
-            items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
-            write_normalized(items, outputs[0])
-            _write_findings(outputs[1], findings)
-            stamp.write_text(key, encoding="utf-8")
-        report.findings += findings
-        st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
-        normalized += items
-        records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
-                                    st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0)))
-        log.debug("%s: %d measures, %d department pairs", st.notice_id, st.measures, st.pairs)
+    todo = [st for st in report.notices if st.extraction != "failed"]
+    with Progress("normalize", len(todo), cfg.progress) as bar:
+        for st in todo:
+            folder = cfg.interim / st.notice_id
+            head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
+            stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
+            outputs = (folder / "normalized.json", folder / "normalize.findings.json")
+            if cached(stamp, key, *outputs):
+                items, findings = read_normalized(outputs[0]), _read_findings(outputs[1])
+            else:
+                st.redone.append("normalize")
+                items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
+                write_normalized(items, outputs[0])
+                _write_findings(outputs[1], findings)
+                stamp.write_text(key, encoding="utf-8")
+            report.findings += findings
+            st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
+            normalized += items
+            records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
+                                        st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0)))
+            bar.step(f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs")
     tables = build_tables(records, normalized, registry)
     write_candidate(cfg.interim / CANDIDATE, tables, records)
     log.info("%d notice(s): %d measures, %d department pairs", len(records), tables["measures"].num_rows, tables["measure_departments"].num_rows)
@@ -200,7 +206,8 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     report_dir.mkdir(parents=True, exist_ok=True)
     from ..validate import validate  # imports pandas and Great Expectations: only when validating
 
-    validation = validate(tables, records, registry, cfg.expectations, report_dir)
+    with Progress("validate", 3, cfg.progress, unit="frame") as bar:
+        validation = validate(tables, records, registry, cfg.expectations, report_dir, report.run_id, bar.step)
     report.validation = {**validation.to_dict(), "tables_hash": content_hash(tables)}  # publish checks it publishes what was validated
     write_failures(report_dir / "failures.parquet", validation.failures)
     report.findings += validation.findings
@@ -268,8 +275,13 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
         report.manifest = {**_manifest(report, held, registry, None), "verdict": report.verdict, "published": report.published}
     report_dir = cfg.reports / report.run_id
     report.report_dir = str(report_dir)
-    write_report(report, tables, report_dir, cfg.reports)
-    log.info("report: %s", report_dir / "summary.html")
+    write_report(report, tables, report_dir, cfg.reports, records)
+    record_run(report, cfg.reports)
+    unknown = sum(1 for _ in (report_dir / "unknown_departments.csv").open(encoding="utf-8")) - 1
+    if unknown:
+        log.warning("%d department name(s) not in the registry: rows ready for departments.csv in %s", unknown,
+                    report_dir / "unknown_departments.csv")
+    log.info("report: %s (all runs: %s)", report_dir / "summary.html", cfg.reports / "index.html")
 
 
 def _manifest(report: RunReport, held: dict[str, list[str]], registry: Registry, digest: str | None) -> dict:

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -85,9 +86,9 @@ class Validation:
 
 # --- frames ----------------------------------------------------------------------------------
 
-def _label_no(label: str) -> float:
-    """The number a printed label says; the last one for a sub-number (2.1 → 1)."""
-    found = LABEL_NUMBER.findall(label or "")
+def _label_no(label: str | None) -> float:
+    """The number a printed label says; the last one for a sub-number (2.1 → 1); NaN for none."""
+    found = LABEL_NUMBER.findall(label) if isinstance(label, str) else []
     if not found:
         return float("nan")
     n = cn_to_int(found[-1])
@@ -274,8 +275,10 @@ def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMI
     return out
 
 
-def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: Path | None) -> list[ExpectationResult]:
+def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: Path | None, run_id: str | None = None,
+               on_step: Callable[[str], None] | None = None) -> list[ExpectationResult]:
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
 
     ctx = _context(data_docs)
     source = ctx.data_sources.add_pandas("pipeline")
@@ -295,18 +298,16 @@ def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: 
             if len(suite.expectations) != s.declared:
                 raise SuiteError(f"{s.path.name}: {s.declared} expectations declared, {len(suite.expectations)} loaded")
             vdefs.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{s.name}_on_{frame_name}", data=batch, suite=suite)))
-        actions = []
-        if data_docs is not None:
-            from great_expectations.checkpoint import UpdateDataDocsAction
-
-            actions.append(UpdateDataDocsAction(name="data_docs", site_names=["report"]))
         checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-            name=f"gate_{frame_name}", validation_definitions=vdefs, actions=actions,
+            name=f"gate_{frame_name}", validation_definitions=vdefs, actions=[],
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
         ))
         if frame.empty:
+            if on_step:
+                on_step(f"{frame_name}: no rows")
             continue
-        outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        # named after the pipeline's run, so Data Docs and the report speak of the same run
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_id) if run_id else None)
         for vr in outcome.run_results.values():
             suite_name = vr.suite_name
             for r in vr.results:
@@ -328,11 +329,16 @@ def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: 
                     failing_notices=sorted(set(frame.set_index("row_id").loc[[i for i in row_ids if i in frame.index], "notice_id"]))
                     if not r.success and "notice_id" in frame.columns else [],
                 ))
+        if on_step:
+            failed = sum(not r.success for r in results if r.suite in {s.name for s in mine})
+            on_step(f"{frame_name}: {', '.join(s.name for s in mine)}" + (f" ({failed} failed)" if failed else ""))
+    if data_docs is not None:
+        ctx.build_data_docs(site_names=["report"])  # once per run, over every suite's results
     return results
 
 
 def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry: Registry, expectations: Path,
-             report_dir: Path | None = None) -> Validation:
+             report_dir: Path | None = None, run_id: str | None = None, on_step: Callable[[str], None] | None = None) -> Validation:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     frames = {
         "measures": measures_frame(tables["measures"], tables["measure_departments"], notices),
@@ -341,7 +347,7 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
     }
     try:
         suites = load_suites(expectations)
-        results = run_suites(frames, suites, (report_dir / "data_docs").resolve() if report_dir else None)
+        results = run_suites(frames, suites, (report_dir / "data_docs").resolve() if report_dir else None, run_id, on_step)
     except SuiteError as exc:
         log.error("%s", exc)
         return Validation(False, blocking_failed=[f"suites: {exc}"], run_blocked=[f"suites: {exc}"],
