@@ -52,8 +52,11 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=0)
     a = ap.parse_args()
     out = a.out
-    for sub in ("interim", "curated", "reports"):
+    for sub in ("interim", "curated.versions", "reports"):
         shutil.rmtree(out / sub, ignore_errors=True)
+    if (out / "curated").is_symlink():  # the link to the current version
+        (out / "curated").unlink()
+    shutil.rmtree(out / "curated", ignore_errors=True)  # a folder of the layout before versions
     build_corpus(out / "raw", a.notices)
 
     full_s, state = run_pipeline(out, a.jobs)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import re
 import shutil
 import subprocess
-from html import escape
+from html import unescape
 from pathlib import Path
+from urllib.parse import unquote
+
+import pyarrow.parquet as pq
 
 from pipeline.publish import sha256_file
 
@@ -28,7 +33,7 @@ def test_summary_is_self_contained(sample_runs: dict) -> None:
         assert name in html
     assert "Measures per department" in html and "Measures by deadline month" in html and "<svg" in html
     for r in report.validation["results"]:
-        assert escape(r["description"]) in html
+        assert r["description"] in unescape(html)
 
 
 def test_manifest_lets_an_auditor_verify_what_was_published(sample_runs: dict) -> None:
@@ -59,3 +64,83 @@ def test_summary_renders_in_headless_chromium_offline(sample_runs: dict, tmp_pat
     assert shot.exists() and shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dom = subprocess.run([*common, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True).stdout
     assert "Passed: published to curated/" in dom and "measure_no is unique within each notice and part" in dom
+
+
+def _links(dom: str) -> list[str]:
+    from lxml import html as lhtml
+
+    return [a.get("href") for a in lhtml.fromstring(dom).iter("a") if a.get("href")]
+
+
+def _dump_dom(page: Path, tmp: Path) -> str:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is needed for this test: apt-get install chromium"
+    return subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp / 'profile'}", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+def test_reports_link_raw_files_runs_and_data_docs_and_the_runs_index_survives_make_clean(tmp_path: Path) -> None:
+    from pipeline.run import Config, run
+
+    from .test_gate import GOOD_ROWS, HEAD, notice
+
+    cfg = Config(raw=tmp_path / "raw", interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
+    cfg.raw.mkdir()
+    (cfg.raw / "good.txt").write_text(notice(GOOD_ROWS), encoding="utf-8")
+    first = run(cfg)
+    assert first.verdict == "published"
+    quiet = run(cfg)  # nothing changed: no report of its own, the last real one stays reachable
+    assert quiet.verdict == "unchanged" and quiet.report_dir == first.report_dir
+    assert os.readlink(cfg.reports / "latest") == Path(first.report_dir).name
+    # a second notice whose 205 rows all name a month that does not exist: held back, rows capped
+    (cfg.raw / "big file.txt").write_text(HEAD + "".join(f"{i}\t任务{i}。\t市数据局负责\t2026年13月\n" for i in range(1, 206)), encoding="utf-8")
+    third = run(cfg)
+    assert third.exit_code == 1 and third.validation["held_back"].keys() == {"big file"}
+    shutil.rmtree(cfg.interim)  # make clean
+
+    index = cfg.reports / "index.html"
+    dom = _dump_dom(index, tmp_path)
+    from lxml import html as lhtml
+
+    cells = [[td.text_content().strip() for td in tr.iter("td")] for tr in lhtml.fromstring(dom).xpath("//table[@id='runs']/tbody/tr")]
+    assert [c[0] for c in cells] == [third.run_id, quiet.run_id, first.run_id]  # newest first
+    assert [(c[2].split()[0], c[3], c[5], c[7]) for c in cells] == [("unchanged", "1", "3", "big file"), ("unchanged", "0", "3", ""), ("published", "0", "3", "")]
+    assert "as validated by " + Path(first.report_dir).name in cells[1][2]
+    for href in _links(dom):
+        assert (index.parent / unquote(href)).exists(), href
+
+    page = Path(third.report_dir) / "summary.html"
+    dom = _dump_dom(page, tmp_path)
+    links = _links(dom)
+    assert f"../{Path(first.report_dir).name}/summary.html" in links  # the previous run
+    assert "../index.html" in links and "data_docs/index.html" in links
+    assert "../../raw/big%20file.txt" in links and "../../raw/good.txt" in links
+    for href in links:
+        assert (page.parent / unquote(href)).exists(), href
+    assert "including those of 1 held-back notice(s) (big file), which were not published" in dom
+    assert "Showing the first 200 of 205 rows" in dom
+    failures = pq.read_table(page.parent / "failures.parquet").to_pylist()
+    assert sum(f["notice_id"] == "big file" and f["rule"].startswith("completion_dates") for f in failures) >= 205
+    # the first report now links forward to the third
+    first_dom = _dump_dom(Path(first.report_dir) / "summary.html", tmp_path)
+    assert f"../{Path(third.report_dir).name}/summary.html" in _links(first_dom)
+    # GX Data Docs name their validation runs after the pipeline's run
+    assert list((page.parent / "data_docs" / "validations").glob(f"*/{third.run_id}/*/*.html"))
+
+
+def test_names_not_in_the_registry_are_rows_ready_for_departments_csv(tmp_path: Path) -> None:
+    from pipeline.run import Config, run
+
+    from .test_gate import GOOD_ROWS, notice
+
+    cfg = Config(raw=tmp_path / "raw", interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
+    cfg.raw.mkdir()
+    text = notice(GOOD_ROWS).replace("某市", "天津市").replace("市政务服务办", "市星空办").replace("市数据局", "市云海局")
+    (cfg.raw / "good.txt").write_text(text, encoding="utf-8")
+    report = run(cfg)
+    with (Path(report.report_dir) / "unknown_departments.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["canonical"], r["aliases"], r["jurisdiction"], r["count"]) for r in rows] == [
+        ("天津市星空办", "市星空办", "天津市", "2"), ("天津市云海局", "市云海局", "天津市", "1")]
+    assert rows[0]["first_source"].startswith("good.txt:line ")
+    assert list(rows[0])[:4] == ["canonical", "aliases", "jurisdiction", "kind"]  # the registry's own columns first

@@ -1,17 +1,24 @@
 """Run reports for the data team and auditors.
 
-Every run writes reports/<run-id>/ (and points reports/latest at it):
-    summary.html     self-contained (no external CSS, scripts or fonts): inputs with sha256,
-                     the verdict, every expectation with its figures, every failing row traced
-                     to file, page or paragraph with its raw text, findings, and two charts
-    validation.json  the expectation results
-    manifest.json    inputs and their hashes, pipeline version, verdict, published files and hashes
-    run.json         the whole run report
-    data_docs/       Great Expectations Data Docs (these load their CSS from the internet)
+Every run that validates writes reports/<run-id>/ (and points reports/latest at it):
+    summary.html            self-contained (no external CSS, scripts or fonts), from
+                            templates/summary.html.j2: inputs linked to the raw files, the
+                            verdict, every expectation, every failing row traced to file and
+                            place with its raw text, findings, names not in the registry, charts;
+                            links to the runs index, the previous and next runs and Data Docs
+    validation.json         the expectation results
+    manifest.json           inputs and their hashes, versions, verdict, published files and hashes
+    run.json                the whole run report
+    failures.parquet        every failing row
+    unknown_departments.csv names not in the registry, as rows for departments.csv
+    data_docs/              Great Expectations Data Docs (these load their CSS from the internet)
+Every run, also one that found nothing changed, is added to reports/runs.jsonl, from which
+reports/index.html (the runs index) is drawn.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from collections import Counter
@@ -19,23 +26,30 @@ from dataclasses import asdict
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import pyarrow as pa
 
 if TYPE_CHECKING:
+    from ..model.tables import NoticeRecord
     from ..run.state import RunReport
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2rem;color:#1d2433;max-width:1200px}
-h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d7dce5;padding-bottom:.3rem}
-table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}
-th,td{border:1px solid #d7dce5;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#f2f4f8}.pass{color:#137333;font-weight:600}.fail{color:#b3261e;font-weight:600}
-.warn{color:#a05a00;font-weight:600}.verdict{font-size:1.2rem;padding:.6rem 1rem;border-radius:6px;display:inline-block}
-.v-ok{background:#e6f4ea}.v-bad{background:#fce8e6}code{font-size:.8rem;word-break:break-all}
-details{margin:.3rem 0}.raw{max-width:520px;white-space:pre-wrap}.muted{color:#5f6b7a}
-svg text{font-size:11px;font-family:inherit}
-"""
+TEMPLATES = Path(__file__).parent / "templates"
+HISTORY = "runs.jsonl"
+UNKNOWN_SHOWN = 50
+NEXT_MARK = ("<!--next-->", "<!--/next-->")
+VERDICTS = {
+    "published": "Passed: published to curated/",
+    "unchanged": "Passed: curated/ already held exactly these tables",
+    "blocked": "Blocked: nothing published (--strict, or a check that belongs to no notice failed); curated/ left unchanged",
+    "nothing": "Nothing published: no notice could be read",
+}
+
+
+def _env():  # jinja2 comes with Great Expectations; imported only when a report is written
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
 def _bar_chart(items: list[tuple[str, int]], title: str, width: int = 900) -> str:
@@ -56,109 +70,142 @@ def _bar_chart(items: list[tuple[str, int]], title: str, width: int = 900) -> st
             f"<text x='0' y='14' font-weight='600'>{escape(title)}</text>{''.join(rows)}</svg>")
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def summary_html(report: RunReport, tables: dict[str, pa.Table]) -> str:
-    v = report.validation
-    ok = report.verdict in ("published", "unchanged")
-    verdict = {
-        "published": "Passed: published to curated/",
-        "unchanged": "Passed: curated/ already held exactly these tables",
-        "blocked": "Blocked: nothing published (--strict, or a check that belongs to no notice failed); curated/ left unchanged",
-        "nothing": "Nothing published: no notice could be read",
-    }.get(report.verdict, report.verdict)
-    parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>Run {escape(report.run_id)}</title>",
-             f"<style>{CSS}</style></head><body>",
-             f"<h1>Notice pipeline run {escape(report.run_id)}</h1>",
-             f"<p class='verdict {'v-ok' if ok else 'v-bad'}'>{escape(verdict)}</p>",
-             f"<p class='muted'>started {escape(report.started)} · pipeline {escape(report.pipeline_version)} · "
-             f"raw {escape(report.raw)} · exit code {report.exit_code}</p>"]
-    if v.get("blocking_failed"):
-        parts.append("<p class='fail'>Blocking failures: " + escape("; ".join(v["blocking_failed"])) + "</p>")
-
-    parts.append("<h2>Inputs</h2>")
-    held = [n for n in report.notices if n.status == "held back"]
-    if held and report.verdict in ("published", "unchanged"):
-        parts.append(f"<p class='fail'>Held back: {len(held)} notice(s) failed a blocking check or could not be read; "
-                     "each keeps the version last published (if any) in curated/, every other notice is published.</p>")
-    parts.append(_table(["notice", "file read", "sha256", "other forms", "extraction", "status", "measures", "pairs", "error"], [[
-        escape(n.notice_id), escape(n.source_file), f"<code>{n.sha256}</code>", escape(", ".join(n.alternates)),
-        f"<span class='{'fail' if n.extraction == 'failed' else 'pass'}'>{escape(n.extraction)}</span>",
-        f"<span class='{'fail' if n.status == 'held back' else 'pass'}'>{escape(n.status)}</span>"
-        + (f"<br><small>{escape('; '.join(n.held_because))}</small>" if n.held_because else ""),
-        str(n.measures), str(n.pairs), escape(n.error)] for n in report.notices]))
-    if report.ignored_files:
-        parts.append("<p class='warn'>Ignored (not a notice format): " + escape(", ".join(report.ignored_files)) + "</p>")
-
-    parts.append("<h2>Expectations</h2>")
-    rows = []
-    for r in v.get("results", []):
-        status = "pass" if r["success"] else ("fail" if r["severity"] == "critical" else "warn")
-        word = "passed" if r["success"] else ("FAILED" if r["severity"] == "critical" else "warning")
-        rows.append([escape(r["suite"]), escape(r["description"] or r["expectation"]), f"<code>{escape(r['expectation'])}({escape(r['column'])})</code>",
-                     "blocking" if r["severity"] == "critical" else escape(r["severity"]), f"<span class='{status}'>{word}</span>",
-                     str(r["element_count"]), str(r["unexpected_count"]), f"{r['unexpected_percent']:.1f}%"])
-    parts.append(_table(["suite", "rule", "expectation", "kind", "verdict", "rows", "unexpected", "%"], rows))
-
-    failing = [r for r in v.get("results", []) if not r["success"]]
-    if failing:
-        parts.append("<h2>Unexpected rows</h2>")
-    for r in failing:
-        parts.append(f"<details {'open' if r['severity'] == 'critical' else ''}><summary><span class='{'fail' if r['severity'] == 'critical' else 'warn'}'>"
-                     f"{escape(r['suite'])}: {escape(r['description'] or r['expectation'])}</span> ({r['unexpected_count']} rows)</summary>")
-        parts.append(_table(["notice", "part", "measure", "file", "where", "value", "raw text"], [[
-            escape(str(x.get("notice_id", ""))), escape(str(x.get("part", ""))), escape(str(x.get("measure_no", ""))),
-            escape(str(x.get("source_file", ""))), escape(str(x.get("source_ref", ""))),
-            escape(str(x.get("department") or x.get("due_raw") or x.get("measure_label") or "")),
-            f"<div class='raw'>{escape(str(x.get('raw_text') or ''))}</div>"] for x in r["unexpected_rows"]]))
-        parts.append("</details>")
-
-    other = [f for f in report.findings if f.stage != "validate"]
-    parts.append("<h2>Findings from extraction, structuring and normalization</h2>")
-    if other:
-        parts.append(_table(["severity", "notice", "stage", "what", "file", "where", "raw text"], [[
-            f"<span class='{'fail' if f.severity == 'error' else 'warn'}'>{escape(f.severity)}</span>", escape(f.notice_id), escape(f.stage),
-            escape(f.message), escape(f.source_file), escape(f.source_ref), f"<div class='raw'>{escape(f.raw_text)}</div>"] for f in other]))
-    else:
-        parts.append("<p class='pass'>None: every table row and numbered item was read.</p>")
-
-    parts.append("<h2>Charts</h2>")
+def _charts(tables: dict[str, pa.Table]) -> str:
     pairs = tables["measure_departments"]
     per_dept = Counter(pairs.column("department_canonical").to_pylist()) if pairs.num_rows else Counter()
-    parts.append(_bar_chart(per_dept.most_common(25), "Measures per department (top 25, canonical names)"))
     meas = tables["measures"]
     months: Counter = Counter()
     if meas.num_rows:
         for kind, d in zip(meas.column("due_kind").to_pylist(), meas.column("due_date").to_pylist(), strict=True):
             months["ongoing" if kind == "ongoing" else (d.strftime("%Y-%m") if d else "no deadline")] += 1
-    parts.append(_bar_chart(sorted(months.items()), "Measures by deadline month"))
-
-    if report.published:
-        parts.append("<h2>Published files</h2>")
-        parts.append(_table(["file", "rows", "sha256"], [[escape(p["file"]), str(p["rows"]), f"<code>{p['sha256']}</code>"] for p in report.published]))
-    parts.append("<p class='muted'>Also in this folder: validation.json (expectation results), manifest.json (inputs, verdict and "
-                 "published files with hashes), run.json, and data_docs/ (Great Expectations Data Docs, which need the internet for their styling).</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return (_bar_chart(per_dept.most_common(25), "Measures per department (top 25, canonical names)")
+            + _bar_chart(sorted(months.items()), "Measures by deadline month"))
 
 
-def write_report(report: RunReport, tables: dict[str, pa.Table], folder: Path, reports: Path) -> Path:
+def unknown_departments(tables: dict[str, pa.Table], records: list[NoticeRecord]) -> list[dict]:
+    """Names not in the registry (collectives aside), as rows for departments.csv: the guessed
+    canonical name, the name as written as its alias, the notice's jurisdiction, the kind left
+    for a person; then how many pairs name it and where it was first seen."""
+    jurisdiction = {r.notice_id: r.jurisdiction or "" for r in records}
+    rows: dict[tuple[str, str], dict] = {}
+    for p in tables["measure_departments"].to_pylist():
+        if p["in_registry"] or p["is_collective"]:
+            continue
+        key = (p["department_canonical"], jurisdiction.get(p["notice_id"], ""))
+        row = rows.setdefault(key, {"canonical": key[0], "aliases": set(), "jurisdiction": key[1], "kind": "", "count": 0,
+                                    "first_source": ":".join(x for x in (p["source_file"], p["source_ref"] or "") if x)})
+        if p["department"] != key[0]:
+            row["aliases"].add(p["department"])
+        row["count"] += 1
+    out = sorted(rows.values(), key=lambda r: (-r["count"], r["canonical"]))
+    return [{**r, "aliases": "|".join(sorted(r["aliases"]))} for r in out]
+
+
+def write_unknown(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["canonical", "aliases", "jurisdiction", "kind", "count", "first_source"])
+        w.writeheader()
+        w.writerows(rows)
+
+
+def _history(reports: Path) -> list[dict]:
+    path = reports / HISTORY
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line a killed run left half-written
+    return out
+
+
+def record_run(report: RunReport, reports: Path) -> None:
+    """Add the run to reports/runs.jsonl and draw reports/index.html again."""
+    reports.mkdir(parents=True, exist_ok=True)
+    rows = {p.get("table"): p["rows"] for p in report.published}  # what curated/ holds after the run, else what was read
+    entry = {"run_id": report.run_id, "started": report.started, "verdict": report.verdict, "exit_code": report.exit_code,
+             "notices": len(report.notices), "measures": rows.get("measures", sum(n.measures for n in report.notices)),
+             "pairs": rows.get("measure_departments", sum(n.pairs for n in report.notices)),
+             "held_back": sorted(n.notice_id for n in report.notices if n.status == "held back"),
+             "report": Path(report.report_dir).name if report.report_dir else "", "version": (report.manifest or {}).get("version")}
+    with (reports / HISTORY).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    runs = _history(reports)
+    for x in runs:
+        x["report_exists"] = bool(x.get("report")) and (reports / x["report"] / "summary.html").exists()
+    latest = os.readlink(reports / "latest") if (reports / "latest").is_symlink() else ""
+    html = _env().get_template("index.html.j2").render(runs=list(reversed(runs)), latest=latest, css=_css())
+    _replace(reports / "index.html", html)
+
+
+def _css() -> str:
+    return (TEMPLATES / "base.css").read_text(encoding="utf-8")
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def summary_html(report: RunReport, tables: dict[str, pa.Table], folder: Path, prev: str | None = None,
+                 unknown: list[dict] | None = None) -> str:
+    v = report.validation
+    ok = report.verdict in ("published", "unchanged")
+    held = [n for n in report.notices if n.status == "held back"]
+    raw = Path(report.raw).resolve()
+
+    def raw_href(name: str) -> str:
+        return quote(os.path.relpath(raw / name, folder.resolve()))
+
+    if not ok:
+        unpublished = "Nothing was published in this run: the charts show this run's candidate rows, which are not in curated/."
+    elif held:
+        unpublished = (f"The charts show this run's candidate rows, including those of {len(held)} held-back notice(s) "
+                       f"({', '.join(n.notice_id for n in held[:5])}{', …' if len(held) > 5 else ''}), which were not published.")
+    else:
+        unpublished = ""
+    docs = folder / "data_docs" / "index.html"
+    unknown = unknown or []
+    return _env().get_template("summary.html.j2").render(
+        r=report, v=v, ok=ok, held=held, verdict=VERDICTS.get(report.verdict, report.verdict), css=_css(), prev=prev,
+        data_docs="data_docs/index.html" if docs.exists() else "", raw_href=raw_href, charts=_charts(tables), unpublished=unpublished,
+        findings=[f for f in report.findings if f.stage != "validate"], unknown=unknown[:UNKNOWN_SHOWN], unknown_total=len(unknown))
+
+
+def write_report(report: RunReport, tables: dict[str, pa.Table], folder: Path, reports: Path,
+                 records: list[NoticeRecord] | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "validation.json").write_text(json.dumps(report.validation, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
     (folder / "manifest.json").write_text(json.dumps(report.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    (folder / "summary.html").write_text(summary_html(report, tables), encoding="utf-8")
+    unknown = unknown_departments(tables, records or [])
+    write_unknown(folder / "unknown_departments.csv", unknown)
+    earlier = [x["report"] for x in _history(reports) if x.get("report") and x["report"] != folder.name
+               and (reports / x["report"] / "summary.html").exists()]
+    prev = earlier[-1] if earlier else None
+    _replace(folder / "summary.html", summary_html(report, tables, folder, prev, unknown))
+    if prev:
+        _link_next(reports / prev / "summary.html", folder.name)
     latest = reports / "latest"
     tmp = reports / ".latest.tmp"
     tmp.unlink(missing_ok=True)
     os.symlink(folder.name, tmp)
     os.replace(tmp, latest)
     return folder
+
+
+def _link_next(summary: Path, next_run: str) -> None:
+    """The previous run's report gets its link to this one."""
+    html = summary.read_text(encoding="utf-8")
+    a, b = html.find(NEXT_MARK[0]), html.find(NEXT_MARK[1])
+    if a < 0 or b < 0:
+        return
+    link = f'<a id="next-run" href="../{escape(next_run)}/summary.html">next run ({escape(next_run)}) →</a>'
+    _replace(summary, html[: a + len(NEXT_MARK[0])] + link + html[b:])
 
 
 DIGEST_LINES = 20

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..jsonio import write_json
 from ..publish import current_manifest
-from ..report import console_digest
+from ..report import console_digest, record_run
 from .cache import input_fingerprint, up_to_date
 from .stages import (
     EXIT_HELD_BACK,
@@ -65,7 +65,8 @@ def run(cfg: Config) -> RunReport:
         report.verdict = "unchanged"
         held = last.get("held_back") or {}
         report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
-        report.published = (current_manifest(cfg.curated) or {}).get("published", [])
+        report.manifest = current_manifest(cfg.curated) or {}
+        report.published = report.manifest.get("published", [])
         report.validation = {"passed": not held, "held_back": held, "results": [], "blocking_failed": [], "warnings": [],
                              "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}"}
         report.report_dir = last.get("report_dir", "")
@@ -75,6 +76,7 @@ def run(cfg: Config) -> RunReport:
                  last.get("run_id", "?"), Path(report.report_dir) / "summary.html")
         for nid, rules in sorted(held.items()):
             log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
+        record_run(report, cfg.reports)
         save_state(cfg, report)
         return report
     for name, stage in list(STAGES.items())[1:]:
