@@ -12,29 +12,58 @@ from lxml import etree
 
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
+from .encoding import decode_text
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote", "pre", "center"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 NOISE = re.compile(r"nav|menu|header|footer|breadcrumb|sidebar|share|banner|copyright|crumb|toolbar", re.I)
-ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
 
 
-def decode(data: bytes, name: str) -> str:
-    if not data.strip():
-        raise ExtractError(f"{name}: the file is empty")
-    tried = []
-    m = META_CHARSET.search(data[:4096])
-    if m:
-        enc = m.group(1).decode("ascii").lower()
-        tried.append(ALIASES.get(enc, enc))
-    tried += ["utf-8-sig", "gb18030"]
-    for enc in tried:
-        try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
+XML_DECLARATION = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_\-]+)["'][^>]*\?>""", re.I)
+ANY_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.I | re.S)  # an internal subset: entity declarations
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+VOID = {"br", "img", "meta", "link", "hr", "input", "col", "area", "base", "wbr", "source", "param", "embed", "track"}
+MAX_DEPTH = 200  # nesting kept; libxml2 stops reading a page nested deeper than 255 levels
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def decode(data: bytes) -> str:
+    """The page's text: the encoding its XML declaration or <meta> names, else found from the bytes."""
+    head = data[:4096]
+    m = XML_DECLARATION.search(head.decode("ascii", "replace")) or META_CHARSET.search(head)
+    declared = m.group(1) if m else None
+    if isinstance(declared, bytes):
+        declared = declared.decode("ascii")
+    return decode_text(data, declared)[0]
+
+
+def flatten_deep(html: str, limit: int = MAX_DEPTH) -> tuple[str, int]:
+    """Tags nested deeper than `limit` dropped (their text kept), in one pass: a page nested
+    absurdly deep is read whole instead of stopping where the parser gives up. Returns the
+    page and the deepest nesting seen."""
+    depth = deepest = 0
+    out: list[str] = []
+    last = 0
+    for m in TAG.finditer(html):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if name in VOID or self_closing:
             continue
-    raise ExtractError(f"{name}: cannot decode the page (tried {', '.join(tried)})")
+        if closing:
+            drop = depth > limit
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+            drop = depth > limit
+        if drop:
+            out.append(html[last:m.start()])
+            last = m.end()
+    if deepest <= limit:
+        return html, deepest
+    out.append(html[last:])
+    return "".join(out), deepest
 
 
 def _text_lines(el) -> list[str]:
@@ -140,12 +169,20 @@ def _layout_table(tbl) -> bool:
     return any(x is not tbl for x in tbl.iter("table"))
 
 
-def extract_html(path: Path) -> tuple[list[Block], int | None]:
-    text = decode(path.read_bytes(), path.name)
+def extract_html(path: Path) -> tuple[list[Block], int | None, list[str]]:
+    if path.stat().st_size > MAX_BYTES:
+        raise ExtractError(f"the page is {path.stat().st_size >> 20} MB, over the {MAX_BYTES >> 20} MB a notice page may be")
+    text = decode(path.read_bytes())
+    # An XHTML page's XML declaration and internal DTD subset go: entities are never expanded
+    # (no file or network is read) and lxml's HTML parser takes no declaration in a str.
+    text = DOCTYPE_SUBSET.sub("<!DOCTYPE html>", ANY_XML_DECLARATION.sub("", text, count=1), count=1)
+    text, deepest = flatten_deep(text)
+    warnings = [f"the page nests its tags {deepest} levels deep; read with the nesting below level {MAX_DEPTH} removed"] if deepest > MAX_DEPTH else []
+    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
-        raise ExtractError(f"{path.name}: not a readable HTML page: {exc}") from exc
+        raise ExtractError("not a readable HTML page", detail=f"{type(exc).__name__}: {exc}") from exc
     body = _body(root)
     blocks: list[Block] = []
     counter = {"p": 0, "t": 0}
@@ -178,5 +215,5 @@ def extract_html(path: Path) -> tuple[list[Block], int | None]:
 
     walk(body)
     if not blocks:
-        raise ExtractError(f"{path.name}: no notice text found in the page")
-    return blocks, None
+        raise ExtractError("no notice text found in the page")
+    return blocks, None, warnings

@@ -11,26 +11,15 @@ import html
 import re
 from pathlib import Path
 
-from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
+from .encoding import decode_text
 
-ENCODINGS = ("utf-8-sig", "gb18030")
 TAG = re.compile(r"<[^>]+>")
 HEADING_TAG = re.compile(r"^\s*<h\d[^>]*>(.*?)</h\d>", re.I)
 
 
-def decode(data: bytes, name: str) -> str:
-    """Decode text bytes as UTF-8 (with or without BOM), else GB18030."""
-    if not data.strip():
-        raise ExtractError(f"{name}: the file is empty")
-    if b"\x00" in data[:4096]:
-        raise ExtractError(f"{name}: not a text file (binary content)")
-    for enc in ENCODINGS:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise ExtractError(f"{name}: text is neither UTF-8 nor GB18030")
+def decode(data: bytes) -> str:
+    return decode_text(data)[0]
 
 
 INLINE_TAG = re.compile(r"</?(?:span|font|b|strong|i|em|u|a|p|div|td|tr|th)\b[^>]*>", re.I)
@@ -44,7 +33,7 @@ def _clean(line: str) -> str:
 
 
 def extract_text(path: Path) -> tuple[list[Block], int | None]:
-    text = decode(path.read_bytes(), path.name)
+    text = decode(path.read_bytes())
     # scraped pages keep HTML entities (&nbsp;) and stray inline tags (<span>, <br>) in cells too
     lines = [_clean(ln) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return _Reader(path.name, lines).blocks(), None
