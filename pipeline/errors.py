@@ -9,7 +9,12 @@ Severity = Literal["error", "warning", "info"]
 
 
 class ExtractError(Exception):
-    """A file that cannot be read as the format its name claims; the message names the problem."""
+    """A file that cannot be read: the message says why in plain words (the run prefixes the
+    file's name); `detail` keeps the library's own exception, shown with -v."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass

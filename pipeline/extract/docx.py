@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
 from ..numerals import int_to_cn
+from .guards import guard_zip
 
 W_P, W_TBL, W_TR, W_TC, W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
 
@@ -203,11 +204,12 @@ def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int 
     """`name` is the file to cite in provenance (the original of a converted legacy file)."""
     name = name or path.name
     if not zipfile.is_zipfile(path):
-        raise ExtractError(f"{name}: not a Word .docx file (not a zip package)")
+        raise ExtractError("not a Word .docx file (not a zip package)")
+    guard_zip(path, "a Word .docx file")
     try:
         doc = Document(str(path))
     except Exception as exc:
-        raise ExtractError(f"{name}: not a readable Word document: {exc}") from exc
+        raise ExtractError("not a readable Word document (a part of the package is missing or damaged)", detail=f"{type(exc).__name__}: {exc}") from exc
     blocks: list[Block] = []
     n_par = n_tbl = 0
 

@@ -3,7 +3,9 @@ the docx backend. Without LibreOffice on the machine the file is reported, not g
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -28,13 +30,17 @@ def convert_to_docx(path: Path, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "docx:MS Word 2007 XML",
                "--outdir", str(out_dir), str(path)]
+        # its own session: on a timeout the whole group goes, soffice.bin with the soffice script
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=CONVERT_TIMEOUT, check=False)
+            stdout, stderr = proc.communicate(timeout=CONVERT_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
-            raise ExtractError(f"{path.name}: LibreOffice took longer than {CONVERT_TIMEOUT} s to convert it") from exc
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise ExtractError(f"LibreOffice took longer than {CONVERT_TIMEOUT} s to convert it and was stopped") from exc
     out = out_dir / (path.stem + ".docx")
-    if res.returncode != 0 or not out.exists():
-        raise ExtractError(f"{path.name}: LibreOffice could not convert it: {(res.stderr or res.stdout).strip()[:300]}")
+    if proc.returncode != 0 or not out.exists():
+        raise ExtractError("LibreOffice could not convert it (damaged, empty or not a Word file)", detail=(stderr or stdout).strip()[:300])
     return out
 
 

@@ -149,7 +149,7 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
 
 
 # Quotes are not listed: a body's name may quote a nickname (省推进“三地一区”建设领导小组).
-PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？《》<>\[\]【】{}|\\]")
+PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？《》<>\[\]【】{}|\\&]")  # &: an HTML entity left as text
 DATE_IN_NAME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*月|年底|年末|底前|季度|完成|持续推进|长期")
 MAX_NAME_LENGTH = 40  # far longer than any body's name: a sentence was taken for one
 

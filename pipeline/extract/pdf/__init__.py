@@ -33,7 +33,7 @@ from .wraps import LineJoiner, name_tokenizer
 __all__ = ["extract_pdf", "name_tokenizer"]
 
 
-def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None]:
+def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:
@@ -44,22 +44,26 @@ def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None]:
             e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
         name = " ".join(type(x).__name__ for x in chain)
         if "Password" in name or "Encrypt" in name:
-            raise ExtractError(f"{path.name}: the PDF is encrypted and cannot be read") from exc
-        raise ExtractError(f"{path.name}: not a readable PDF ({name}: {exc})") from exc
+            raise ExtractError("the PDF is protected by a password; ask the sender for a copy without one", detail=f"{name}: {exc}") from exc
+        raise ExtractError("not a readable PDF (damaged or cut short)", detail=f"{name}: {exc}") from exc
     with pdf:
         return _extract(pdf, path.name, lexicon)
 
 
-def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]:
+def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
     items: list[tuple[int, float, object]] = []  # (page, top, Line | TableBuf)
     pages_lines: list[list[Line]] = []
     heights: list[float] = []
     widths: list[float] = []
     any_text = False
     aligned_before: TableBuf | None = None  # a rule-less table running off the previous page
+    no_text: list[int] = []  # pages with images and no text layer: scanned pages
     for p_no, page in enumerate(pdf.pages, start=1):
         chars = dedupe_chars(page.chars)
-        any_text |= any(c["text"].strip() for c in chars)
+        has_text = any(c["text"].strip() for c in chars)
+        any_text |= has_text
+        if not has_text and page.images:
+            no_text.append(p_no)
         tables = [t for t in page.find_tables(TABLE_SETTINGS) if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
         boxes = [t.bbox for t in tables]
         in_table: list[list[dict]] = [[] for _ in tables]
@@ -88,8 +92,11 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
         widths.append(float(page.width))
         for ln in lines:
             items.append((p_no, ln.top, ln))
+        page.close()  # pdfplumber keeps every page's objects until closed: memory stays flat over pages
     if not any_text:
-        raise ExtractError(f"{file}: the PDF has no text layer (a scanned image?); it needs OCR first")
+        raise ExtractError("the PDF has no text layer (scanned pages); it needs OCR, which this pipeline does not do yet: "
+                           "convert it with an OCR tool first")
+    warnings = [f"page {p} is an image without a text layer (a scanned page): its text is not read" for p in no_text]
     drop = furniture(pages_lines, heights)
     dropped = {id(pages_lines[p][i]) for p, i in drop}
     items = [it for it in items if id(it[2]) not in dropped]
@@ -159,4 +166,6 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None]
         para.append((p_no, ln))
     flush()
     close_table()
-    return blocks, len(pdf.pages)
+    if not blocks:
+        raise ExtractError("no notice text found: every line repeats on every page (running heads and page numbers only)")
+    return blocks, len(pdf.pages), warnings

@@ -31,13 +31,15 @@ def dedupe_chars(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
     """Drop glyphs drawn twice at the same place (fake bold, shadows), as pdfplumber's
     dedupe_chars does, in one pass over the characters in drawing order."""
     out: list[dict] = []
-    seen: dict[tuple, list[dict]] = {}
+    seen: dict[tuple, list[dict]] = {}  # glyphs by (text, font, size, grid cell of side `tolerance`)
     for c in chars:
-        key = (c["text"], round(c["top"]), c.get("fontname"), round(c.get("size", 0)))
-        near = seen.setdefault(key, [])
-        if any(abs(o["x0"] - c["x0"]) <= tolerance and abs(o["top"] - c["top"]) <= tolerance for o in near):
+        kind = (c["text"], c.get("fontname"), round(c.get("size", 0)))
+        gx, gy = int(c["x0"] // tolerance), int(c["top"] // tolerance)
+        # a twin lies in this cell or a neighbouring one: linear time, however many glyphs share a line
+        if any(abs(o["x0"] - c["x0"]) <= tolerance and abs(o["top"] - c["top"]) <= tolerance
+               for dx in (-1, 0, 1) for dy in (-1, 0, 1) for o in seen.get((*kind, gx + dx, gy + dy), ())):
             continue
-        near.append(c)
+        seen.setdefault((*kind, gx, gy), []).append(c)
         out.append(c)
     return out
 
