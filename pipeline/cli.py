@@ -19,7 +19,7 @@ from pathlib import Path
 from . import __version__
 from .model.tables import dictionary_markdown
 from .publish import PublishError, rollback, store, versions
-from .run import Config, run, run_stage
+from .run import EXIT_NOTHING, Config, run, run_stage
 
 STAGE_HELP = {
     "extract": "raw/ -> interim/<id>/document.json (only new or changed files)",
@@ -31,6 +31,15 @@ STAGE_HELP = {
 }
 PATHS = ("raw", "interim", "curated", "reports", "expectations", "registry")
 SETTINGS = {f.name: f.type for f in fields(Config)}
+
+
+class OneLine(logging.Formatter):
+    """One record, one line: a line break or other control character in a message (a file
+    named with one) is shown escaped, so no file name can forge a log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return "".join(ch.encode("unicode_escape").decode("ascii") if (ch < " " and ch != "\t") or ch == "\x7f" else ch for ch in text)
 
 
 def load_settings(path: Path | None) -> tuple[dict, Path | None]:
@@ -66,9 +75,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, help="notices extracted in parallel (default: one per core)")
     p.add_argument("--timeout", type=float, help="seconds allowed to extract one notice (default: 300)")
     p.add_argument("--keep-versions", type=int, dest="keep_versions", help="published versions kept for rollback (default: 5)")
+    p.add_argument("--keep-reports", type=int, dest="keep_reports", help="run report folders kept in reports/ (default: 30)")
+    p.add_argument("--memory-mb", type=int, dest="memory_mb", help="memory one notice's extraction may use, in MB (default: 4096; 0: no limit)")
     p.add_argument("--strict", action="store_true", default=None, help="all or nothing: one notice failing a blocking check holds back every notice")
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="plain log lines instead of progress bars")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    p.add_argument("-v", "--verbose", action="store_true", help="also the libraries' own messages for files that cannot be read")
 
 
 def config_from(a: argparse.Namespace) -> Config:
@@ -109,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.command == "dictionary":
         print(dictionary_markdown(), end="")
         return 0
-    logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, format="%(levelname)-7s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(OneLine("%(levelname)-7s %(message)s"))
+    logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, handlers=[handler])
+    if getattr(a, "verbose", False):
+        logging.getLogger("pipeline").setLevel(logging.DEBUG)
     cfg = config_from(a)
     if a.command == "versions":
         vs = versions(cfg.curated)
@@ -126,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"{cfg.curated} now points at version {name}")
         return 0
-    if a.command == "run":
-        return run(cfg).exit_code
-    return run_stage(cfg, a.command)
+    try:
+        if a.command == "run":
+            return run(cfg).exit_code
+        return run_stage(cfg, a.command)
+    except OSError as exc:  # a full disk, a folder that cannot be written: plain words, no traceback
+        logging.getLogger("pipeline").error("%s: cannot write: %s", exc.filename or "?", exc.strerror or exc)
+        logging.getLogger("pipeline").debug("details", exc_info=True)
+        return EXIT_NOTHING

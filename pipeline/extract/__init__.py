@@ -10,6 +10,8 @@ as one flat part in reading order: parts, title and date are the outline stage's
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,15 +99,37 @@ def format_of(path: Path) -> Format:
     renamed .pdf is read as Word), else its extension's."""
     named = BY_EXTENSION.get(path.suffix.lower().lstrip("."))
     if path.stat().st_size == 0:
-        raise ExtractError(f"{path.name}: the file is empty")
+        raise ExtractError("the file is empty (0 bytes)")
     found = sniff(path)
     if found is not None and (named is None or found.name != named.name):
         return found
     if named is None:
-        raise ExtractError(f"{path.name}: not a format this pipeline reads")
+        raise ExtractError("not a format this pipeline reads")
     if named.sniff is not None and named.name not in ("html",) and found is None:
-        raise ExtractError(f"{path.name}: not {named.noun} (its content is not {named.mime})")
+        with path.open("rb") as fh:
+            if fh.read(2) == b"PK" and named.name == "docx":
+                raise ExtractError("not a readable Word .docx file: the package is damaged or cut short")
+        what = "text" if _looks_like_text(path) else "of no format this pipeline reads"
+        raise ExtractError(f"named .{path.suffix.lower().lstrip('.')} but not {named.noun}: its content is {what}")
     return named
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def mismatch(path: Path) -> str:
+    """A warning when the content's format is not the one the name says ('' when they agree)."""
+    named = BY_EXTENSION.get(path.suffix.lower().lstrip("."))
+    try:
+        fmt = format_of(path)
+    except (ExtractError, OSError):
+        return ""
+    if named is not None and fmt.name != named.name and {fmt.name, named.name} != {"doc", "wps"}:
+        return f"named .{path.suffix.lower().lstrip('.')} but its content is {fmt.noun}: read as {fmt.name}"
+    return ""
 
 
 def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
@@ -116,14 +140,26 @@ def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
     converts a legacy .doc into.
     """
     fmt = format_of(path)
+    out_of_memory = False
     try:
         module, function = fmt.backend.split(":")
-        blocks, pages = _reader(module, function, fmt.needs_lexicon)(path, lexicon, workdir)
-    except ExtractError:
+        got = _reader(module, function, fmt.needs_lexicon)(path, lexicon, workdir)
+    except MemoryError:
+        out_of_memory = True  # raised below, once the frames holding the memory are gone
+    except ExtractError as exc:
+        msg = str(exc)
+        if msg.startswith(f"{path.name}: "):  # the run names the file; a backend need not
+            raise ExtractError(msg[len(path.name) + 2:], exc.detail) from exc
         raise
-    except Exception as exc:  # a library failing on a damaged file: report it, name the file
-        raise ExtractError(f"{path.name}: cannot be read as {fmt.name}: {type(exc).__name__}: {exc}") from exc
-    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages)
+    except RecursionError as exc:
+        raise ExtractError(f"its structure is nested too deeply to read as {fmt.name}") from exc
+    except Exception as exc:  # a library failing on a damaged file: plain words, the library's own with -v
+        raise ExtractError(f"cannot be read as {fmt.noun} (damaged or cut short)", detail=f"{type(exc).__name__}: {exc}") from exc
+    if out_of_memory:
+        raise ExtractError("reading it needed more memory than a notice may use (--memory-mb)")
+    blocks, pages, warnings = (*got, []) if len(got) == 2 else got
+    notes = [w for w in (mismatch(path),) if w] + list(warnings)
+    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages, warnings=notes)
 
 
 @dataclass
@@ -133,25 +169,78 @@ class RawNotice:
     notice_id: str
     path: Path
     alternates: list[Path] = field(default_factory=list)
+    name: str = ""  # the file name as shown and recorded (a GBK name decoded); default: path.name
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.path.name
 
     @property
     def format(self) -> str:
         return self.path.suffix.lower().lstrip(".")
 
 
-def discover(raw_dir: Path) -> tuple[list[RawNotice], list[Path]]:
-    """Group raw files by name; the richest form of each is read. Returns (notices, ignored)."""
-    groups: dict[str, list[Path]] = {}
-    ignored = []
+@dataclass
+class Discovery:
+    notices: list[RawNotice]
+    ignored: list[str]  # not a notice format (readme.md …)
+    refused: list[tuple[str, str]]  # (name, why): links out of raw/ or in a loop, names that cannot be read
+    warnings: list[tuple[str, str]]  # (name, what): a file name read as GBK …
+
+
+def shown_name(path: Path) -> tuple[str, str]:
+    """A file name as text and a note: names that are not UTF-8 (zips unpacked from Chinese
+    Windows keep GBK bytes) are decoded as GB18030; control characters never reach a log line."""
+    raw = os.fsencode(path.name)
+    try:
+        name, note = raw.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        try:
+            name, note = raw.decode("gb18030"), "its file name is not UTF-8; read as GB18030 (GBK)"
+        except UnicodeDecodeError:
+            name, note = raw.decode("utf-8", "backslashreplace"), "its file name is in no known encoding"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        name = "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch for ch in name)
+        note = (note + "; " if note else "") + "its file name holds control characters (shown escaped)"
+    return name, note
+
+
+def _checked_entry(p: Path, root: Path) -> str:
+    """'' when the entry may be read; else why not. Links may point only inside raw/."""
+    if not p.is_symlink():
+        return "" if p.is_file() else "skip"
+    try:
+        target = p.resolve(strict=True)
+    except RuntimeError:
+        return "a symbolic link in a loop: refused"
+    except OSError:
+        return f"a symbolic link to a missing file ({os.readlink(p)}): refused"
+    if not target.is_relative_to(root):
+        return f"a symbolic link to {target}, outside raw/: refused (copy the file into raw/ instead)"
+    return "" if target.is_file() else "skip"
+
+
+def discover(raw_dir: Path) -> Discovery:
+    """Group raw files by name; the richest form of each is read."""
+    root = raw_dir.resolve()
+    groups: dict[str, list[tuple[Path, str]]] = {}
+    found = Discovery([], [], [], [])
     for p in sorted(raw_dir.iterdir()):
-        if p.name.startswith(".") or not p.is_file():
+        name, note = shown_name(p)
+        if p.name.startswith("."):
             continue
+        why = _checked_entry(p, root)
+        if why == "skip":
+            continue
+        if why:
+            found.refused.append((name, why))
+            continue
+        if note:
+            found.warnings.append((name, note))
         if p.suffix.lower().lstrip(".") in BY_EXTENSION:
-            groups.setdefault(p.stem, []).append(p)
+            groups.setdefault(Path(name).stem, []).append((p, name))
         else:
-            ignored.append(p)
-    notices = []
+            found.ignored.append(name)
     for stem, paths in sorted(groups.items()):
-        paths.sort(key=lambda q: PREFERENCE.index(q.suffix.lower().lstrip(".")))
-        notices.append(RawNotice(stem, paths[0], paths[1:]))
-    return notices, ignored
+        paths.sort(key=lambda q: PREFERENCE.index(q[0].suffix.lower().lstrip(".")))
+        found.notices.append(RawNotice(stem, paths[0][0], [q[0] for q in paths[1:]], paths[0][1]))
+    return found

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ..jsonio import write_json
 
-DOCUMENT_SCHEMA_VERSION = "2"  # 2: blocks keep level hints and every page they span; cells know header rows
+DOCUMENT_SCHEMA_VERSION = "3"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings
 
 BlockKind = Literal["paragraph", "heading", "table"]
 
@@ -123,6 +123,7 @@ class Notice:
     source_format: str
     parts: list[Part] = field(default_factory=list)
     pages: int | None = None
+    warnings: list[str] = field(default_factory=list)  # what extraction could not read and went on without (a scanned page …)
 
     def write(self, path: Path) -> None:
         write_json(path, {"schema_version": DOCUMENT_SCHEMA_VERSION, **asdict(self)})

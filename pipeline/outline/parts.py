@@ -168,7 +168,8 @@ def header(notice: Notice, is_furniture) -> tuple[str, str, str | None]:
     """Title, issuer and date: the title block read without scraper furniture and Markdown, the
     date line nearest the end of the body."""
     flat = [b for p in notice.parts for b in p.blocks]
-    body = _attachments(flat)[0][0].blocks
+    parts = _attachments(flat)
+    body = parts[0][0].blocks if parts else []
     clean = [Block(b.kind, b.source, LEAD_MARKS.sub("", b.text).strip("* "), b.style, b.table)
              for b in body if b.kind == "table" or not is_furniture(b.text)]
     title = title_of([b for b in clean if b.kind == "table" or b.text])

@@ -20,11 +20,14 @@ current. The last `keep` versions stay for `rollback`.
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import io
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +126,21 @@ def _write(path: Path, text: str) -> None:
 def publish(tables: dict[str, pa.Table], curated: Path, manifest: dict, version: str, keep: int = KEEP_VERSIONS) -> list[dict]:
     folder = store(curated)
     folder.mkdir(parents=True, exist_ok=True)
+    with _store_lock(folder):  # two pipelines publishing to one curated take turns
+        return _publish(tables, curated, folder, manifest, version, keep)
+
+
+@contextmanager
+def _store_lock(folder: Path) -> Iterator[None]:
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _publish(tables: dict[str, pa.Table], curated: Path, folder: Path, manifest: dict, version: str, keep: int) -> list[dict]:
     _adopt(curated)
     for stale in folder.glob(".staging-*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)

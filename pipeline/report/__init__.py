@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 from collections import Counter
 from dataclasses import asdict
 from html import escape
@@ -43,6 +44,7 @@ VERDICTS = {
     "unchanged": "Passed: curated/ already held exactly these tables",
     "blocked": "Blocked: nothing published (--strict, or a check that belongs to no notice failed); curated/ left unchanged",
     "nothing": "Nothing published: no notice could be read",
+    "failed": "Failed: the checks ran but the tables could not be written (see below); curated/ left as it was",
 }
 
 
@@ -198,6 +200,17 @@ def write_report(report: RunReport, tables: dict[str, pa.Table], folder: Path, r
     return folder
 
 
+def prune_reports(reports: Path, keep: int) -> list[str]:
+    """All but the newest `keep` run folders go (never the one `latest` points at); the runs
+    index keeps their lines, without a link."""
+    latest = os.readlink(reports / "latest") if (reports / "latest").is_symlink() else ""
+    runs = sorted(d for d in reports.iterdir() if d.is_dir() and not d.is_symlink() and (d / "run.json").exists())
+    gone = [d for d in runs[:-keep] if d.name != latest] if keep > 0 else []
+    for d in gone:
+        shutil.rmtree(d, ignore_errors=True)
+    return [d.name for d in gone]
+
+
 def _link_next(summary: Path, next_run: str) -> None:
     """The previous run's report gets its link to this one."""
     html = summary.read_text(encoding="utf-8")
@@ -224,6 +237,8 @@ def console_digest(report: RunReport) -> list[str]:
     """The end of a run on the console: what held notices back, a line a failing row
     (rule | notice | file:place | value | raw text), at most DIGEST_LINES and a count of the rest."""
     rows = [(f"unreadable | {n.notice_id} | {n.source_file} | | {n.error}") for n in report.notices if n.extraction == "failed"]
+    rows += [f"refused | | {r['file']} | | {r['problem']}" for r in report.refused_files]
+    rows += [f"not read | {f.notice_id} | {f.source_file} | | {f.message}" for f in report.findings if f.code == "alternate-differs"]
     for r in report.validation.get("results", []):
         if r.get("success") or r.get("severity") != "critical":
             continue
@@ -232,10 +247,11 @@ def console_digest(report: RunReport) -> list[str]:
         for x in r.get("unexpected_rows", []):
             where = ":".join(v for v in (x.get("source_file") or "", x.get("source_ref") or "") if v)
             raw = " ".join(str(x.get("raw_text") or "").split())[:80]
-            rows.append(f"{rule} | {x.get('notice_id') or ''} | {where} | {x.get(col) if x.get(col) is not None else ''} | {raw}")
+            value = " ".join(str(x.get(col) if x.get(col) is not None else "").split())[:60]
+            rows.append(f"{rule} | {x.get('notice_id') or ''} | {where} | {value} | {raw}")
     if not rows:
         return []
-    out = [f"{len(rows)} failing row(s) held notices back (rule | notice | file:place | value | raw text):", *rows[:DIGEST_LINES]]
+    out = [f"{len(rows)} problem(s): files not read and rows that held notices back (rule | notice | file:place | value | raw text):", *rows[:DIGEST_LINES]]
     if len(rows) > DIGEST_LINES:
         out.append(f"… and {len(rows) - DIGEST_LINES} more: see {Path(report.report_dir) / 'failures.parquet'}")
     return out

@@ -17,6 +17,7 @@ from ..jsonio import write_json
 from ..publish import current_manifest
 from ..report import console_digest, record_run
 from .cache import input_fingerprint, up_to_date
+from .lock import exclusive
 from .stages import (
     EXIT_HELD_BACK,
     EXIT_NOTHING,
@@ -41,6 +42,11 @@ STAGES = {"extract": stage_extract, "outline": stage_outline, "structure": stage
 
 def run_stage(cfg: Config, name: str) -> int:
     """One stage on its own, continuing the run state left in interim/."""
+    with exclusive(cfg.interim, "interim/"):
+        return _run_stage(cfg, name)
+
+
+def _run_stage(cfg: Config, name: str) -> int:
     report = new_report(cfg) if name == "extract" else load_state(cfg)
     if name == "extract":
         cfg.interim.mkdir(parents=True, exist_ok=True)
@@ -51,6 +57,11 @@ def run_stage(cfg: Config, name: str) -> int:
 
 def run(cfg: Config) -> RunReport:
     """Every stage in order; when nothing that makes the tables changed, only extract's check."""
+    with exclusive(cfg.interim, "interim/"):
+        return _run(cfg)
+
+
+def _run(cfg: Config) -> RunReport:
     report = new_report(cfg)
     t0 = time.perf_counter()
     stage_extract(cfg, report)

@@ -1,6 +1,6 @@
 """Progress of a stage over notices: a bar with counts and elapsed time on a terminal, plain
 log lines otherwise (one every tenth of the work, so a log of 10,000 notices stays readable).
-The status of each step is shown whole, status first; failures are also printed on their own line."""
+The status of each step is shown whole, status first."""
 
 from __future__ import annotations
 
@@ -23,14 +23,13 @@ class Progress:
 
             self.bar = tqdm(total=total, desc=f"{stage:<9}", unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True)
 
-    def step(self, status: str, failed: bool = False) -> None:
+    def step(self, status: str) -> None:
+        """One more done; failures are the stage's to print, once, as ERROR lines."""
         self.done += 1
         if self.bar is not None:
             self.bar.set_postfix_str(status, refresh=False)
             self.bar.update(1)
-            if failed:
-                self.bar.write(f"{self.stage}: {status}", file=sys.stderr)
-        elif failed or self.done % self.every == 0 or self.done == self.total:
+        elif self.done % self.every == 0 or self.done == self.total:
             log.info("%s %d/%d (%.1f s) %s", self.stage, self.done, self.total, time.perf_counter() - self.t0, status)
 
     def close(self) -> None:

@@ -9,49 +9,91 @@ whose presence marks a complete extraction; a killed run leaves nothing half-wri
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing as mp
+import os
 import time
 from pathlib import Path
 
 from .. import __version__
 from ..errors import ExtractError
-from ..extract import BACKEND_VERSIONS, RawNotice, extract
+from ..extract import BACKEND_VERSIONS, RawNotice, extract, shown_name
+from ..extract.compare import notice_text, same_notice
 from ..jsonio import write_json
 from ..libraries import EXTRACTION, library_versions
 from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
+from .lock import release_in_child
 from .progress import Progress
 
 log = logging.getLogger("pipeline")
 
 
-def cache_key(rn: RawNotice, sha: str) -> dict:
-    """What an extraction depends on: the file's bytes and name, its backend and version, the
-    libraries that read it, and the words its backend is handed (PDF)."""
-    key = {"sha256": sha, "source_file": rn.path.name, "backend": rn.format,
+def cache_key(rn: RawNotice, sha: str, alternates: list[list[str]] | None = None) -> dict:
+    """What an extraction depends on: the file's bytes and name, the other forms (read when the
+    first cannot be, and compared with it), its backend and version, the libraries that read
+    it, and the words its backend is handed (PDF)."""
+    key = {"sha256": sha, "source_file": rn.name, "alternates": alternates or [], "backend": rn.format,
            "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__,
            "document_schema": DOCUMENT_SCHEMA_VERSION, "libraries": library_versions(EXTRACTION)}
-    if rn.format == "pdf":
+    if rn.format == "pdf" or any(a.suffix.lower() == ".pdf" for a in rn.alternates):
         key["lexicon"] = wording().lexicon.fingerprint
     return key
 
 
-def _extract_worker(path: str, out_dir: str, key: dict) -> None:
-    """Runs in a child process: parse one file, write document.json, then extract.json."""
+def _readable(path: Path, name: str, out: Path) -> Path:
+    """The file under the name it is shown by: a link in the notice's interim folder when its
+    own name cannot be written (GBK bytes, control characters), so provenance is plain text."""
+    if path.name == name:
+        return path
+    link = out / "_source" / name
+    link.parent.mkdir(exist_ok=True)
+    link.unlink(missing_ok=True)
+    os.symlink(os.path.abspath(path), link)
+    return link
+
+
+def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> None:
+    """Runs in a child process: parse one notice, write document.json, then extract.json.
+    The preferred form first; when it cannot be read, the next form in order of preference."""
+    if memory_mb:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "extract.json").unlink(missing_ok=True)
     t0 = time.perf_counter()
-    try:
-        notice = extract(Path(path), wording().lexicon, out)
-    except ExtractError as exc:
-        (out / "error.json").write_text(json.dumps({"error": str(exc)}, ensure_ascii=False), encoding="utf-8")
+    forms = [(rn.path, rn.name)] + [(a, shown_name(a)[0]) for a in rn.alternates]
+    failures: list[tuple[str, str, str]] = []  # (file, problem, the library's words): no exception kept, nor the memory its frames hold
+    notice = None
+    for path, name in forms:
+        try:
+            notice = extract(_readable(path, name, out), wording().lexicon, out)
+            break
+        except ExtractError as exc:
+            failures.append((name, str(exc), exc.detail))
+    if notice is None:
+        error = failures[0][1] + "".join(f"; {n}: {e}" for n, e, _ in failures[1:])
+        detail = "; ".join(f"{n}: {d}" for n, _, d in failures if d)
+        write_json(out / "error.json", {"error": error, "detail": detail})
         return
+    notes = [{"severity": "warning", "code": "extract-warning", "message": w} for w in notice.warnings]
+    if failures:
+        notes.insert(0, {"severity": "warning", "code": "read-alternate", "message":
+                         f"read {notice.source_file} because " + "; ".join(f"{n} could not be read ({e})" for n, e, _ in failures)})
+    read_text = notice_text(notice)
+    for path, name in forms[len(failures) + 1:]:
+        if not same_notice(read_text, path):
+            notes.append({"severity": "error", "code": "alternate-differs", "message":
+                          f"{name} shares the name of {notice.source_file} but holds a different notice: it is not read; "
+                          "give it a name of its own"})
+    notice.notice_id = rn.notice_id
     notice.write(out / "document.json")
     (out / "error.json").unlink(missing_ok=True)
-    meta = {**key, "seconds": round(time.perf_counter() - t0, 3), "pages": notice.pages}
+    meta = {**key, "read": notice.source_file, "seconds": round(time.perf_counter() - t0, 3), "pages": notice.pages, "notes": notes}
     write_json(out / "extract.json", meta)  # last: its presence means document.json is complete
 
 
@@ -59,27 +101,49 @@ def is_cached(out_dir: Path, key: dict) -> bool:
     meta = out_dir / "extract.json"
     if not meta.exists() or not (out_dir / "document.json").exists():
         return False
-    old = json.loads(meta.read_text(encoding="utf-8"))
+    try:
+        old = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False  # damaged (a kill while it was written): extract again
     return all(old.get(k) == v for k, v in key.items())
 
 
+def _start_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> None:
+    os.setsid()  # its own process group: a timeout stops it with LibreOffice and anything else it started
+    _die_with_parent()
+    release_in_child()
+    _extract_worker(rn, out_dir, key, memory_mb)
+
+
+def _die_with_parent() -> None:
+    """A killed run takes its workers with it (Linux), though they lead their own groups."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, timeout: float,
-                progress: bool | None) -> dict[str, tuple[str, float]]:
-    """Parse each notice in its own process, `jobs` at a time. Returns id -> (error, seconds)."""
+                progress: bool | None, memory_mb: int = 0) -> dict[str, tuple[str, str, float]]:
+    """Parse each notice in its own process, `jobs` at a time. Returns id -> (error, detail, seconds)."""
     ctx = mp.get_context("fork")
-    if any(rn.format == "pdf" for rn, _ in todo):
+    forms = {p.suffix.lower() for rn, _ in todo for p in [rn.path, *rn.alternates]}
+    if ".pdf" in forms:
         from ..extract.pdf import name_tokenizer
 
         name_tokenizer(wording().lexicon)  # load jieba once here; forked workers inherit it
+    if forms & {".docx", ".doc", ".wps"}:
+        from ..extract import docx  # noqa: F401  # imported once before forking, not in every worker
     queue = list(todo)
     running: dict[str, tuple[mp.process.BaseProcess, float]] = {}
-    results: dict[str, tuple[str, float]] = {}
+    results: dict[str, tuple[str, str, float]] = {}
     bar = Progress("extract", len(todo), progress)
     try:
         while queue or running:
             while queue and len(running) < jobs:
                 rn, key = queue.pop(0)
-                p = ctx.Process(target=_extract_worker, args=(str(rn.path), str(interim / rn.notice_id), key), daemon=True)
+                p = ctx.Process(target=_start_worker, args=(rn, str(interim / rn.notice_id), key, memory_mb), daemon=True)
                 p.start()
                 running[rn.notice_id] = (p, time.monotonic())
             time.sleep(0.01)
@@ -87,24 +151,36 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                 elapsed = time.monotonic() - t0
                 if p.is_alive() and elapsed <= timeout:
                     continue
+                detail = ""
                 if p.is_alive():
-                    p.kill()
-                    p.join()
-                    error = f"extraction took longer than {timeout:g} s and was stopped"
+                    _kill_group(p)
+                    error = f"reading it took longer than {timeout:g} s and was stopped"
                 else:
                     p.join()
+                    _kill_group(p)  # anything it started and left behind
                     err_file = interim / nid / "error.json"
                     if err_file.exists():
-                        error = json.loads(err_file.read_text(encoding="utf-8"))["error"]
+                        d = json.loads(err_file.read_text(encoding="utf-8"))
+                        error, detail = d["error"], d.get("detail", "")
+                    elif p.exitcode == -9 and memory_mb:
+                        error = f"reading it needed more than the {memory_mb} MB a notice may use; it was stopped"
                     elif p.exitcode != 0 or not (interim / nid / "extract.json").exists():
-                        error = f"the extractor crashed (exit code {p.exitcode})"
+                        error = f"the reader stopped unexpectedly (exit code {p.exitcode}); run again with -v for details"
                     else:
                         error = ""
-                results[nid] = (error, elapsed)
+                results[nid] = (error, detail, elapsed)
                 del running[nid]
-                bar.step(f"FAILED {nid}: {error}" if error else f"ok {nid}", failed=bool(error))
+                bar.step(f"FAILED {nid}" if error else f"ok {nid}")
     finally:
         for p, _ in running.values():
-            p.kill()
+            _kill_group(p)
         bar.close()
     return results
+
+
+def _kill_group(p: mp.process.BaseProcess) -> None:
+    import signal
+
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(p.pid, signal.SIGKILL)
+    p.join()

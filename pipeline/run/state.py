@@ -38,6 +38,8 @@ class Config:
     timeout: float = 300.0  # seconds per notice for extraction
     strict: bool = False  # one notice failing holds back every notice (all or nothing)
     keep_versions: int = 5  # published versions kept for rollback
+    keep_reports: int = 30  # run reports kept in reports/ (the runs index keeps every run)
+    memory_mb: int = 4096  # memory one notice's extraction may use (0: no limit)
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
 
     def __post_init__(self) -> None:
@@ -72,6 +74,7 @@ class RunReport:
     curated: str
     notices: list[NoticeStatus] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
+    refused_files: list[dict] = field(default_factory=list)  # {file, problem}: links out of raw/, loops …
     findings: list[Finding] = field(default_factory=list)
     validation: dict = field(default_factory=dict)
     verdict: str = ""  # published | unchanged | blocked | nothing
@@ -109,7 +112,10 @@ def load_state(cfg: Config) -> RunReport:
     path = cfg.interim / STATE
     if not path.exists():
         raise SystemExit(f"{path} not found: run `python -m pipeline extract` first")
-    d = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise SystemExit(f"ERROR {path}: damaged (a run was stopped while writing it): run `python -m pipeline extract` again") from None
     d["notices"] = [NoticeStatus(**n) for n in d["notices"]]
     d["findings"] = [Finding(**f) for f in d["findings"]]
     return RunReport(**d)
