@@ -10,7 +10,7 @@ REPORTS ?= reports
 JOBS ?= 0
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help curated test lint bench bench-scale report versions rollback constraints clean clean-reports setup
+.PHONY: help curated test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -27,8 +27,11 @@ setup: $(VENV)/.installed ## create .venv and install the project from constrain
 curated: $(VENV)/.installed ## the whole job: raw/ -> a new version of curated/ (RAW= INTERIM= CURATED= REPORTS= JOBS=)
 	$(PY) -m pipeline run --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS) --jobs $(JOBS)
 
-test: $(VENV)/.installed ## the test suite
-	$(PY) -m pytest -q
+test: $(VENV)/.installed ## the test suite (the heaviest cases are in test-slow)
+	$(PY) -m pytest -q -m "not slow"
+
+test-slow: $(VENV)/.installed ## the heaviest cases: a wheel install, kills during publish, pathological files
+	$(PY) -m pytest -q -m slow
 
 lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
 	$(VENV)/bin/ruff check pipeline tests bench

@@ -92,7 +92,7 @@ def test_docx_without_table_reads_prose_items() -> None:
 def test_not_a_docx(tmp_path: Path) -> None:
     bad = tmp_path / "fake.docx"
     bad.write_text("plain text", encoding="utf-8")
-    with pytest.raises(ExtractError, match="fake.docx: not a Word .docx file"):
+    with pytest.raises(ExtractError, match="named .docx but not a Word .docx file: its content is text"):
         extract(bad)
 
 
@@ -153,9 +153,9 @@ def test_text_one_cell_per_line(tmp_path: Path) -> None:
 def test_empty_and_binary_text(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02PK")
-    with pytest.raises(ExtractError, match="empty.txt: the file is empty"):
+    with pytest.raises(ExtractError, match=r"the file is empty \(0 bytes\)"):
         extract(tmp_path / "empty.txt")
-    with pytest.raises(ExtractError, match="bin.txt: not a text file"):
+    with pytest.raises(ExtractError, match="not a text file"):
         extract(tmp_path / "bin.txt")
 
 
@@ -178,7 +178,7 @@ def test_legacy_doc_converted_with_libreoffice(tmp_path: Path) -> None:
 def test_legacy_doc_without_libreoffice_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 legacy")
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
-    with pytest.raises(ExtractError, match="old.doc: .doc needs LibreOffice"):
+    with pytest.raises(ExtractError, match=r"^.doc needs LibreOffice \(soffice\) to convert it"):
         extract(tmp_path / "old.doc")
 
 

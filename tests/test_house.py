@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import SAMPLES, extract
 
 PKG = Path(__file__).parent.parent / "pipeline"
@@ -107,6 +109,7 @@ def _run(raw: Path, tmp: Path, wording: Path) -> dict[str, dict]:
     return {n["notice_id"]: {"extraction": n["extraction"], "redone": n["redone"]} for n in state["notices"]}
 
 
+@pytest.mark.slow
 def test_editing_a_wording_file_redoes_exactly_the_stages_that_read_it(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -35,6 +35,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv
 
 
+@pytest.mark.slow
 def test_a_wheel_install_runs_the_samples_with_settings_from_pyproject(installed: Path, tmp_path: Path) -> None:
     where = subprocess.run([str(installed / "bin" / "python"), "-c", "import pipeline; print(pipeline.__file__)"],
                            cwd=tmp_path, check=True, capture_output=True, text=True).stdout
@@ -55,6 +56,7 @@ def test_a_wheel_install_runs_the_samples_with_settings_from_pyproject(installed
     assert (tmp_path / "interim").is_dir()
 
 
+@pytest.mark.slow
 def test_an_unknown_setting_is_named(installed: Path, tmp_path: Path) -> None:
     (tmp_path / "notice-pipeline.toml").write_text('raw = "x"\nkeep_version = 3\n')
     done = subprocess.run([str(installed / "bin" / "notice-pipeline"), "run"], cwd=tmp_path, capture_output=True, text=True)

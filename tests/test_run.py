@@ -42,7 +42,7 @@ def test_a_broken_file_is_reported_and_the_others_are_published(tmp_path: Path, 
     report = run(cfg_for(tmp_path))
     assert report.exit_code == 1 and report.verdict == "published"
     assert [(n.source_file, n.extraction) for n in report.notices] == [("scrambled.pdf", "failed"), (f"{TABLE}.txt", "parsed")]
-    assert "scrambled.pdf: not a readable PDF" in report.notices[0].error
+    assert report.notices[0].error == "not a readable PDF (damaged or cut short)"
     assert any("scrambled.pdf" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
     assert report.ignored_files == ["readme.md"]
     assert {r["notice_id"] for r in read(tmp_path / "curated", "notices")} == {TABLE}
@@ -116,7 +116,7 @@ def test_a_notice_over_its_time_limit_is_stopped_and_the_rest_go_on(tmp_path: Pa
     shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
     report = run(cfg_for(tmp_path, timeout=0.4, jobs=2))
     status = {n.notice_id: (n.extraction, n.error) for n in report.notices}
-    assert status[PLAN] == ("failed", "extraction took longer than 0.4 s and was stopped")
+    assert status[PLAN] == ("failed", "reading it took longer than 0.4 s and was stopped")
     assert status[TABLE] == ("parsed", "")
     assert report.exit_code == 1 and {r["notice_id"] for r in read(tmp_path / "curated", "notices")} == {TABLE}
 
