@@ -126,11 +126,21 @@ class Notice:
     warnings: list[str] = field(default_factory=list)  # what extraction could not read and went on without (a scanned page …)
 
     def write(self, path: Path) -> None:
-        write_json(path, {"schema_version": DOCUMENT_SCHEMA_VERSION, **asdict(self)})
+        # compact: no indent, and no None or False (the defaults the reader fills in again); a
+        # page of many short paragraphs would otherwise make interim/ five times its size
+        write_json(path, _compact({"schema_version": DOCUMENT_SCHEMA_VERSION, **asdict(self)}), indent=None)
 
     @staticmethod
     def read(path: Path) -> Notice:
         return notice_from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def _compact(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _compact(x) for k, x in v.items() if x is not None and x is not False}
+    if isinstance(v, list):
+        return [_compact(x) for x in v]
+    return v
 
 
 def _source(d: dict[str, Any]) -> Source:
