@@ -75,6 +75,7 @@ FORMATS: tuple[Format, ...] = (
     Format("doc", ("doc",), "a legacy Word .doc file", "application/msword", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
     Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
     Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "4", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
+    Format("ofd", ("ofd",), "an OFD file", "application/ofd", "1", "ofd:extract_ofd", _zip_with("OFD.xml"), needs_lexicon=True),
     Format("html", ("html", "htm"), "an HTML page", "text/html", "3", "html:extract_html", _html),
     Format("txt", ("txt",), "a text file", "text/plain", "3", "text:extract_text"),
 )
@@ -107,8 +108,8 @@ def format_of(path: Path) -> Format:
         raise ExtractError("not a format this pipeline reads")
     if named.sniff is not None and named.name not in ("html",) and found is None:
         with path.open("rb") as fh:
-            if fh.read(2) == b"PK" and named.name == "docx":
-                raise ExtractError("not a readable Word .docx file: the package is damaged or cut short")
+            if fh.read(2) == b"PK" and named.name in ("docx", "ofd"):
+                raise ExtractError(f"not a readable {named.noun.split(' ', 1)[1]}: the package is damaged or cut short")
         what = "text" if _looks_like_text(path) else "of no format this pipeline reads"
         raise ExtractError(f"named .{path.suffix.lower().lstrip('.')} but not {named.noun}: its content is {what}")
     return named

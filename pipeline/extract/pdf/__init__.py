@@ -28,9 +28,10 @@ from .geometry import LINE_END, Line, dedupe_chars, lines_of
 from .prose import furniture, join_text, line_spacing
 from .ruleless import ruleless_table
 from .tables import TABLE_SETTINGS, TableBuf, continue_table, read_ruled, same_columns, to_table
+from .virtual import VirtualDocument
 from .wraps import LineJoiner, name_tokenizer
 
-__all__ = ["extract_pdf", "name_tokenizer"]
+__all__ = ["extract_pdf", "extract_virtual", "name_tokenizer"]
 
 
 def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
@@ -48,6 +49,11 @@ def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, 
         raise ExtractError("not a readable PDF (damaged or cut short)", detail=f"{name}: {exc}") from exc
     with pdf:
         return _extract(pdf, path.name, lexicon)
+
+
+def extract_virtual(pages: list, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
+    """Pages of another source (OFD, OCR) read like a text PDF's: see virtual.py."""
+    return _extract(VirtualDocument(pages), file, lexicon)
 
 
 def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
