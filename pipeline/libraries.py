@@ -7,7 +7,8 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
-EXTRACTION = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "lxml", "charset-normalizer")
+EXTRACTION = ("pdfplumber", "pdfminer.six", "pypdfium2", "python-docx", "lxml", "charset-normalizer",
+              "rapidocr-onnxruntime", "onnxruntime", "opencv-python")  # the last three: the ocr extra
 STRUCTURE = ("jieba", "cn2an")
 TABLES = ("pyarrow", "pandas", "great-expectations")
 ALL = EXTRACTION + STRUCTURE + TABLES

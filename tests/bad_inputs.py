@@ -244,3 +244,25 @@ def tiny_glyphs_pdf(raw: Path, n: int = 200_000) -> Path:
     p = raw / "tiny-glyphs.pdf"
     p.write_bytes(_pdf([body]))
     return p
+
+
+def scanned_copy(src: Path, out: Path, angle: float = 0.0, noise: float = 0.0, dpi: int = 200, seed: int = 3) -> Path:
+    """A scanned form of a text PDF: every page rasterized at `dpi`, optionally turned by `angle`
+    degrees and given Gaussian noise, saved as an image-only PDF of the same page size."""
+    import numpy as np
+    import pdfplumber
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    pages = []
+    with pdfplumber.open(src) as pdf:
+        for page in pdf.pages:
+            im = page.to_image(resolution=dpi).original.convert("L")
+            if angle:
+                im = im.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+            if noise:
+                a = np.asarray(im).astype(np.float32) + rng.normal(0, noise, (im.height, im.width))
+                im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+            pages.append(im.convert("RGB"))
+    pages[0].save(out, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+    return out

@@ -32,6 +32,7 @@ class Source:
     row: int | None = None  # table row, 0-based
     col: int | None = None  # table column, 0-based
     bbox: tuple[float, float, float, float] | None = None  # PDF points: x0, top, x1, bottom
+    ocr: float | None = None  # read by OCR from a page image: the mean confidence of its characters
 
     def ref(self) -> str:
         """A short human-readable locator such as 'p.3 table 1 row 5 col 2'."""
@@ -50,6 +51,9 @@ class Source:
             parts.append(f"col {self.col}")
         if self.bbox is not None and self.row is None:
             parts.append(f"y {self.bbox[1]:.0f}")  # where on the page a paragraph starts
+        if self.ocr is not None:  # OCR: the box on the page image and how sure the reading is
+            box = ",".join(f"{v:.0f}" for v in self.bbox) if self.bbox else "?"
+            parts.append(f"box {box} ocr {self.ocr:.3f}")
         return " ".join(parts) or "file"
 
 

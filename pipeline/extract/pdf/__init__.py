@@ -24,7 +24,8 @@ import pdfplumber
 from ...errors import ExtractError
 from ...model import Block, Source
 from ..lexicon import Lexicon
-from .geometry import LINE_END, Line, dedupe_chars, lines_of
+from . import ocr
+from .geometry import LINE_END, Line, dedupe_chars, lines_of, ocr_confidence
 from .prose import furniture, join_text, line_spacing
 from .ruleless import ruleless_table
 from .tables import TABLE_SETTINGS, TableBuf, continue_table, read_ruled, same_columns, to_table
@@ -51,6 +52,37 @@ def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, 
         return _extract(pdf, path.name, lexicon)
 
 
+def _read_scanned(page, p_no: int, notes: list[str], read: dict[int, list]):
+    """A page with no text layer, read by OCR; uncertain lines are noted with page, box and text."""
+    image = page.to_image(resolution=ocr.DPI).original
+    virtual, lines = ocr.ocr_page(image, float(page.width), float(page.height), p_no)
+    read[p_no] = lines
+    for x in lines:
+        if x.confidence < ocr.LOW_CONFIDENCE:
+            box = ",".join(f"{v:.0f}" for v in x.box)
+            notes.append(f"p.{p_no} box {box}: read by OCR with confidence {x.confidence:.2f}: {x.text}")
+    page.close()
+    return virtual
+
+
+def _ocr_summary(read: dict[int, list]) -> str:
+    lines = [x for v in read.values() for x in v]
+    mean = sum(x.confidence for x in lines) / len(lines) if lines else 0.0
+    low = sum(x.confidence < ocr.LOW_CONFIDENCE for x in lines)
+    return (f"{len(read)} page(s) without a text layer read by OCR (pages {_ranges(sorted(read))}): {len(lines)} lines, "
+            f"mean confidence {mean:.3f}, {low} below {ocr.LOW_CONFIDENCE:.2f}")
+
+
+def _ranges(pages: list[int]) -> str:
+    out: list[str] = []
+    for p in pages:
+        if out and out[-1].split("–")[-1] == str(p - 1):
+            out[-1] = f"{out[-1].split('–')[0]}–{p}"
+        else:
+            out.append(str(p))
+    return ", ".join(out)
+
+
 def extract_virtual(pages: list, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
     """Pages of another source (OFD, OCR) read like a text PDF's: see virtual.py."""
     return _extract(VirtualDocument(pages), file, lexicon)
@@ -64,9 +96,16 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None,
     any_text = False
     aligned_before: TableBuf | None = None  # a rule-less table running off the previous page
     no_text: list[int] = []  # pages with images and no text layer: scanned pages
+    notes: list[str] = []
+    read: dict[int, list] = {}  # page -> the lines OCR read on it
+    use_ocr = ocr.available()
     for p_no, page in enumerate(pdf.pages, start=1):
         chars = dedupe_chars(page.chars)
         has_text = any(c["text"].strip() for c in chars)
+        if not has_text and page.images and use_ocr and hasattr(page, "to_image"):
+            page = _read_scanned(page, p_no, notes, read)
+            chars = page.chars
+            has_text = bool(chars)
         any_text |= has_text
         if not has_text and page.images:
             no_text.append(p_no)
@@ -100,9 +139,11 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None,
             items.append((p_no, ln.top, ln))
         page.close()  # pdfplumber keeps every page's objects until closed: memory stays flat over pages
     if not any_text:
-        raise ExtractError("the PDF has no text layer (scanned pages); it needs OCR, which this pipeline does not do yet: "
-                           "convert it with an OCR tool first")
-    warnings = [f"page {p} is an image without a text layer (a scanned page): its text is not read" for p in no_text]
+        raise ExtractError("the PDF has no text layer (scanned pages) and OCR is not installed: " + ocr.EXTRA
+                           if not use_ocr else "no text found, not even by OCR, on any page")
+    why = "OCR found no text on it" if use_ocr else f"OCR is not installed ({ocr.EXTRA})"
+    unread = [f"page {p} is an image without a text layer (a scanned page): its text is not read; {why}" for p in no_text]
+    warnings = ([_ocr_summary(read)] if read else []) + notes + unread
     drop = furniture(pages_lines, heights)
     dropped = {id(pages_lines[p][i]) for p, i in drop}
     items = [it for it in items if id(it[2]) not in dropped]
@@ -131,7 +172,8 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None,
         page0, first = para[0]
         same = [ln for p, ln in para if p == page0]
         bbox = (min(ln.x0 for ln in same), first.top, max(ln.x1 for ln in same), max(ln.bottom for ln in same))
-        blocks.append(Block("paragraph", Source(file, page=page0, bbox=tuple(round(v, 1) for v in bbox)), text.strip(),
+        blocks.append(Block("paragraph", Source(file, page=page0, bbox=tuple(round(v, 1) for v in bbox), ocr=ocr_confidence([ln for _, ln in para])),
+                            text.strip(),
                             bold=all(ln.bold for _, ln in para), pages=sorted({p for p, _ in para})))
         para.clear()
 

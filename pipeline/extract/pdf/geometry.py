@@ -21,6 +21,7 @@ class Line:
     trailing_space: bool = False
     room: float = 0.0  # free width left before the right edge, in characters
     bold: bool = False  # every visible character in a bold face
+    ocr: float | None = None  # read by OCR: the mean confidence of its characters
 
     @property
     def height(self) -> float:
@@ -57,6 +58,12 @@ def char_rows(chars: list[dict]) -> list[list[dict]]:
     return out
 
 
+def ocr_confidence(lines: list[Line]) -> float | None:
+    """The mean OCR confidence of lines (None when none was read by OCR)."""
+    confs = [ln.ocr for ln in lines if ln.ocr is not None]
+    return round(sum(confs) / len(confs), 3) if confs else None
+
+
 def lines_of(chars: list[dict]) -> list[Line]:
     """Group characters into lines by their top, each line read left to right."""
     out = []
@@ -74,9 +81,11 @@ def lines_of(chars: list[dict]) -> list[Line]:
         if not visible:
             continue
         size = Counter(round(c["size"], 1) for c in visible).most_common(1)[0][0]
+        confs = [c["ocr_conf"] for c in visible if "ocr_conf" in c]
         out.append(Line(text.lstrip(), min(c["x0"] for c in visible), max(c["x1"] for c in visible),
                          min(c["top"] for c in visible), max(c["bottom"] for c in visible), size,
-                         trailing_space=len(text) < len(raw), bold=all(BOLD.search(c.get("fontname") or "") for c in visible)))
+                         trailing_space=len(text) < len(raw), bold=all(BOLD.search(c.get("fontname") or "") for c in visible),
+                         ocr=sum(confs) / len(confs) if confs else None))
     return out
 
 

@@ -8,7 +8,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ...model import Cell, Source, Table
-from .geometry import Line, lines_of
+from .geometry import Line, lines_of, ocr_confidence
 from .wraps import SEPARATORS, LineJoiner
 
 TABLE_SETTINGS = {
@@ -167,7 +167,8 @@ def to_table(t: TableBuf, file: str, index: int, joiner: LineJoiner) -> Table:
         for c, buf in enumerate(row):
             cell = seen.get(id(buf))
             if cell is None:
-                cell = Cell(r, c, cell_lines(buf, joiner), Source(file, page=buf.page, table=index, row=r, col=c, bbox=tuple(round(v, 1) for v in buf.bbox)))
+                cell = Cell(r, c, cell_lines(buf, joiner), Source(file, page=buf.page, table=index, row=r, col=c, bbox=tuple(round(v, 1) for v in buf.bbox),
+                                                                  ocr=ocr_confidence(buf.lines)))
                 seen[id(buf)] = cell
                 cells.append(cell)
             else:
@@ -184,7 +185,7 @@ def cell_lines(buf: CellBuf, joiner: LineJoiner) -> list[str]:
     text = buf.lines[0].text
     for prev, nxt in zip(buf.lines, buf.lines[1:], strict=False):
         if nxt.top < prev.top:  # continued on the next page: decide by the line before the break
-            nxt = Line(nxt.text, nxt.x0, nxt.x1, prev.bottom, prev.bottom + nxt.height, nxt.size)
+            nxt = Line(nxt.text, nxt.x0, nxt.x1, prev.bottom, prev.bottom + nxt.height, nxt.size, ocr=nxt.ocr)
         text += joiner.joiner(prev, nxt, listy) + nxt.text
     return text.split("\n")
 
