@@ -139,8 +139,11 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None,
             items.append((p_no, ln.top, ln))
         page.close()  # pdfplumber keeps every page's objects until closed: memory stays flat over pages
     if not any_text:
-        raise ExtractError("the PDF has no text layer (scanned pages) and OCR is not installed: " + ocr.EXTRA
-                           if not use_ocr else "no text found, not even by OCR, on any page")
+        if read:
+            raise ExtractError("no text found on any page, not even by OCR of its scanned pages")
+        if no_text:
+            raise ExtractError("the PDF has no text layer (scanned pages) and OCR is not installed: " + ocr.EXTRA)
+        raise ExtractError("the PDF has no text layer and no page images: nothing to read")
     why = "OCR found no text on it" if use_ocr else f"OCR is not installed ({ocr.EXTRA})"
     unread = [f"page {p} is an image without a text layer (a scanned page): its text is not read; {why}" for p in no_text]
     warnings = ([_ocr_summary(read)] if read else []) + notes + unread
