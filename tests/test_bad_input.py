@@ -256,17 +256,23 @@ def _small_files(limit: int):
     return limit_writes
 
 
-def test_a_publish_that_cannot_write_leaves_curated_as_it_was(tmp_path: Path) -> None:
+def _validated_but_not_published(tmp_path: Path) -> tuple[Config, list[str]]:
+    """One notice published; a second one added and taken through validate: publish is next."""
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(bad.TABLE_NOTICE, raw / "a.txt")
     cfg = Config(raw=raw, interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
     assert run(cfg).verdict == "published"
-    before, link = tree_hash(cfg.curated), os.readlink(cfg.curated)
     shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", raw / "b.txt")
     args = ["--raw", str(raw), "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports), "--no-progress"]
     for stage in ("extract", "outline", "structure", "normalize", "validate"):
         assert subprocess.run([sys.executable, "-m", "pipeline", stage, *args], cwd=ROOT, capture_output=True).returncode == 0
+    return cfg, args
+
+
+def test_a_publish_that_cannot_write_leaves_curated_as_it_was(tmp_path: Path) -> None:
+    cfg, args = _validated_but_not_published(tmp_path)
+    before, link = tree_hash(cfg.curated), os.readlink(cfg.curated)
     # the disk fills up while the new version is written
     done = subprocess.run([sys.executable, "-m", "pipeline", "publish", *args], cwd=ROOT, capture_output=True, text=True,
                           preexec_fn=_small_files(12_000))
@@ -292,16 +298,8 @@ def test_linear_glyph_dedupe() -> None:
 
 
 def test_a_curated_that_cannot_be_written_is_left_as_it_was(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    shutil.copy(bad.TABLE_NOTICE, raw / "a.txt")
-    cfg = Config(raw=raw, interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
-    assert run(cfg).verdict == "published"
+    cfg, args = _validated_but_not_published(tmp_path)
     before, link = tree_hash(cfg.curated), os.readlink(cfg.curated)
-    shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", raw / "b.txt")
-    args = ["--raw", str(raw), "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports), "--no-progress"]
-    for stage in ("extract", "outline", "structure", "normalize", "validate"):
-        assert subprocess.run([sys.executable, "-m", "pipeline", stage, *args], cwd=ROOT, capture_output=True).returncode == 0
     store = tmp_path / "curated.versions"
     store.chmod(0o555)  # not writable
     # root writes anywhere: it publishes without the capabilities that override file permissions
