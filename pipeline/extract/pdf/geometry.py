@@ -32,15 +32,25 @@ def dedupe_chars(chars: list[dict], tolerance: float = 1.0) -> list[dict]:
     """Drop glyphs drawn twice at the same place (fake bold, shadows), as pdfplumber's
     dedupe_chars does, in one pass over the characters in drawing order."""
     out: list[dict] = []
-    seen: dict[tuple, list[dict]] = {}  # glyphs by (text, font, size, grid cell of side `tolerance`)
+    seen: dict[tuple, dict[int, list[dict]]] = {}  # (text, font, size) -> grid cell of side `tolerance` -> glyphs
     for c in chars:
         kind = (c["text"], c.get("fontname"), round(c.get("size", 0)))
-        gx, gy = int(c["x0"] // tolerance), int(c["top"] // tolerance)
+        cells = seen.get(kind)
+        if cells is None:
+            cells = seen[kind] = {}
+        x0, top = c["x0"], c["top"]
+        gx, gy = int(x0 // tolerance), int(top // tolerance)
         # a twin lies in this cell or a neighbouring one: linear time, however many glyphs share a line
-        if any(abs(o["x0"] - c["x0"]) <= tolerance and abs(o["top"] - c["top"]) <= tolerance
-               for dx in (-1, 0, 1) for dy in (-1, 0, 1) for o in seen.get((*kind, gx + dx, gy + dy), ())):
+        twin = False
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for o in cells.get((gx + dx) * 1_000_003 + gy + dy, ()):
+                    if abs(o["x0"] - x0) <= tolerance and abs(o["top"] - top) <= tolerance:
+                        twin = True
+                        break
+        if twin:
             continue
-        seen.setdefault((*kind, gx, gy), []).append(c)
+        cells.setdefault(gx * 1_000_003 + gy, []).append(c)
         out.append(c)
     return out
 
