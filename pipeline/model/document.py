@@ -36,19 +36,9 @@ class Source:
 
     def ref(self) -> str:
         """A short human-readable locator such as 'p.3 table 1 row 5 col 2'."""
-        parts = []
-        if self.page is not None:
-            parts.append(f"p.{self.page}")
-        if self.line is not None:
-            parts.append(f"line {self.line}")
-        if self.paragraph is not None:
-            parts.append(f"para {self.paragraph}")
-        if self.table is not None:
-            parts.append(f"table {self.table}")
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.col is not None:
-            parts.append(f"col {self.col}")
+        parts = [f"{label}{value}" for label, value in (("p.", self.page), ("line ", self.line), ("para ", self.paragraph),
+                                                        ("table ", self.table), ("row ", self.row), ("col ", self.col))
+                 if value is not None]
         if self.bbox is not None and self.row is None:
             parts.append(f"y {self.bbox[1]:.0f}")  # where on the page a paragraph starts
         if self.ocr is not None:  # OCR: the box on the page image and how sure the reading is
