@@ -21,7 +21,7 @@ import pytest
 
 from pipeline.cli import main as cli_main
 from pipeline.model.tables import SCHEMAS, dictionary_markdown
-from pipeline.publish import PublishError, current_manifest, rollback, store, versions
+from pipeline.publish import NOTICE_TABLES, PublishError, bucket_of, current_manifest, part_name, rollback, store, versions
 from pipeline.run import Config, run
 
 from .conftest import NOTICES, SAMPLES
@@ -58,13 +58,32 @@ def test_each_publish_is_a_new_version_and_curated_links_to_it(two_versions: tup
     vs = versions(cfg.curated)
     assert [v.current for v in vs] == [False, True] and all(v.complete for v in vs)
     assert os.readlink(cfg.curated) == f"curated.versions/{vs[1].name}"  # relative: the folder can move
-    assert sorted(first) == sorted(second) == sorted(
-        ["_SUCCESS", "_dictionary.json", "_manifest.json"] + [f"{name}/part-0.parquet" for name in SCHEMAS])
+    meta = ["_SUCCESS", "_dictionary.json", "_manifest.json"]
+    b0, b1 = (part_name(bucket_of(n)) for n in NOTICES)
+    assert b0 != b1  # the two samples fall in different files: the test below needs it
+    assert sorted(first) == sorted(meta + [f"{name}/{b0}" for name in NOTICE_TABLES] + [f"departments/{part_name(0)}"])
+    assert sorted(second) == sorted(meta + [f"{name}/{b}" for name in NOTICE_TABLES for b in (b0, b1)] + [f"departments/{part_name(0)}"])
     manifest = current_manifest(cfg.curated)
     assert manifest["version"] == vs[1].name
-    assert {f["table"]: f["rows"] for f in manifest["published"]} == {"departments": 83, "measure_departments": 569, "measures": 191, "notices": 2}
+    rows: dict[str, int] = {}
+    for f in manifest["published"]:
+        rows[f["table"]] = rows.get(f["table"], 0) + f["rows"]
+    assert rows == {"departments": 83, "measure_departments": 569, "measures": 191, "notices": 2}
+    assert sorted(manifest["notices"]) == sorted(NOTICES)
     assert {"pdfplumber", "python-docx", "great-expectations", "pyarrow", "jieba"} <= set(manifest["libraries"])
     assert all(v != "-" for k, v in manifest["libraries"].items() if k in ("pdfplumber", "python-docx", "great-expectations", "pyarrow"))
+
+
+def test_a_new_notice_writes_only_its_own_files(two_versions: tuple) -> None:
+    """The first notice's files in the second version are the first version's, linked, not written again."""
+    cfg, first, second = two_versions
+    old, new = (v.path for v in versions(cfg.curated))
+    b0, b1 = (part_name(bucket_of(n)) for n in NOTICES)
+    for name in NOTICE_TABLES:
+        assert (old / name / b0).stat().st_ino == (new / name / b0).stat().st_ino
+        assert first[f"{name}/{b0}"] == second[f"{name}/{b0}"]
+        assert not (old / name / b1).exists() and (new / name / b1).stat().st_nlink == 1
+    assert (old / "departments" / part_name(0)).stat().st_ino != (new / "departments" / part_name(0)).stat().st_ino
 
 
 def test_rollback_restores_the_previous_version_byte_for_byte(two_versions: tuple, capsys: pytest.CaptureFixture) -> None:
@@ -110,7 +129,7 @@ def test_the_data_dictionary_matches_the_parquet_schemas_and_the_readme(two_vers
     d = json.loads((cfg.curated / "_dictionary.json").read_text(encoding="utf-8"))
     assert d["schema_version"] == current_manifest(cfg.curated)["schema_version"]
     for name, t in d["tables"].items():
-        schema = pq.read_schema(cfg.curated / name / "part-0.parquet")
+        schema = pq.read_schema(next((cfg.curated / name).glob("part-*.parquet")))
         assert [(c["name"], c["nullable"]) for c in t["columns"]] == [(f.name, f.nullable) for f in schema], name
         types = {c["name"]: c["type"] for c in t["columns"]}
         for f in schema:
@@ -154,11 +173,16 @@ def test_a_checkout_curated_folder_is_replaced_by_the_link_and_a_foreign_one_is_
 KILLER = """
 import sys, json
 from pathlib import Path
-from pipeline.publish import publish, read_curated
+import pyarrow.compute as pc
+from pipeline.publish import NOTICE_TABLES, NoticeRows, publish, read_curated
 curated = Path(sys.argv[1])
 tables = read_curated(curated)
-for i in range(10_000):
-    publish(tables, curated, {"run_id": f"r{i:05d}"}, f"v{i:05d}", keep=3)
+ids = tables["notices"].column("notice_id").to_pylist()
+def rows_of(nid):
+    return lambda: {n: tables[n].filter(pc.equal(tables[n].column("notice_id"), nid)) for n in NOTICE_TABLES}
+for i in range(10_000):  # new digests every time: every file is written again, none linked
+    publish([NoticeRows(nid, f"{nid}:{i}", rows_of(nid)) for nid in ids], tables["departments"], curated,
+            {"run_id": f"r{i:05d}"}, f"v{i:05d}", keep=3)
     print(i, flush=True)
 """
 

@@ -155,7 +155,7 @@ def test_stage_subcommands_leave_each_step_in_interim(tmp_path: Path) -> None:
     args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports", str(tmp_path / "reports")]
     folder = tmp_path / "interim" / TABLE
     expect = {"extract": folder / "document.json", "outline": folder / "outline.json", "structure": folder / "measures.json",
-              "normalize": tmp_path / "interim" / "_candidate" / "measures.parquet",
+              "normalize": folder / "tables" / "measures.arrow",
               "validate": tmp_path / "interim" / "_run.json", "publish": tmp_path / "curated" / "_SUCCESS"}
     for stage, made in expect.items():
         res = subprocess.run([sys.executable, "-m", "pipeline", stage, *args], capture_output=True, text=True, check=False)
@@ -179,13 +179,14 @@ def test_publish_refuses_tables_that_were_not_validated(tmp_path: Path) -> None:
         assert stage(name).returncode == 0
     # the candidate tables change after validation (another process wrote them): publish must refuse them
     import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.ipc
 
-    path = tmp_path / "interim" / "_candidate" / "measures.parquet"
-    table = pq.read_table(path)
+    path = tmp_path / "interim" / TABLE / "tables" / "measures.arrow"
+    table = pa.ipc.open_file(pa.py_buffer(path.read_bytes())).read_all()
     texts = table.column("text").to_pylist()
     texts[0] = texts[0] + "（改）"
-    pq.write_table(table.set_column(table.schema.get_field_index("text"), "text", pa.array(texts, pa.string())), path)
+    with pa.ipc.new_file(str(path), table.schema) as w:
+        w.write_table(table.set_column(table.schema.get_field_index("text"), table.schema.field("text"), pa.array(texts, pa.string())))
     res = stage("publish")
     assert res.returncode != 0 and "changed since they were validated" in res.stderr
     assert not (tmp_path / "curated").exists()

@@ -1,16 +1,25 @@
 """The candidate curated tables, built from the normalized measures.
 
     build_tables(notices, normalized, registry) -> {name: pyarrow.Table}
+    write_pieces(folder, record, normalized, registry) -> summary   one notice's rows, as Arrow files
+    merge_departments(per-notice department rows) -> the departments table
 
 The schemas are in model/tables.py.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 
+from ..jsonio import write_json
 from ..model.tables import NoticeRecord, to_table
 from . import NormalizedMeasure
 from .registry import Registry
@@ -77,3 +86,96 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
         "notices": to_table("notices", notice_rows),
         "departments": to_table("departments", department_rows),
     }
+
+
+# --- per-notice pieces ---------------------------------------------------------------------
+# Each notice's rows are kept as Arrow files in interim/<id>/tables/ with a small summary: the
+# curated tables are concatenations of these pieces, and every check across notices (the
+# departments table, canonical names, copies, the report's charts) reads the summaries only,
+# so memory stays flat however many notices the archive holds.
+
+PIECES = ("measures", "measure_departments", "notices")
+PIECE_DIR = "tables"
+SUMMARY = "summary.json"
+
+
+def _write_ipc(path: Path, table: pa.Table) -> None:
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+            w.write_table(table)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _month(kind: str, due: date | None) -> str:
+    return "ongoing" if kind == "ongoing" else (due.strftime("%Y-%m") if due else "no deadline")
+
+
+def notice_summary(record: NoticeRecord, tables: dict[str, pa.Table], digest: str) -> dict:
+    """What checks across notices need of one notice, in a few kilobytes."""
+    pairs = tables["measure_departments"]
+    names: dict[tuple[str, str], list] = {}
+    for dept, canon, known, coll, file, ref in zip(*(pairs.column(c).to_pylist() for c in (
+            "department", "department_canonical", "in_registry", "is_collective", "source_file", "source_ref")), strict=True):
+        row = names.setdefault((dept, canon), [dept, canon, known, coll, 0, ":".join(x for x in (file, ref or "") if x)])
+        row[4] += 1
+    m = tables["measures"]
+    months = Counter(_month(k, d) for k, d in zip(m.column("due_kind").to_pylist(), m.column("due_date").to_pylist(), strict=True))
+    return {"notice_id": record.notice_id, "digest": digest, "measures": m.num_rows, "pairs": pairs.num_rows,
+            "record": asdict(record), "names": list(names.values()), "months": dict(months),
+            "departments": tables["departments"].to_pylist()}
+
+
+def write_pieces(folder: Path, record: NoticeRecord, normalized: list[NormalizedMeasure], registry: Registry) -> dict:
+    """One notice's rows as Arrow files, and its summary (with the pieces' digest)."""
+    tables = build_tables([record], normalized, registry)
+    out = folder / PIECE_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    h = hashlib.sha256()
+    for name in PIECES:
+        _write_ipc(out / f"{name}.arrow", tables[name])
+        h.update(name.encode() + (out / f"{name}.arrow").read_bytes())
+    summary = notice_summary(record, tables, h.hexdigest())
+    write_json(folder / SUMMARY, summary, indent=None)
+    return summary
+
+
+class StalePieces(Exception):
+    """A notice's pieces are not the ones its digest names (changed since they were checked)."""
+
+
+def read_pieces(folder: Path, digest: str | None = None) -> dict[str, pa.Table]:
+    """One notice's pieces; with `digest`, only if they are still the pieces it names."""
+    out = {}
+    h = hashlib.sha256()
+    for name in PIECES:
+        data = (folder / PIECE_DIR / f"{name}.arrow").read_bytes()
+        h.update(name.encode() + data)
+        out[name] = pa.ipc.open_file(pa.py_buffer(data)).read_all()
+    if digest is not None and h.hexdigest() != digest:
+        raise StalePieces(f"{folder.name}: its rows changed since they were validated")
+    return out
+
+
+def pieces_exist(folder: Path) -> bool:
+    return (folder / SUMMARY).exists() and all((folder / PIECE_DIR / f"{n}.arrow").exists() for n in PIECES)
+
+
+def merge_departments(per_notice: Iterable[list[dict]]) -> pa.Table:
+    """The departments table from each notice's department rows (in notice order): surface forms
+    united, measures and notices summed; what the registry says is taken from the first notice
+    naming the department."""
+    rows: dict[str, dict] = {}
+    for notice_rows in per_notice:
+        for r in notice_rows:
+            d = rows.get(r["department_canonical"])
+            if d is None:
+                rows[r["department_canonical"]] = {**r, "surface_forms": set(r["surface_forms"])}
+                continue
+            d["surface_forms"].update(r["surface_forms"])
+            d["n_measures"] += r["n_measures"]
+            d["n_notices"] += r["n_notices"]
+    return to_table("departments", [{**d, "surface_forms": sorted(d["surface_forms"])} for _, d in sorted(rows.items())])

@@ -1,20 +1,23 @@
 """Publish stage: versioned, atomic publishes of the curated tables.
 
-    publish(tables, curated, manifest, version) -> published files
+    publish(notices, departments, curated, manifest, version) -> published files
     rollback(curated, to=None) -> the version made current
     versions(curated) -> the versions kept, oldest first
 
 Layout (`curated` is a symbolic link; switching it is the one atomic step of a publish):
 
     curated -> curated.versions/<version>
-    curated.versions/<version>/<table>/part-0.parquet   one directory per table
+    curated.versions/<version>/<table>/part-NN.parquet  one directory per table, its notices in
+                                                         BUCKETS files by a hash of notice_id
                               /_dictionary.json          the data dictionary (column, type, meaning)
                               /_manifest.json, _SUCCESS  written last
 
 A version is written to a staging folder inside curated.versions/, synced, renamed to its
 version name, and only then does `curated` switch to it (a new link renamed over the old one),
 so a reader always sees a complete version and a kill at any moment leaves the previous one
-current. The last `keep` versions stay for `rollback`.
+current. The last `keep` versions stay for `rollback`. A file whose notices (and their rows'
+digests) are those of the version before is a hard link to that version's file, not written
+again: one new notice rewrites one file per table.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +43,11 @@ from ..model.tables import SCHEMA_VERSION, SCHEMAS, data_dictionary
 MANIFEST = "_manifest.json"
 DICTIONARY = "_dictionary.json"
 SUCCESS = "_SUCCESS"
-PART = "part-0.parquet"
 KEEP_VERSIONS = 5
+BUCKETS = 64  # files per notice table: one new notice rewrites one of them
+NOTICE_TABLES = ("measure_departments", "measures", "notices")
+ORDER = {"notices": ["notice_id"], "measures": ["notice_id", "part", "measure_no"],
+         "measure_departments": ["notice_id", "part", "measure_no", "position"]}
 
 
 class PublishError(Exception):
@@ -62,8 +68,21 @@ def store(curated: Path) -> Path:
     return curated.parent / f"{curated.name}.versions"
 
 
-def table_path(curated: Path, name: str) -> Path:
-    return curated / name / PART
+def bucket_of(notice_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(notice_id.encode(), digest_size=4).digest(), "big") % BUCKETS
+
+
+def part_name(bucket: int) -> str:
+    return f"part-{bucket:02d}.parquet"
+
+
+@dataclass(frozen=True)
+class NoticeRows:
+    """One notice's rows to publish: this run's pieces, or its last published rows (held back)."""
+
+    notice_id: str
+    digest: str  # of its rows: equal digests, equal rows
+    load: Callable[[], dict[str, pa.Table]]  # measures, measure_departments, notices
 
 
 def sha256_file(path: Path) -> str:
@@ -74,15 +93,14 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def content_hash(tables: dict[str, pa.Table]) -> str:
-    """A hash of the tables' data, independent of Parquet encoding: same data, same hash."""
-    h = hashlib.sha256()
-    for name in sorted(tables):
-        sink = io.BytesIO()
-        with pa.ipc.new_stream(sink, tables[name].schema) as w:
-            w.write_table(tables[name].combine_chunks())
-        h.update(name.encode())
-        h.update(sink.getvalue())
+def content_hash(notices: Iterable[NoticeRows], departments: pa.Table) -> str:
+    """A hash of the tables' data, independent of Parquet encoding: the notices' row digests and
+    the (small) departments table. Same data, same hash."""
+    h = hashlib.sha256(json.dumps(sorted((n.notice_id, n.digest) for n in notices)).encode())
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, departments.schema) as w:
+        w.write_table(departments.combine_chunks())
+    h.update(sink.getvalue())
     return h.hexdigest()
 
 
@@ -98,7 +116,22 @@ def current_manifest(curated: Path) -> dict | None:
 
 
 def read_curated(curated: Path) -> dict[str, pa.Table]:
-    return {name: pq.read_table(table_path(curated, name), schema=schema) for name, schema in SCHEMAS.items()}
+    """Every curated table whole, in key order (for tests and small archives: BI reads the files)."""
+    out = {}
+    for name, schema in SCHEMAS.items():
+        t = pq.read_table(curated / name, schema=schema)
+        out[name] = t.sort_by([(c, "ascending") for c in ORDER.get(name, ["department_canonical"])])
+    return out
+
+
+def published_rows(curated: Path, notice_id: str) -> dict[str, pa.Table]:
+    """One notice's rows as `curated` holds them (its bucket's file; any file of an older layout)."""
+    out = {}
+    for name in NOTICE_TABLES:
+        path = curated / name / part_name(bucket_of(notice_id))
+        t = pq.read_table(path if path.exists() else curated / name, schema=SCHEMAS[name], filters=[("notice_id", "=", notice_id)])
+        out[name] = t.replace_schema_metadata(None)
+    return out
 
 
 def versions(curated: Path) -> list[Version]:
@@ -123,11 +156,12 @@ def _write(path: Path, text: str) -> None:
     _fsync(path)
 
 
-def publish(tables: dict[str, pa.Table], curated: Path, manifest: dict, version: str, keep: int = KEEP_VERSIONS) -> list[dict]:
+def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str,
+            keep: int = KEEP_VERSIONS) -> list[dict]:
     folder = store(curated)
     folder.mkdir(parents=True, exist_ok=True)
     with _store_lock(folder):  # two pipelines publishing to one curated take turns
-        return _publish(tables, curated, folder, manifest, version, keep)
+        return _publish(notices, departments, curated, folder, manifest, version, keep)
 
 
 @contextmanager
@@ -140,26 +174,59 @@ def _store_lock(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _publish(tables: dict[str, pa.Table], curated: Path, folder: Path, manifest: dict, version: str, keep: int) -> list[dict]:
+def _write_table(table: pa.Table, name: str, path: Path) -> dict:
+    if table.schema.remove_metadata() != SCHEMAS[name].remove_metadata():
+        raise ValueError(f"{name}: the table does not have the published schema")
+    meta = {b"schema_version": SCHEMA_VERSION.encode(), b"table": name.encode()}
+    path.parent.mkdir(exist_ok=True)
+    strings = [f.name for f in table.schema if pa.types.is_string(f.type)]
+    pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd", use_dictionary=strings)
+    _fsync(path)
+    return {"rows": table.num_rows, "sha256": sha256_file(path)}
+
+
+def _publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, folder: Path, manifest: dict, version: str,
+             keep: int) -> list[dict]:
     _adopt(curated)
     for stale in folder.glob(".staging-*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)
+    before = current_manifest(curated) or {}
+    before_notices: dict[str, str] = before.get("notices") or {}
+    before_files = {f["file"]: f for f in before.get("published", [])}
     staging = folder / f".staging-{version}"
     staging.mkdir()
     try:
         files = []
-        for name, table in sorted(tables.items()):
-            if table.schema.remove_metadata() != SCHEMAS[name].remove_metadata():
-                raise ValueError(f"{name}: the table does not have the published schema")
-            meta = {b"schema_version": SCHEMA_VERSION.encode(), b"table": name.encode()}
-            path = table_path(staging, name)
-            path.parent.mkdir()
-            strings = [f.name for f in table.schema if pa.types.is_string(f.type)]
-            pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd", use_dictionary=strings)
-            _fsync(path)
-            files.append({"table": name, "file": str(path.relative_to(staging)), "rows": table.num_rows, "sha256": sha256_file(path)})
+        buckets: dict[int, list[NoticeRows]] = {}
+        for n in notices:
+            buckets.setdefault(bucket_of(n.notice_id), []).append(n)
+        old_buckets: dict[int, set] = {}
+        for nid, d in before_notices.items():
+            old_buckets.setdefault(bucket_of(nid), set()).add((nid, d))
+        for b, mine in sorted(buckets.items()):
+            same = {(n.notice_id, n.digest) for n in mine} == old_buckets.get(b)
+            rel = [f"{name}/{part_name(b)}" for name in NOTICE_TABLES]
+            if same and all(r in before_files and (curated / r).exists() for r in rel):
+                for r in rel:  # unchanged since the last version: linked, not written again
+                    (staging / r).parent.mkdir(exist_ok=True)
+                    _link(curated / r, staging / r)
+                    files.append({**before_files[r], "table": r.split("/")[0]})
+                continue
+            loaded = [n.load() for n in sorted(mine, key=lambda n: n.notice_id)]
+            for name, r in zip(NOTICE_TABLES, rel, strict=True):
+                t = pa.concat_tables([x[name] for x in loaded]).sort_by([(c, "ascending") for c in ORDER[name]])
+                files.append({"table": name, "file": r, **_write_table(t, name, staging / r)})
+            del loaded
+        if not buckets:  # no notice at all: each table still has its schema on disk
+            for name in NOTICE_TABLES:
+                files.append({"table": name, "file": f"{name}/{part_name(0)}",
+                              **_write_table(SCHEMAS[name].empty_table(), name, staging / name / part_name(0))})
+        files.append({"table": "departments", "file": f"departments/{part_name(0)}",
+                      **_write_table(departments, "departments", staging / "departments" / part_name(0))})
+        files.sort(key=lambda f: f["file"])
         _write(staging / DICTIONARY, json.dumps(data_dictionary(), ensure_ascii=False, indent=1))
-        manifest = {**manifest, "version": version, "schema_version": SCHEMA_VERSION, "published": files}
+        manifest = {**manifest, "version": version, "schema_version": SCHEMA_VERSION, "published": files,
+                    "notices": {n.notice_id: n.digest for n in sorted(notices, key=lambda n: n.notice_id)}}
         _write(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         _write(staging / SUCCESS, "")
         final = folder / version
@@ -174,6 +241,15 @@ def _publish(tables: dict[str, pa.Table], curated: Path, folder: Path, manifest:
     _switch(curated, final)
     prune(curated, keep)
     return files
+
+
+def _link(src: Path, dst: Path) -> None:
+    """A hard link to the earlier version's file (a copy where links are not allowed)."""
+    try:
+        os.link(os.path.realpath(src), dst)
+    except OSError:
+        shutil.copy2(src, dst)
+        _fsync(dst)
 
 
 def _switch(curated: Path, target: Path) -> None:

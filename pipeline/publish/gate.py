@@ -1,4 +1,4 @@
-"""The per-notice gate's arithmetic: which rows of which notices go to curated/."""
+"""The per-notice gate's arithmetic: the departments rows of a held-back notice's published rows."""
 
 from __future__ import annotations
 
@@ -7,33 +7,9 @@ import pyarrow as pa
 from ..model.tables import to_table
 
 
-def filter_notices(tables: dict[str, pa.Table], keep: set[str]) -> dict[str, pa.Table]:
-    """The rows of the notice tables that belong to the kept notices (departments aside)."""
-    import pyarrow.compute as pc
-
-    out = {}
-    for name in ("measure_departments", "measures", "notices"):
-        t = tables[name]
-        out[name] = t.filter(pc.is_in(t.column("notice_id"), value_set=pa.array(sorted(keep), pa.string())))
-    return out
-
-
-def combine(new: dict[str, pa.Table], kept_new: set[str], old: dict[str, pa.Table] | None, kept_old: set[str]) -> dict[str, pa.Table]:
-    """This run's rows of `kept_new` notices with the last published rows of `kept_old` ones
-    (notices held back or unreadable keep the version BI already has); the departments table
-    is counted again over the combined pairs."""
-    tables = filter_notices(new, kept_new)
-    dept_sources = [new["departments"]]
-    if old is not None and kept_old:
-        prev = filter_notices(old, kept_old)
-        tables = {k: pa.concat_tables([tables[k], prev[k]]).sort_by([("notice_id", "ascending")] + (
-            [("part", "ascending"), ("measure_no", "ascending")] if k != "notices" else [])) for k in tables}
-        dept_sources.append(old["departments"])
-    tables["departments"] = _departments(tables["measure_departments"], dept_sources)
-    return tables
-
-
-def _departments(pairs: pa.Table, sources: list[pa.Table]) -> pa.Table:
+def departments_of(pairs: pa.Table, sources: list[pa.Table]) -> pa.Table:
+    """Department rows counted over `pairs`, with what `sources` (departments tables, newest
+    first) say of each name: for the rows of a held-back notice as they were published."""
     info: dict[str, dict] = {}
     for src in reversed(sources):  # the newest source wins
         for r in src.to_pylist():

@@ -23,7 +23,8 @@ import json
 import os
 import shutil
 from collections import Counter
-from dataclasses import asdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,7 +33,6 @@ from urllib.parse import quote
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from ..model.tables import NoticeRecord
     from ..run.state import RunReport
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -72,35 +72,43 @@ def _bar_chart(items: list[tuple[str, int]], title: str, width: int = 900) -> st
             f"<text x='0' y='14' font-weight='600'>{escape(title)}</text>{''.join(rows)}</svg>")
 
 
-def _charts(tables: dict[str, pa.Table]) -> str:
-    pairs = tables["measure_departments"]
-    per_dept = Counter(pairs.column("department_canonical").to_pylist()) if pairs.num_rows else Counter()
-    meas = tables["measures"]
-    months: Counter = Counter()
-    if meas.num_rows:
-        for kind, d in zip(meas.column("due_kind").to_pylist(), meas.column("due_date").to_pylist(), strict=True):
-            months["ongoing" if kind == "ongoing" else (d.strftime("%Y-%m") if d else "no deadline")] += 1
-    return (_bar_chart(per_dept.most_common(25), "Measures per department (top 25, canonical names)")
-            + _bar_chart(sorted(months.items()), "Measures by deadline month"))
+@dataclass
+class RunSummary:
+    """What the report draws of the candidate rows, gathered from the notices' summaries (a few
+    kilobytes each), never from the tables themselves."""
+
+    per_department: Counter = field(default_factory=Counter)  # canonical name -> measures
+    months: Counter = field(default_factory=Counter)  # deadline month (ongoing, no deadline) -> measures
+    unknown: list[dict] = field(default_factory=list)  # names not in the registry, as rows for departments.csv
+
+    @classmethod
+    def of(cls, summaries: Iterable[dict]) -> RunSummary:
+        """Names not in the registry (collectives aside) become rows for departments.csv: the
+        guessed canonical name, the name as written as its alias, the notice's jurisdiction, the
+        kind left for a person; then how many pairs name it and where it was first seen."""
+        out = cls()
+        rows: dict[tuple[str, str], dict] = {}
+        for s in summaries:
+            for d in s["departments"]:
+                out.per_department[d["department_canonical"]] += d["n_measures"]
+            out.months.update(s["months"])
+            jurisdiction = s["record"].get("jurisdiction") or ""
+            for dept, canon, known, coll, count, first in s["names"]:
+                if known or coll:
+                    continue
+                row = rows.setdefault((canon, jurisdiction), {"canonical": canon, "aliases": set(), "jurisdiction": jurisdiction,
+                                                              "kind": "", "count": 0, "first_source": first})
+                if dept != canon:
+                    row["aliases"].add(dept)
+                row["count"] += count
+        ordered = sorted(rows.values(), key=lambda r: (-r["count"], r["canonical"]))
+        out.unknown = [{**r, "aliases": "|".join(sorted(r["aliases"]))} for r in ordered]
+        return out
 
 
-def unknown_departments(tables: dict[str, pa.Table], records: list[NoticeRecord]) -> list[dict]:
-    """Names not in the registry (collectives aside), as rows for departments.csv: the guessed
-    canonical name, the name as written as its alias, the notice's jurisdiction, the kind left
-    for a person; then how many pairs name it and where it was first seen."""
-    jurisdiction = {r.notice_id: r.jurisdiction or "" for r in records}
-    rows: dict[tuple[str, str], dict] = {}
-    for p in tables["measure_departments"].to_pylist():
-        if p["in_registry"] or p["is_collective"]:
-            continue
-        key = (p["department_canonical"], jurisdiction.get(p["notice_id"], ""))
-        row = rows.setdefault(key, {"canonical": key[0], "aliases": set(), "jurisdiction": key[1], "kind": "", "count": 0,
-                                    "first_source": ":".join(x for x in (p["source_file"], p["source_ref"] or "") if x)})
-        if p["department"] != key[0]:
-            row["aliases"].add(p["department"])
-        row["count"] += 1
-    out = sorted(rows.values(), key=lambda r: (-r["count"], r["canonical"]))
-    return [{**r, "aliases": "|".join(sorted(r["aliases"]))} for r in out]
+def _charts(summary: RunSummary) -> str:
+    return (_bar_chart(summary.per_department.most_common(25), "Measures per department (top 25, canonical names)")
+            + _bar_chart(sorted(summary.months.items()), "Measures by deadline month"))
 
 
 def write_unknown(path: Path, rows: list[dict]) -> None:
@@ -152,8 +160,7 @@ def _replace(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def summary_html(report: RunReport, tables: dict[str, pa.Table], folder: Path, prev: str | None = None,
-                 unknown: list[dict] | None = None) -> str:
+def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None) -> str:
     v = report.validation
     ok = report.verdict in ("published", "unchanged")
     held = [n for n in report.notices if n.status == "held back"]
@@ -170,26 +177,24 @@ def summary_html(report: RunReport, tables: dict[str, pa.Table], folder: Path, p
     else:
         unpublished = ""
     docs = folder / "data_docs" / "index.html"
-    unknown = unknown or []
+    unknown = summary.unknown
     return _env().get_template("summary.html.j2").render(
         r=report, v=v, ok=ok, held=held, verdict=VERDICTS.get(report.verdict, report.verdict), css=_css(), prev=prev,
-        data_docs="data_docs/index.html" if docs.exists() else "", raw_href=raw_href, charts=_charts(tables), unpublished=unpublished,
+        data_docs="data_docs/index.html" if docs.exists() else "", raw_href=raw_href, charts=_charts(summary), unpublished=unpublished,
         findings=[f for f in report.findings if f.stage != "validate"], unknown=unknown[:UNKNOWN_SHOWN], unknown_total=len(unknown))
 
 
-def write_report(report: RunReport, tables: dict[str, pa.Table], folder: Path, reports: Path,
-                 records: list[NoticeRecord] | None = None) -> Path:
+def write_report(report: RunReport, summary: RunSummary, folder: Path, reports: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "validation.json").write_text(json.dumps(report.validation, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
     (folder / "manifest.json").write_text(json.dumps(report.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    unknown = unknown_departments(tables, records or [])
-    write_unknown(folder / "unknown_departments.csv", unknown)
+    write_unknown(folder / "unknown_departments.csv", summary.unknown)
     earlier = [x["report"] for x in _history(reports) if x.get("report") and x["report"] != folder.name
                and (reports / x["report"] / "summary.html").exists()]
     prev = earlier[-1] if earlier else None
-    _replace(folder / "summary.html", summary_html(report, tables, folder, prev, unknown))
+    _replace(folder / "summary.html", summary_html(report, summary, folder, prev))
     if prev:
         _link_next(reports / prev / "summary.html", folder.name)
     latest = reports / "latest"

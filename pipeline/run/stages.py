@@ -4,36 +4,40 @@ wraps the stage's plain function (outline(), structure(), normalize() …) with 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import multiprocessing as mp
 import re
 import shutil
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
+
+import pyarrow as pa
 
 from .. import __version__
 from ..errors import Finding
 from ..extract import discover, shown_name
-from ..jsonio import write_text
+from ..jsonio import write_json, write_text
 from ..libraries import library_versions
 from ..model import Notice
 from ..model.tables import NoticeRecord
-from ..normalize import NormalizedMeasure, normalize, read_normalized, write_normalized
+from ..normalize import normalize, read_normalized, write_normalized
 from ..normalize.registry import Registry
-from ..normalize.tables import build_tables
+from ..normalize.tables import PIECES, SUMMARY, StalePieces, merge_departments, pieces_exist, read_pieces, write_pieces
 from ..outline import Outline, outline
-from ..publish import PublishError, content_hash, current_manifest, publish, read_curated
-from ..publish.gate import combine
-from ..report import prune_reports, record_run, write_failures, write_report
+from ..publish import NoticeRows, PublishError, content_hash, current_manifest, publish, published_rows
+from ..publish.gate import departments_of
+from ..report import RunSummary, prune_reports, record_run, write_failures, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
 from ..wording import fingerprint as wording_fingerprint
-from .cache import cached, stage_key
+from .cache import cached, code_fingerprint, stage_key
 from .progress import Progress
 from .scheduler import cache_key, extract_all, is_cached
-from .state import CANDIDATE, Config, NoticeStatus, RunReport, sha256_bytes
+from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport
 
 log = logging.getLogger("pipeline")
 
@@ -57,11 +61,12 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
         log.warning("%s: %s", name, note)
         report.findings.append(Finding("", "extract", "warning", "file-name", note, name))
     todo = []
+    hashes = FileHashes(cfg.interim)
     for rn in found.notices:
-        sha = sha256_bytes(rn.path)
+        sha = hashes.of(rn.path)
         st = NoticeStatus(rn.notice_id, rn.name, rn.format, sha, [shown_name(a)[0] for a in rn.alternates])
         report.notices.append(st)
-        key = cache_key(rn, sha, [[shown_name(a)[0], sha256_bytes(a)] for a in rn.alternates])
+        key = cache_key(rn, sha, [[shown_name(a)[0], hashes.of(a)] for a in rn.alternates])
         if is_cached(cfg.interim / rn.notice_id, key):
             st.extraction = "cached"
         else:
@@ -71,6 +76,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
         log.info("%d notice(s) also present in other forms: the preferred form is read (%s)", len(with_alternates),
                  ", ".join(f"{rn.name} over {', '.join(shown_name(a)[0] for a in rn.alternates)}" for rn in with_alternates[:3])
                  + (", …" if len(with_alternates) > 3 else ""))
+    hashes.save()
     jobs = cfg.jobs or mp.cpu_count() or 1
     log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(found.notices), cfg.raw, len(todo), len(found.notices) - len(todo))
     results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress, cfg.memory_mb) if todo else {}
@@ -186,35 +192,45 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
 
 
 def stage_normalize(cfg: Config, report: RunReport) -> None:
-    """measures.json → normalized.json, then the candidate curated tables in interim/_candidate/."""
+    """measures.json → normalized.json, then the notice's rows as Arrow pieces and its summary
+    (interim/<id>/tables/, summary.json): the candidate curated tables are their concatenation."""
     registry = _registry(cfg.registry)
-    records: list[NoticeRecord] = []
-    normalized: list[NormalizedMeasure] = []
+    index: dict[str, str] = {}
 
     def one(st: NoticeStatus) -> str:
         folder = cfg.interim / st.notice_id
-        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
         stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
         outputs = (folder / "normalized.json", folder / "normalize.findings.json")
+        items = None
         if cached(stamp, key, *outputs):
-            items, findings = read_normalized(outputs[0]), _read_findings(outputs[1])
+            findings = _read_findings(outputs[1])
         else:
             st.redone.append("normalize")
+            head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
             items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
             write_normalized(items, outputs[0])
             _write_findings(outputs[1], findings)
             write_text(stamp, key)
         report.findings += findings
-        st.measures, st.pairs = len(items), sum(len(x.assignments) for x in items)
-        normalized.extend(items)
-        records.append(NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
-                                    st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0)))
+        # the pieces: the normalized measures, the notice's record and the registry that resolves names
+        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
+        record = NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
+                              st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0))
+        pkey = hashlib.sha256(json.dumps([key, registry.fingerprint, asdict(record)], ensure_ascii=False).encode()).hexdigest()
+        if cached(folder / "tables.key", pkey) and pieces_exist(folder):
+            summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+        else:
+            st.redone.append("tables")
+            summary = write_pieces(folder, record, items if items is not None else read_normalized(outputs[0]), registry)
+            write_text(folder / "tables.key", pkey)
+        st.measures, st.pairs = summary["measures"], summary["pairs"]
+        index[st.notice_id] = summary["digest"]
         return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs"
 
     _per_notice(cfg, report, "normalize", one)
-    tables = build_tables(records, normalized, registry)
-    write_candidate(cfg.interim / CANDIDATE, tables, records)
-    log.info("%d notice(s): %d measures, %d department pairs", len(records), tables["measures"].num_rows, tables["measure_departments"].num_rows)
+    write_json(cfg.interim / CANDIDATE / "index.json", index)  # the notices the candidate tables hold, with their pieces' digests
+    log.info("%d notice(s): %d measures, %d department pairs", len(index), sum(st.measures for st in report.notices if st.notice_id in index),
+             sum(st.pairs for st in report.notices if st.notice_id in index))
 
 
 def notice_year(head: dict) -> int | None:
@@ -225,38 +241,75 @@ def notice_year(head: dict) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def write_candidate(folder: Path, tables: dict, records: list[NoticeRecord]) -> None:
-    import pyarrow.parquet as pq
+def candidate(interim: Path) -> dict[str, str]:
+    """The notices in the candidate tables, each with its pieces' digest."""
+    path = interim / CANDIDATE / "index.json"
+    if not path.exists():
+        raise SystemExit(f"{interim} holds no candidate tables: run `python -m pipeline normalize` first")
+    return json.loads(path.read_text(encoding="utf-8"))
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, table in tables.items():
-        pq.write_table(table, folder / f"{name}.parquet")
-    write_text(folder / "notices.json", json.dumps([asdict(r) for r in records], ensure_ascii=False, indent=1))
+
+def summaries(interim: Path, ids: Iterable[str]) -> Iterator[dict]:
+    """Each notice's summary, one at a time."""
+    for nid in sorted(ids):
+        yield json.loads((interim / nid / SUMMARY).read_text(encoding="utf-8"))
 
 
-def read_candidate(folder: Path) -> tuple[dict, list[NoticeRecord]]:
-    import pyarrow.parquet as pq
-
-    from ..model.tables import SCHEMAS
-
-    if not (folder / "notices.json").exists():
-        raise SystemExit(f"{folder} holds no candidate tables: run `python -m pipeline normalize` first")
-    tables = {name: pq.read_table(folder / f"{name}.parquet", schema=schema) for name, schema in SCHEMAS.items()}
-    records = [NoticeRecord(**r) for r in json.loads((folder / "notices.json").read_text(encoding="utf-8"))]
-    return tables, records
+CHUNK_PAIRS, CHUNK_NOTICES = 60_000, 400  # a validation chunk: large enough for GX's fixed cost, small enough for flat memory
 
 
 def stage_validate(cfg: Config, report: RunReport) -> None:
-    """The candidate tables through the GX suites; results into the report folder."""
-    tables, records = read_candidate(cfg.interim / CANDIDATE)
+    """Each notice's rows through the GX suites, once per change: a notice whose pieces, suites
+    and cross-notice facts are as when it was last checked keeps its results. The notices to
+    check go through in chunks; the verdict combines every notice's results."""
+    from ..validate import Checker, CrossFacts, SuiteError, combine_results, frames_of, load_suites, split_by_notice, suite_failure, verdict
+
+    index = candidate(cfg.interim)
     registry = _registry(cfg.registry)
     report_dir = cfg.reports / report.run_id
     report_dir.mkdir(parents=True, exist_ok=True)
-    from ..validate import validate  # imports pandas and Great Expectations: only when validating
-
-    with Progress("validate", 3, cfg.progress, unit="frame") as bar:
-        validation = validate(tables, records, registry, cfg.expectations, report_dir, report.run_id, bar.step)
-    report.validation = {**validation.to_dict(), "tables_hash": content_hash(tables)}  # publish checks it publishes what was validated
+    records: dict[str, NoticeRecord] = {}
+    names: set[tuple[str, str, str]] = set()
+    for s in summaries(cfg.interim, index):
+        rec = records[s["notice_id"]] = NoticeRecord(**s["record"])
+        names.update((rec.jurisdiction or "", d, c) for d, c, *_ in s["names"])
+    cross = CrossFacts.of(records.values(), names)
+    del names
+    basis = _suites_fingerprint(cfg)
+    keys, todo = {}, []
+    for s in summaries(cfg.interim, index):
+        nid = s["notice_id"]
+        facts = cross.of_notice(nid, records[nid].jurisdiction or "", (n[0] for n in s["names"]))
+        keys[nid] = hashlib.sha256(json.dumps([s["digest"], facts, basis], ensure_ascii=False).encode()).hexdigest()
+        folder = cfg.interim / nid
+        if not cached(folder / "validation.key", keys[nid], folder / "validation.json"):
+            todo.append((nid, s["pairs"] + s["measures"]))
+    try:
+        suites = load_suites(cfg.expectations)
+        checker = Checker(suites, (report_dir / "data_docs").resolve(), report.run_id) if todo else None
+    except SuiteError as exc:
+        validation = suite_failure(exc)
+        suites, checker, todo = [], None, []
+    log.info("%d notice(s) to check, %d checked before and unchanged", len(todo), len(index) - len(todo))
+    with Progress("validate", len(todo), cfg.progress) as bar:
+        for chunk in _chunks(todo):
+            tables = _concat(cfg.interim, chunk)
+            frames = frames_of(tables, [records[n] for n in chunk], registry, cross)
+            assert checker is not None
+            for nid, checks in split_by_notice(checker.check(frames), frames, suites, chunk).items():
+                write_json(cfg.interim / nid / "validation.json", checks, indent=None)
+                write_text(cfg.interim / nid / "validation.key", keys[nid])
+                report.validated.append(nid)
+            del tables, frames
+            for nid in chunk:
+                bar.step(nid)
+    if checker is not None:
+        checker.finish()
+    if suites:
+        results = combine_results((nid, json.loads((cfg.interim / nid / "validation.json").read_text(encoding="utf-8")))
+                                  for nid in sorted(index))
+        validation = verdict(results, suites, registry, report_dir)
+    report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index)}  # publish checks it publishes what was validated
     write_failures(report_dir / "failures.parquet", validation.failures)
     report.findings += validation.findings
     report.report_dir = str(report_dir)
@@ -268,26 +321,59 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
         log.warning("check with warnings: %s", w)
 
 
+def _suites_fingerprint(cfg: Config) -> str:
+    """What a notice's check reads besides its pieces: the suites, the wording, the code, GX."""
+    h = hashlib.sha256()
+    for f in sorted(cfg.expectations.glob("*.json")):
+        h.update(f.name.encode() + f.read_bytes())
+    h.update(json.dumps([code_fingerprint(), wording_fingerprint(), library_versions()], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _chunks(todo: list[tuple[str, int]]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    rows = 0
+    for nid, n in todo:
+        if chunk and (rows + n > CHUNK_PAIRS or len(chunk) >= CHUNK_NOTICES):
+            yield chunk
+            chunk, rows = [], 0
+        chunk.append(nid)
+        rows += n
+    if chunk:
+        yield chunk
+
+
+def _concat(interim: Path, ids: list[str]) -> dict[str, pa.Table]:
+    pieces = [read_pieces(interim / nid) for nid in ids]
+    return {name: pa.concat_tables([p[name] for p in pieces]) for name in PIECES}
+
+
+def pieces_hash(index: dict[str, str]) -> str:
+    """The candidate tables' identity: their notices and their pieces' digests."""
+    return hashlib.sha256(json.dumps(sorted(index.items())).encode()).hexdigest()
+
+
 def stage_publish(cfg: Config, report: RunReport) -> None:
     """The candidate tables to curated/, notice by notice: a notice whose rows fail a blocking
     check, or that could not be read, is held back and keeps the version last published;
     every other notice is published. With --strict, one failure holds back every notice."""
-    tables, records = read_candidate(cfg.interim / CANDIDATE)
+    index = candidate(cfg.interim)
     registry = _registry(cfg.registry)
     v = report.validation
     if not v:
         raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
-    if v.get("tables_hash") and v["tables_hash"] != content_hash(tables):
+    if v.get("tables_hash") and v["tables_hash"] != pieces_hash(index):
         raise SystemExit("the candidate tables changed since they were validated: run `python -m pipeline validate` again")
     held = {nid: rules for nid, rules in (v.get("held_back") or {}).items()}
     for st in report.failed:
         held.setdefault(st.notice_id, []).append(f"unreadable: {st.error}")
     all_ids = {st.notice_id for st in report.notices}
-    good = {r.notice_id for r in records} - set(held)
+    good = set(index) - set(held)
     for st in report.notices:
         st.status = "held back" if st.notice_id in held else "published"
         st.held_because = held.get(st.notice_id, [])
     old_manifest = current_manifest(cfg.curated)
+    previously = set()
     if v.get("run_blocked") or (cfg.strict and held) or not good:
         report.verdict = "blocked" if (v.get("run_blocked") or held) else "nothing"
         for st in report.notices:
@@ -295,21 +381,25 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
         why = "; ".join(v.get("run_blocked") or []) or ("--strict: a notice failed" if cfg.strict and held else "no notice passed")
         log.error("nothing published (%s); curated/ left unchanged", why)
     else:
-        old = read_curated(cfg.curated) if old_manifest else None
-        previously = set(old["notices"].column("notice_id").to_pylist()) if old else set()
-        out = combine(tables, good, old, (set(held) & previously) & all_ids)
-        digest = content_hash(out)
+        previously = _published_notices(cfg.curated, old_manifest)
+        rows, departments = _to_publish(cfg, index, good, (set(held) & set(previously)) & all_ids, previously, old_manifest)
+        digest = content_hash(rows, departments)
         if old_manifest and old_manifest.get("content_hash") == digest:
             report.verdict = "unchanged"
             report.published = old_manifest.get("published", [])
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
             try:
-                report.published = publish(out, cfg.curated, _manifest(report, held, registry, digest), report.run_id, cfg.keep_versions)
+                report.published = publish(rows, departments, cfg.curated, _manifest(report, held, registry, digest), report.run_id,
+                                           cfg.keep_versions)
                 report.verdict = "published"
                 report.manifest = current_manifest(cfg.curated) or {}  # the one manifest
-                log.info("published version %s: %s", report.manifest.get("version"),
-                         ", ".join(f"{f['table']} ({f['rows']} rows)" for f in report.published))
+                rows_of = Counter()
+                for f in report.published:
+                    rows_of[f["table"]] += f["rows"]
+                log.info("published version %s: %s", report.manifest.get("version"), ", ".join(f"{t} ({n} rows)" for t, n in sorted(rows_of.items())))
+            except StalePieces as exc:
+                raise SystemExit(f"{exc}: the candidate tables changed since they were validated: run `python -m pipeline validate` again") from None
             except (PublishError, OSError) as exc:  # disk full, not writable, a mount point …
                 report.verdict = "failed"
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -336,7 +426,7 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     report_dir = cfg.reports / report.run_id
     report.report_dir = str(report_dir)
     try:
-        write_report(report, tables, report_dir, cfg.reports, records)
+        write_report(report, RunSummary.of(summaries(cfg.interim, index)), report_dir, cfg.reports)
         prune_reports(cfg.reports, cfg.keep_reports)
         record_run(report, cfg.reports)
     except OSError as exc:  # a full disk: say so, and let no stale report pass for this run's
@@ -360,6 +450,42 @@ def _manifest(report: RunReport, held: dict[str, list[str]], registry: Registry,
             "held_back": {nid: rules for nid, rules in sorted(held.items())},
             "fingerprints": {"wording": wording_fingerprint(), "registry": registry.fingerprint}, "curated": report.curated,
             "libraries": library_versions()}
+
+
+def _published_notices(curated: Path, manifest: dict | None) -> dict[str, str]:
+    """The notices `curated` holds, with their rows' digests (read from the notices table for a
+    version published before the manifest listed them)."""
+    if not manifest:
+        return {}
+    if "notices" in manifest:
+        return manifest["notices"]
+    import pyarrow.parquet as pq
+
+    ids = pq.read_table(curated / "notices", columns=["notice_id"]).column("notice_id").to_pylist()
+    return {nid: f"version {manifest.get('version')}" for nid in ids}
+
+
+def _to_publish(cfg: Config, index: dict[str, str], good: set[str], keep_old: set[str], previously: dict[str, str],
+                old_manifest: dict | None) -> tuple[list[NoticeRows], pa.Table]:
+    """The notices to publish (this run's pieces of those that passed, the last published rows of
+    held-back ones) and the departments table over them, built from the notices' summaries."""
+    rows = [NoticeRows(nid, index[nid], partial(read_pieces, cfg.interim / nid, index[nid])) for nid in sorted(good)]
+    rows += [NoticeRows(nid, previously[nid], partial(published_rows, cfg.curated, nid)) for nid in sorted(keep_old)]
+    old_departments = None
+    if keep_old:
+        import pyarrow.parquet as pq
+
+        from ..model.tables import SCHEMAS
+        old_departments = pq.read_table(cfg.curated / "departments", schema=SCHEMAS["departments"])
+
+    def department_rows() -> Iterator[list[dict]]:
+        for nid in sorted(good | keep_old):
+            if nid in good:
+                yield json.loads((cfg.interim / nid / SUMMARY).read_text(encoding="utf-8"))["departments"]
+            else:
+                yield departments_of(published_rows(cfg.curated, nid)["measure_departments"], [old_departments]).to_pylist()
+
+    return rows, merge_departments(department_rows())
 
 
 def _prune_interim(interim: Path, keep: set[str]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import Finding
-from ..jsonio import write_json
+from ..jsonio import write_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 STATE = "_run.json"
@@ -84,6 +84,7 @@ class RunReport:
     report_dir: str = ""
     stages_run: list[str] = field(default_factory=lambda: ["extract"])
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    validated: list[str] = field(default_factory=list)  # the notices checked again in this run (the others kept their results)
 
     @property
     def parsed(self) -> list[str]:
@@ -95,7 +96,39 @@ class RunReport:
 
 
 def sha256_bytes(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with path.open("rb") as fh:  # streamed: a large file is never held whole
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class FileHashes:
+    """The SHA-256 of raw files, kept with what `stat` said of each when it was hashed (size,
+    times, inode): a file stat says is unchanged is not read again, as git's index does."""
+
+    NAME = "_hashes.json"
+
+    def __init__(self, interim: Path) -> None:
+        self.path = interim / self.NAME
+        try:
+            self.known: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        self.now: dict[str, list] = {}
+
+    def of(self, path: Path) -> str:
+        st = path.stat()
+        sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        key = str(path.resolve())
+        old = self.known.get(key)
+        sha = old[4] if old and old[:4] == sig else sha256_bytes(path)
+        self.now[key] = [*sig, sha]
+        return sha
+
+    def save(self) -> None:
+        if self.now != self.known:  # ASCII JSON: a file name that is not UTF-8 survives as its escapes
+            write_text(self.path, json.dumps(self.now))
 
 
 def new_report(cfg: Config) -> RunReport:

@@ -17,7 +17,8 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,47 @@ class Validation:
         return d
 
 
+# --- what checks of one notice need to know of the others ------------------------------------
+
+@dataclass
+class CrossFacts:
+    """The facts across notices the per-notice checks read (copies of a file or a title, names
+    given more than one canonical form), computed from compact rows, never from every pair."""
+
+    sha256_copies: dict[str, int]
+    title_copies: dict[str, int]
+    canonical_variants: dict[tuple[str, str], int]  # (jurisdiction, name as written) -> canonical forms
+
+    @classmethod
+    def of(cls, records: Iterable[NoticeRecord], names: Iterable[tuple[str, str, str]]) -> CrossFacts:
+        """`names`: (jurisdiction, department, canonical) as found in the notices' pairs."""
+        records = list(records)
+        by_sha = Counter(r.sha256 for r in records)
+        by_title = Counter(_title_key(r) for r in records if r.title)
+        variants: dict[tuple[str, str], set[str]] = {}
+        for jur, dept, canon in names:
+            variants.setdefault((jur or "", dept), set()).add(canon)
+        return cls({r.notice_id: by_sha[r.sha256] for r in records},
+                   {r.notice_id: by_title[_title_key(r)] if r.title else 1 for r in records},
+                   {k: len(v) for k, v in variants.items()})
+
+    def of_notice(self, notice_id: str, jurisdiction: str, departments: Iterable[str]) -> list:
+        """What of these facts a notice's checks read: part of the key its cached results keep."""
+        return [self.sha256_copies.get(notice_id, 1), self.title_copies.get(notice_id, 1),
+                sorted((d, self.canonical_variants.get((jurisdiction, d), 1)) for d in set(departments))]
+
+
+def _title_key(r: NoticeRecord) -> tuple:
+    return (r.title or "", r.issuer or "", r.issued_on or "")
+
+
+def names_in(pairs: pa.Table, records: list[NoticeRecord]) -> set[tuple[str, str, str]]:
+    """(jurisdiction, department, canonical) of every pair of whole tables."""
+    jur = {r.notice_id: r.jurisdiction or "" for r in records}
+    cols = (pairs.column(c).to_pylist() for c in ("notice_id", "department", "department_canonical"))
+    return {(jur.get(n, ""), d, c) for n, d, c in zip(*cols, strict=True)}
+
+
 # --- frames ----------------------------------------------------------------------------------
 
 def _label_no(label: str | None) -> float:
@@ -142,7 +184,7 @@ def _placeholder_words() -> tuple[str, ...]:
     return (*d.plural_prefixes, *d.vague_words, *d.member_endings, *d.bare, *d.group_role_endings)
 
 
-def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry) -> pd.DataFrame:
+def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry, cross: CrossFacts) -> pd.DataFrame:
     df = pairs.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
@@ -158,7 +200,7 @@ def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]
     df["collective_ok"] = (df["is_collective"] & pd.Series(has_word, index=df.index)) | (~df["is_collective"] & ~plural)
     jur = {n.notice_id: n.jurisdiction if n.jurisdiction is not None else registry.jurisdiction_of(n.issuer, n.title) for n in notices}
     df["jurisdiction"] = df["notice_id"].map(jur).fillna("")
-    df["canonical_variants"] = df.groupby(["jurisdiction", "department"])["department_canonical"].transform("nunique")
+    df["canonical_variants"] = [cross.canonical_variants.get(k, 1) for k in zip(df["jurisdiction"], df["department"], strict=True)]
     df["raw_text"] = df["department_raw"]
     return df
 
@@ -175,7 +217,7 @@ def readable_title(title: str) -> bool:
     return not MOJIBAKE.search(t) and len(TITLE_CJK.findall(t)) >= 0.5 * len(t)
 
 
-def notices_frame(notices_table: pa.Table, records: list[NoticeRecord]) -> pd.DataFrame:
+def notices_frame(notices_table: pa.Table, records: list[NoticeRecord], cross: CrossFacts) -> pd.DataFrame:
     """One row per notice, with what the notices suite checks of it as a whole."""
     df = notices_table.to_pandas()
     if df.empty:
@@ -184,10 +226,8 @@ def notices_frame(notices_table: pa.Table, records: list[NoticeRecord]) -> pd.Da
     role_words = {r.notice_id: r.role_words for r in records}
     df["role_words"] = df["notice_id"].map(role_words).fillna(0).astype("int64")
     df["measures_where_role_words"] = (df["role_words"] == 0) | (df["n_measures"] > 0)
-    df["sha256_copies"] = df.groupby("sha256")["notice_id"].transform("count")
-    key = df["title"].fillna("") + "|" + df["issuer"].fillna("") + "|" + df["issued_on"].astype(str)
-    titled = df["title"].fillna("").str.len() > 0
-    df["same_title_copies"] = key.map(key[titled].value_counts()).fillna(1).astype("int64")
+    df["sha256_copies"] = df["notice_id"].map(cross.sha256_copies).fillna(1).astype("int64")
+    df["same_title_copies"] = df["notice_id"].map(cross.title_copies).fillna(1).astype("int64")
     df["title_readable"] = df["title"].fillna("").map(readable_title)
     # far fewer pairs than measures: most measures name no body (a layout not read)
     df["pairs_cover_measures"] = (df["n_measures"] < 5) | (df["n_pairs"] >= 0.5 * df["n_measures"])
@@ -275,83 +315,167 @@ def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMI
     return out
 
 
+class Checker:
+    """The suites as GX checkpoints in one ephemeral context, run on as many frames as a run
+    needs (the notices to check, a chunk at a time); Data Docs built once at the end."""
+
+    def __init__(self, suites: list[Suite], data_docs: Path | None, run_id: str | None = None) -> None:
+        import great_expectations as gx
+
+        self.suites, self.data_docs, self.run_id, self.runs = suites, data_docs, run_id, 0
+        self.ctx = _context(data_docs)
+        source = self.ctx.data_sources.add_pandas("pipeline")
+        self.checkpoints = {}
+        for frame_name in ("measures", "pairs", "notices"):
+            mine = [s for s in suites if s.frame == frame_name]
+            if not mine:
+                continue
+            batch = source.add_dataframe_asset(frame_name).add_batch_definition_whole_dataframe(f"{frame_name}_all")
+            vdefs = []
+            for s in mine:
+                suite = self.ctx.suites.add(gx.ExpectationSuite(name=s.name))
+                for e in s.expectations:
+                    suite.add_expectation(e)
+                if len(suite.expectations) != s.declared:
+                    raise SuiteError(f"{s.path.name}: {s.declared} expectations declared, {len(suite.expectations)} loaded")
+                vdefs.append(self.ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{s.name}_on_{frame_name}", data=batch, suite=suite)))
+            self.checkpoints[frame_name] = (mine, self.ctx.checkpoints.add(gx.Checkpoint(
+                name=f"gate_{frame_name}", validation_definitions=vdefs, actions=[],
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
+            )))
+
+    def check(self, frames: dict[str, pd.DataFrame], on_step: Callable[[str], None] | None = None) -> list[ExpectationResult]:
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        results: list[ExpectationResult] = []
+        for frame_name, (mine, checkpoint) in self.checkpoints.items():
+            frame = frames[frame_name]
+            if frame.empty:
+                if on_step:
+                    on_step(f"{frame_name}: no rows")
+                continue
+            self.runs += 1
+            # named after the pipeline's run, so Data Docs and the report speak of the same run
+            run_id = RunIdentifier(run_name=self.run_id if self.runs <= len(self.checkpoints) else f"{self.run_id}.{self.runs}") if self.run_id else None
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+            by_row = frame.set_index("row_id")
+            for vr in outcome.run_results.values():
+                for r in vr.results:
+                    results.append(_result(vr.suite_name, r, frame, by_row))
+            if on_step:
+                failed = sum(not r.success for r in results if r.suite in {s.name for s in mine})
+                on_step(f"{frame_name}: {', '.join(s.name for s in mine)}" + (f" ({failed} failed)" if failed else ""))
+        return results
+
+    def finish(self) -> None:
+        if self.data_docs is not None and self.runs:
+            self.ctx.build_data_docs(site_names=["report"])  # once per run, over every suite's results
+
+
+def _result(suite_name: str, r, frame: pd.DataFrame, by_row: pd.DataFrame) -> ExpectationResult:
+    cfg = r.expectation_config
+    res = r.result or {}
+    idx = res.get("unexpected_index_list") or []
+    row_ids = [i["row_id"] if isinstance(i, dict) else i for i in idx]
+    kwargs = cfg.kwargs
+    column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
+    observed = res.get("observed_value")
+    return ExpectationResult(
+        suite=suite_name, expectation=cfg.type, column=column,
+        description=(cfg.meta or {}).get("description", ""), severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"),
+        success=bool(r.success), element_count=int(res.get("element_count") or 0),
+        unexpected_count=int(res.get("unexpected_count") or 0),
+        unexpected_percent=float(res.get("unexpected_percent") or 0.0),
+        observed="" if observed is None else str(observed)[:200],
+        unexpected_rows=_trace_rows(frame, row_ids, None) if not r.success else [],
+        failing_notices=sorted(set(by_row.loc[[i for i in row_ids if i in by_row.index], "notice_id"]))
+        if not r.success and "notice_id" in frame.columns else [],
+    )
+
+
 def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: Path | None, run_id: str | None = None,
                on_step: Callable[[str], None] | None = None) -> list[ExpectationResult]:
-    import great_expectations as gx
-    from great_expectations.core.run_identifier import RunIdentifier
-
-    ctx = _context(data_docs)
-    source = ctx.data_sources.add_pandas("pipeline")
-    results: list[ExpectationResult] = []
-    for frame_name in ("measures", "pairs", "notices"):
-        mine = [s for s in suites if s.frame == frame_name]
-        if not mine:
-            continue
-        frame = frames[frame_name]
-        asset = source.add_dataframe_asset(frame_name)
-        batch = asset.add_batch_definition_whole_dataframe(f"{frame_name}_all")
-        vdefs = []
-        for s in mine:
-            suite = ctx.suites.add(gx.ExpectationSuite(name=s.name))
-            for e in s.expectations:
-                suite.add_expectation(e)
-            if len(suite.expectations) != s.declared:
-                raise SuiteError(f"{s.path.name}: {s.declared} expectations declared, {len(suite.expectations)} loaded")
-            vdefs.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{s.name}_on_{frame_name}", data=batch, suite=suite)))
-        checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-            name=f"gate_{frame_name}", validation_definitions=vdefs, actions=[],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
-        ))
-        if frame.empty:
-            if on_step:
-                on_step(f"{frame_name}: no rows")
-            continue
-        # named after the pipeline's run, so Data Docs and the report speak of the same run
-        outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_id) if run_id else None)
-        for vr in outcome.run_results.values():
-            suite_name = vr.suite_name
-            for r in vr.results:
-                cfg = r.expectation_config
-                res = r.result or {}
-                idx = res.get("unexpected_index_list") or []
-                row_ids = [i["row_id"] if isinstance(i, dict) else i for i in idx]
-                kwargs = cfg.kwargs
-                column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
-                observed = res.get("observed_value")
-                results.append(ExpectationResult(
-                    suite=suite_name, expectation=cfg.type, column=column,
-                    description=(cfg.meta or {}).get("description", ""), severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"),
-                    success=bool(r.success), element_count=int(res.get("element_count") or 0),
-                    unexpected_count=int(res.get("unexpected_count") or 0),
-                    unexpected_percent=float(res.get("unexpected_percent") or 0.0),
-                    observed="" if observed is None else str(observed)[:200],
-                    unexpected_rows=_trace_rows(frame, row_ids, None) if not r.success else [],
-                    failing_notices=sorted(set(frame.set_index("row_id").loc[[i for i in row_ids if i in frame.index], "notice_id"]))
-                    if not r.success and "notice_id" in frame.columns else [],
-                ))
-        if on_step:
-            failed = sum(not r.success for r in results if r.suite in {s.name for s in mine})
-            on_step(f"{frame_name}: {', '.join(s.name for s in mine)}" + (f" ({failed} failed)" if failed else ""))
-    if data_docs is not None:
-        ctx.build_data_docs(site_names=["report"])  # once per run, over every suite's results
+    checker = Checker(suites, data_docs, run_id)
+    results = checker.check(frames, on_step)
+    checker.finish()
     return results
+
+
+def frames_of(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry: Registry, cross: CrossFacts) -> dict[str, pd.DataFrame]:
+    return {
+        "measures": measures_frame(tables["measures"], tables["measure_departments"], notices),
+        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices, registry, cross),
+        "notices": notices_frame(tables["notices"], notices, cross),
+    }
 
 
 def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry: Registry, expectations: Path,
              report_dir: Path | None = None, run_id: str | None = None, on_step: Callable[[str], None] | None = None) -> Validation:
+    """Whole tables through the suites at once (the run checks notice by notice: see check_notices)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    frames = {
-        "measures": measures_frame(tables["measures"], tables["measure_departments"], notices),
-        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices, registry),
-        "notices": notices_frame(tables["notices"], notices),
-    }
+    cross = CrossFacts.of(notices, names_in(tables["measure_departments"], notices))
     try:
         suites = load_suites(expectations)
-        results = run_suites(frames, suites, (report_dir / "data_docs").resolve() if report_dir else None, run_id, on_step)
+        results = run_suites(frames_of(tables, notices, registry, cross), suites,
+                             (report_dir / "data_docs").resolve() if report_dir else None, run_id, on_step)
     except SuiteError as exc:
-        log.error("%s", exc)
-        return Validation(False, blocking_failed=[f"suites: {exc}"], run_blocked=[f"suites: {exc}"],
-                          findings=[Finding("", "validate", "error", "suite-invalid", str(exc))])
+        return suite_failure(exc)
+    return verdict(results, suites, registry, report_dir)
+
+
+def suite_failure(exc: SuiteError) -> Validation:
+    log.error("%s", exc)
+    return Validation(False, blocking_failed=[f"suites: {exc}"], run_blocked=[f"suites: {exc}"],
+                      findings=[Finding("", "validate", "error", "suite-invalid", str(exc))])
+
+
+# --- notice by notice ------------------------------------------------------------------------
+
+def split_by_notice(results: list[ExpectationResult], frames: dict[str, pd.DataFrame], suites: list[Suite],
+                    notice_ids: Iterable[str]) -> dict[str, list[dict]]:
+    """A chunk's results cut per notice: what each notice's rows gave each expectation."""
+    frame_of = {s.name: s.frame for s in suites}
+    counts = {name: f["notice_id"].value_counts().to_dict() if not f.empty else {} for name, f in frames.items()}
+    out: dict[str, list[dict]] = {nid: [] for nid in notice_ids}
+    seen: Counter = Counter()
+    for r in results:
+        order = (r.suite, seen[r.suite])
+        seen[r.suite] += 1
+        rows: dict[str, list[dict]] = {}
+        for row in r.unexpected_rows:
+            rows.setdefault(row.get("notice_id") or "", []).append({k: v for k, v in row.items() if k != "row_id"})
+        n = counts[frame_of[r.suite]]
+        for nid, mine in out.items():
+            bad = rows.get(nid, [])
+            mine.append({"order": list(order), "suite": r.suite, "expectation": r.expectation, "column": r.column,
+                         "description": r.description, "severity": r.severity, "elements": int(n.get(nid, 0)),
+                         "unexpected": len(bad), "rows": bad})
+    return out
+
+
+def combine_results(per_notice: Iterable[tuple[str, list[dict]]]) -> list[ExpectationResult]:
+    """Every notice's results as one result per expectation, as if the whole tables were checked."""
+    merged: dict[tuple, ExpectationResult] = {}
+    for nid, checks in per_notice:
+        for c in checks:
+            key = (c["order"][0], c["order"][1])
+            r = merged.get(key)
+            if r is None:
+                r = merged[key] = ExpectationResult(c["suite"], c["expectation"], c["column"], c["description"], c["severity"], True)
+            r.element_count += c["elements"]
+            r.unexpected_count += c["unexpected"]
+            if c["unexpected"]:
+                r.success = False
+                r.failing_notices.append(nid)
+                r.unexpected_rows.extend(c["rows"])
+    for r in merged.values():
+        r.unexpected_percent = 100.0 * r.unexpected_count / r.element_count if r.element_count else 0.0
+        r.failing_notices.sort()
+    return [merged[k] for k in sorted(merged)]
+
+
+def verdict(results: list[ExpectationResult], suites: list[Suite], registry: Registry, report_dir: Path | None) -> Validation:
+    """The results as a verdict: which notices are held back by which rule, and the findings."""
     v = Validation(True, results=results, suites=[s.name for s in suites])
     if report_dir is not None and (report_dir / "data_docs" / "index.html").exists():
         v.data_docs = str(report_dir / "data_docs" / "index.html")
