@@ -39,8 +39,8 @@ lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
 bench: $(VENV)/.installed ## PDF extraction against bare pdfplumber
 	$(PY) bench/bench_pdf.py
 
-bench-scale: $(VENV)/.installed ## the 1,000-notice benchmark
-	$(PY) bench/bench_scale.py --notices 1000
+bench-scale: $(VENV)/.installed ## the scale benchmark: 100, 1,000 and 10,000 notices (about 45 minutes)
+	$(PY) bench/bench_scale.py --notices 100 1000 10000
 
 report: ## the path of the latest run report
 	@test -e $(REPORTS)/latest && echo "$$(readlink -f $(REPORTS)/latest)/summary.html" || echo "no report yet: run make curated"

@@ -229,13 +229,46 @@ def _link_next(summary: Path, next_run: str) -> None:
 DIGEST_LINES = 20
 
 
+FAILURE_SCHEMA = pa.schema([(c, pa.string()) for c in ("rule", "severity", "notice_id", "source_file", "source_ref", "value", "raw_text")])
+
+
 def write_failures(path: Path, failures: list[dict]) -> None:
     """Every failing row of this run's validation, for a person or a notebook to filter."""
-    import pyarrow.parquet as pq
+    with FailureWriter(path) as w:
+        for f in failures:
+            w.add(f)
 
-    cols = ["rule", "severity", "notice_id", "source_file", "source_ref", "value", "raw_text"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(failures, schema=pa.schema([(c, pa.string()) for c in cols])), path)
+
+class FailureWriter:
+    """failures.parquet written as rows come, in batches: failing rows are never all in memory."""
+
+    BATCH = 20_000
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = pq.ParquetWriter(path, FAILURE_SCHEMA)
+        self.rows: list[dict] = []
+        self.count = 0
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        self.count += 1
+        if len(self.rows) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=FAILURE_SCHEMA))
+            self.rows = []
+
+    def __enter__(self) -> FailureWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._flush()
+        self.writer.close()
 
 
 def console_digest(report: RunReport) -> list[str]:

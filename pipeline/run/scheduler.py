@@ -10,6 +10,7 @@ whose presence marks a complete extraction; a killed run leaves nothing half-wri
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import multiprocessing as mp
@@ -110,6 +111,9 @@ def is_cached(out_dir: Path, key: dict) -> bool:
 
 def _start_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> None:
     os.setsid()  # its own process group: a timeout stops it with LibreOffice and anything else it started
+    # A worker lives for one notice: collect garbage rarely (pdfminer makes millions of short-lived
+    # objects and few cycles), and never walk what it inherited (frozen in the parent before fork).
+    gc.set_threshold(100_000, 50, 1000)
     _die_with_parent()
     release_in_child()
     _extract_worker(rn, out_dir, key, memory_mb)
@@ -135,6 +139,8 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
         name_tokenizer(wording().lexicon)  # load jieba once here; forked workers inherit it
     if forms & {".docx", ".doc", ".wps"}:
         from ..extract import docx  # noqa: F401  # imported once before forking, not in every worker
+    gc.collect()
+    gc.freeze()  # what the workers inherit stays out of their collections (and its pages unwritten)
     queue = list(todo)
     running: dict[str, tuple[mp.process.BaseProcess, float]] = {}
     results: dict[str, tuple[str, str, float]] = {}
@@ -175,6 +181,7 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
         for p, _ in running.values():
             _kill_group(p)
         bar.close()
+        gc.unfreeze()
     return results
 
 

@@ -4,6 +4,7 @@ wraps the stage's plain function (outline(), structure(), normalize() …) with 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -31,7 +32,7 @@ from ..normalize.tables import PIECES, SUMMARY, StalePieces, merge_departments, 
 from ..outline import Outline, outline
 from ..publish import NoticeRows, PublishError, content_hash, current_manifest, publish, published_rows
 from ..publish.gate import departments_of
-from ..report import RunSummary, prune_reports, record_run, write_failures, write_report
+from ..report import FailureWriter, RunSummary, prune_reports, record_run, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
 from ..wording import fingerprint as wording_fingerprint
 from .cache import cached, code_fingerprint, stage_key
@@ -130,43 +131,86 @@ def _read_findings(path: Path) -> list[Finding]:
     return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def _per_notice(cfg: Config, report: RunReport, stage: str, one: Callable[[NoticeStatus], str]) -> None:
-    """`one` over every readable notice, with progress. A notice that breaks the stage (a bug
-    its content shows) is reported with its file and taken out of the run like an unreadable
-    one: it keeps its last published version, and the others go on."""
-    todo = [st for st in report.notices if st.extraction != "failed"]
-    with Progress(stage, len(todo), cfg.progress) as bar:
+Step = tuple[str, list[Finding], object]  # a notice's progress line, its findings, what else the stage keeps of it
+_STEP: Callable[[NoticeStatus], Step] | None = None  # the stage's step, set before its workers fork
+PARALLEL_FROM = 16  # notices: fewer go through in this process (forking costs more than it saves)
+
+
+def _step_in_worker(st: NoticeStatus) -> tuple[NoticeStatus, Step | None, str]:
+    try:
+        assert _STEP is not None
+        return st, _STEP(st), ""
+    except Exception as exc:  # reported by the parent, with the file
+        return st, None, f"{type(exc).__name__}: {exc}"
+
+
+def _steps(step: Callable[[NoticeStatus], Step], todo: list[NoticeStatus], jobs: int) -> Iterator[tuple[NoticeStatus, Step | None, str]]:
+    """`step` over the notices, in order: in `jobs` forked workers when there are enough of them."""
+    global _STEP
+    if jobs <= 1 or len(todo) < PARALLEL_FROM:
         for st in todo:
             try:
-                status = one(st)
+                yield st, step(st), ""
             except Exception as exc:
-                st.extraction = "failed"
-                st.error = f"the {stage} stage failed on it ({type(exc).__name__}: {exc}); please report this with the file"
-                log.error("%s: %s", st.source_file, st.error)
                 log.debug("%s", st.source_file, exc_info=True)
+                yield st, None, f"{type(exc).__name__}: {exc}"
+        return
+    code_fingerprint()
+    wording_fingerprint()  # computed once here, inherited by the workers
+    _STEP = step
+    gc.collect()
+    gc.freeze()
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            for st, (done, out, error) in zip(todo, pool.imap(_step_in_worker, todo, chunksize=4), strict=True):
+                st.__dict__.update(done.__dict__)  # what the step changed in the worker's copy
+                yield st, out, error
+    finally:
+        _STEP = None
+        gc.unfreeze()
+
+
+def _per_notice(cfg: Config, report: RunReport, stage: str, step: Callable[[NoticeStatus], Step]) -> list[tuple[NoticeStatus, object]]:
+    """`step` over every readable notice, with progress, in worker processes when there are many.
+    A notice that breaks the stage (a bug its content shows) is reported with its file and taken
+    out of the run like an unreadable one: it keeps its last published version, and the others go
+    on. Returns each notice with what the stage keeps of it."""
+    todo = [st for st in report.notices if st.extraction != "failed"]
+    kept = []
+    with Progress(stage, len(todo), cfg.progress) as bar:
+        for st, out, error in _steps(step, todo, cfg.jobs or mp.cpu_count() or 1):
+            if out is None:
+                st.extraction = "failed"
+                st.error = f"the {stage} stage failed on it ({error}); please report this with the file"
+                log.error("%s: %s", st.source_file, st.error)
                 report.findings.append(Finding(st.notice_id, stage, "error", f"{stage}-failed", st.error, st.source_file))
-                status = f"FAILED {st.notice_id}"
+                bar.step(f"FAILED {st.notice_id}")
+                continue
+            status, findings, extra = out
+            report.findings += findings
+            kept.append((st, extra))
             bar.step(status)
+    return kept
 
 
 def stage_outline(cfg: Config, report: RunReport) -> None:
     """interim/<id>/document.json → outline.json: the tree of numbered levels."""
-    def one(st: NoticeStatus) -> str:
+    def one(st: NoticeStatus) -> Step:
         folder = cfg.interim / st.notice_id
         stamp, key = stage_key(folder, "outline")
         if cached(stamp, key, folder / "outline.json"):
-            return f"cached {st.notice_id}"
+            return f"cached {st.notice_id}", [], None
         st.redone.append("outline")
         outline(Notice.read(folder / "document.json")).write(folder / "outline.json")
         write_text(stamp, key)
-        return f"redone {st.notice_id}"
+        return f"redone {st.notice_id}", [], None
 
     _per_notice(cfg, report, "outline", one)
 
 
 def stage_structure(cfg: Config, report: RunReport) -> None:
     """document.json and outline.json → measures.json, redone where either or the code changed."""
-    def one(st: NoticeStatus) -> str:
+    def one(st: NoticeStatus) -> Step:
         folder = cfg.interim / st.notice_id
         stamp, key = stage_key(folder, "structure", (folder / "outline.key").read_text(encoding="utf-8"))
         outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
@@ -184,9 +228,8 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
                     "role_words": role_word_count(notice)}
             write_text(outputs[2], json.dumps(head, ensure_ascii=False))
             write_text(stamp, key)
-        report.findings += findings
         errors = sum(f.severity == "error" for f in findings)
-        return f"{'redone' if st.restructured else 'cached'} {st.notice_id}: {errors} error(s)"
+        return f"{'redone' if st.restructured else 'cached'} {st.notice_id}: {errors} error(s)", findings, None
 
     _per_notice(cfg, report, "structure", one)
 
@@ -195,9 +238,8 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
     """measures.json → normalized.json, then the notice's rows as Arrow pieces and its summary
     (interim/<id>/tables/, summary.json): the candidate curated tables are their concatenation."""
     registry = _registry(cfg.registry)
-    index: dict[str, str] = {}
 
-    def one(st: NoticeStatus) -> str:
+    def one(st: NoticeStatus) -> Step:
         folder = cfg.interim / st.notice_id
         stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
         outputs = (folder / "normalized.json", folder / "normalize.findings.json")
@@ -211,7 +253,6 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
             write_normalized(items, outputs[0])
             _write_findings(outputs[1], findings)
             write_text(stamp, key)
-        report.findings += findings
         # the pieces: the normalized measures, the notice's record and the registry that resolves names
         head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
         record = NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
@@ -224,10 +265,9 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
             summary = write_pieces(folder, record, items if items is not None else read_normalized(outputs[0]), registry)
             write_text(folder / "tables.key", pkey)
         st.measures, st.pairs = summary["measures"], summary["pairs"]
-        index[st.notice_id] = summary["digest"]
-        return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs"
+        return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, summary["digest"]
 
-    _per_notice(cfg, report, "normalize", one)
+    index = {st.notice_id: digest for st, digest in _per_notice(cfg, report, "normalize", one)}
     write_json(cfg.interim / CANDIDATE / "index.json", index)  # the notices the candidate tables hold, with their pieces' digests
     log.info("%d notice(s): %d measures, %d department pairs", len(index), sum(st.measures for st in report.notices if st.notice_id in index),
              sum(st.pairs for st in report.notices if st.notice_id in index))
@@ -305,12 +345,14 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
                 bar.step(nid)
     if checker is not None:
         checker.finish()
-    if suites:
-        results = combine_results((nid, json.loads((cfg.interim / nid / "validation.json").read_text(encoding="utf-8")))
-                                  for nid in sorted(index))
-        validation = verdict(results, suites, registry, report_dir)
+    with FailureWriter(report_dir / "failures.parquet") as failures:
+        if suites:
+            results = combine_results(((nid, json.loads((cfg.interim / nid / "validation.json").read_text(encoding="utf-8")))
+                                       for nid in sorted(index)), failures.add)
+            validation = verdict(results, suites, registry, report_dir, failures=False)
+        for row in validation.failures:
+            failures.add(row)
     report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index)}  # publish checks it publishes what was validated
-    write_failures(report_dir / "failures.parquet", validation.failures)
     report.findings += validation.findings
     report.report_dir = str(report_dir)
     if not validation.passed:

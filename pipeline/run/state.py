@@ -84,6 +84,7 @@ class RunReport:
     report_dir: str = ""
     stages_run: list[str] = field(default_factory=lambda: ["extract"])
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory: this process, and its largest worker
     validated: list[str] = field(default_factory=list)  # the notices checked again in this run (the others kept their results)
 
     @property
@@ -138,6 +139,10 @@ def new_report(cfg: Config) -> RunReport:
 
 
 def save_state(cfg: Config, report: RunReport) -> None:
+    import resource
+
+    report.peak_mb = {"run": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                      "workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
     write_json(cfg.interim / STATE, asdict(report))
 
 

@@ -19,7 +19,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +59,7 @@ class ExpectationResult:
     observed: str = ""
     unexpected_rows: list[dict] = field(default_factory=list)  # the first 200, traced to their source
     failing_notices: list[str] = field(default_factory=list)  # every notice with a failing row
+    rows_not_kept: int = 0  # failing rows beyond unexpected_rows (streamed to failures.parquet)
 
 
 @dataclass
@@ -75,14 +76,13 @@ class Validation:
     data_docs: str = ""
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d.pop("findings")
-        d.pop("failures")
-        for r in d["results"]:  # the JSON report keeps the first rows; failures.parquet has them all
-            more = len(r["unexpected_rows"]) - ROW_LIMIT
-            r["unexpected_rows"] = r["unexpected_rows"][:ROW_LIMIT]
-            r["rows_not_listed"] = max(more, 0)
-        return d
+        """For the JSON report: the first rows of each result (failures.parquet has them all)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("findings", "failures", "results")}
+        d["results"] = [{**{f.name: getattr(r, f.name) for f in fields(r) if f.name not in ("unexpected_rows", "rows_not_kept")},
+                         "unexpected_rows": r.unexpected_rows[:ROW_LIMIT],
+                         "rows_not_listed": max(len(r.unexpected_rows) - ROW_LIMIT, 0) + r.rows_not_kept}
+                        for r in self.results]
+        return json.loads(json.dumps(d, default=str))  # a copy: the report may change it
 
 
 # --- what checks of one notice need to know of the others ------------------------------------
@@ -303,15 +303,15 @@ VALUE_OF = {"numbering": "measure_label", "departments": "department", "completi
 
 
 def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMIT) -> list[dict]:
-    present = set(frame["row_id"])
-    rows = frame.set_index("row_id").loc[[r for r in (row_ids[:limit] if limit else row_ids) if r in present]]
-    cols = [c for c in TRACE if c in rows.columns]
-    extra = [c for c in ("department", "due_raw", "measure_label", "title") if c in rows.columns]
-    out = []
-    for rid, r in rows[cols + extra].iterrows():
-        d = {k: (None if pd.isna(v) else (v.item() if hasattr(v, "item") else v)) for k, v in r.items()}
+    wanted = pd.Index(row_ids[:limit] if limit else row_ids)
+    rows = frame[frame["row_id"].isin(wanted)]  # row_id is the frame's position: kept in order
+    cols = [c for c in TRACE if c in rows.columns] + [c for c in ("department", "due_raw", "measure_label", "title") if c in rows.columns]
+    out = rows[cols].astype(object).where(rows[cols].notna(), None).to_dict("records")
+    for d, rid in zip(out, rows["row_id"].tolist(), strict=True):
+        for k, v in d.items():
+            if hasattr(v, "item"):  # numpy scalars as Python values
+                d[k] = v.item()
         d["row_id"] = int(rid)
-        out.append(d)
     return out
 
 
@@ -341,7 +341,10 @@ class Checker:
                 vdefs.append(self.ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{s.name}_on_{frame_name}", data=batch, suite=suite)))
             self.checkpoints[frame_name] = (mine, self.ctx.checkpoints.add(gx.Checkpoint(
                 name=f"gate_{frame_name}", validation_definitions=vdefs, actions=[],
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
+                # every failing row's id, without its values (the rows are traced from the frame):
+                # values for every row made GX's results, and their serialisation, grow with failures
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"], "exclude_unexpected_values": True,
+                               "return_unexpected_index_query": False, "partial_unexpected_count": 20},
             )))
 
     def check(self, frames: dict[str, pd.DataFrame], on_step: Callable[[str], None] | None = None) -> list[ExpectationResult]:
@@ -376,7 +379,10 @@ def _result(suite_name: str, r, frame: pd.DataFrame, by_row: pd.DataFrame) -> Ex
     cfg = r.expectation_config
     res = r.result or {}
     idx = res.get("unexpected_index_list") or []
-    row_ids = [i["row_id"] if isinstance(i, dict) else i for i in idx]
+    if len(idx) == 1 and isinstance(idx[0], dict) and isinstance(idx[0].get("row_id"), list):
+        row_ids = idx[0]["row_id"]  # exclude_unexpected_values: one list of ids
+    else:
+        row_ids = [i["row_id"] if isinstance(i, dict) else i for i in idx]
     kwargs = cfg.kwargs
     column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
     observed = res.get("observed_value")
@@ -453,9 +459,13 @@ def split_by_notice(results: list[ExpectationResult], frames: dict[str, pd.DataF
     return out
 
 
-def combine_results(per_notice: Iterable[tuple[str, list[dict]]]) -> list[ExpectationResult]:
-    """Every notice's results as one result per expectation, as if the whole tables were checked."""
+def combine_results(per_notice: Iterable[tuple[str, list[dict]]], on_failure: Callable[[dict], None] | None = None
+                    ) -> list[ExpectationResult]:
+    """Every notice's results as one result per expectation, as if the whole tables were checked.
+    With `on_failure`, every failing row goes to it and each result keeps only the first
+    ROW_LIMIT rows (memory stays flat however many rows fail)."""
     merged: dict[tuple, ExpectationResult] = {}
+    beyond: Counter = Counter()
     for nid, checks in per_notice:
         for c in checks:
             key = (c["order"][0], c["order"][1])
@@ -467,15 +477,33 @@ def combine_results(per_notice: Iterable[tuple[str, list[dict]]]) -> list[Expect
             if c["unexpected"]:
                 r.success = False
                 r.failing_notices.append(nid)
-                r.unexpected_rows.extend(c["rows"])
-    for r in merged.values():
+                if on_failure is None:
+                    r.unexpected_rows.extend(c["rows"])
+                    continue
+                for row in c["rows"]:
+                    on_failure(failure_row(r, row))
+                room = ROW_LIMIT - len(r.unexpected_rows)
+                r.unexpected_rows.extend(c["rows"][:max(room, 0)])
+                beyond[key] += max(len(c["rows"]) - max(room, 0), 0)
+    for key, r in merged.items():
         r.unexpected_percent = 100.0 * r.unexpected_count / r.element_count if r.element_count else 0.0
         r.failing_notices.sort()
+        r.rows_not_kept = beyond[key]
     return [merged[k] for k in sorted(merged)]
 
 
-def verdict(results: list[ExpectationResult], suites: list[Suite], registry: Registry, report_dir: Path | None) -> Validation:
-    """The results as a verdict: which notices are held back by which rule, and the findings."""
+def failure_row(r: ExpectationResult, row: dict) -> dict:
+    """A failing row as failures.parquet lists it: the rule, where, the value and the raw text."""
+    value_col = VALUE_OF.get(r.suite, "")
+    return {"rule": f"{r.suite}.{r.expectation}({r.column})", "severity": r.severity, "notice_id": row.get("notice_id") or "",
+            "source_file": row.get("source_file") or "", "source_ref": row.get("source_ref") or "",
+            "value": str(row.get(value_col) if row.get(value_col) is not None else ""), "raw_text": str(row.get("raw_text") or "")[:300]}
+
+
+def verdict(results: list[ExpectationResult], suites: list[Suite], registry: Registry, report_dir: Path | None,
+            failures: bool = True) -> Validation:
+    """The results as a verdict: which notices are held back by which rule, and the findings;
+    `failures`: list every failing row (False when combine_results streamed them already)."""
     v = Validation(True, results=results, suites=[s.name for s in suites])
     if report_dir is not None and (report_dir / "data_docs" / "index.html").exists():
         v.data_docs = str(report_dir / "data_docs" / "index.html")
@@ -490,12 +518,8 @@ def verdict(results: list[ExpectationResult], suites: list[Suite], registry: Reg
                 v.held_back.setdefault(nid, []).append(label)
         else:
             v.warnings.append(label)
-        value_col = VALUE_OF.get(r.suite, "")
-        for row in r.unexpected_rows:
-            v.failures.append({"rule": label, "severity": r.severity, "notice_id": row.get("notice_id") or "",
-                               "source_file": row.get("source_file") or "", "source_ref": row.get("source_ref") or "",
-                               "value": str(row.get(value_col) if row.get(value_col) is not None else ""),
-                               "raw_text": str(row.get("raw_text") or "")[:300]})
+        if failures:
+            v.failures.extend(failure_row(r, row) for row in r.unexpected_rows)
         for row in r.unexpected_rows[:ROW_LIMIT]:
             v.findings.append(Finding(
                 row.get("notice_id") or "", "validate", "error" if r.severity == "critical" else "warning", label,
