@@ -36,7 +36,7 @@ test-slow: $(VENV)/.installed ## the heaviest cases: a wheel install, kills duri
 lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
 	$(VENV)/bin/ruff check pipeline tests bench
 
-bench: $(VENV)/.installed ## PDF extraction against bare pdfplumber
+bench: $(VENV)/.installed ## PDF extraction against its floors (pdfplumber, pypdfium2), and a small run's fixed overhead
 	$(PY) bench/bench_pdf.py
 
 bench-scale: $(VENV)/.installed ## the scale benchmark: 100, 1,000 and 10,000 notices (about 45 minutes)

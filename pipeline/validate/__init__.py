@@ -13,10 +13,13 @@ text they came from.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import json
 import logging
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
@@ -33,6 +36,30 @@ from ..wording import wording
 
 log = logging.getLogger("pipeline.validate")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+# Great Expectations imports scipy (for statistical expectations these suites do not use) and
+# altair (for charts in renderers) when it is imported: 1.2 s of a small run's CPU. Loaded lazily
+# (the standard library's LazyLoader), they run only if an expectation or a renderer touches them.
+LAZY_PACKAGES = ("scipy", "altair")
+
+
+class _LazyFinder:
+    @classmethod
+    def find_spec(cls, name: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if name.partition(".")[0] not in LAZY_PACKAGES:
+            return None
+        sys.meta_path.remove(cls)  # the real spec, found by the other finders
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, cls)
+        if spec is not None and spec.loader is not None:
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+if not any(m.partition(".")[0] in LAZY_PACKAGES for m in sys.modules) and _LazyFinder not in sys.meta_path:
+    sys.meta_path.insert(0, _LazyFinder)
 
 ALLOWED_DUE_KINDS = ["month", "quarter", "half", "year", "ongoing", "none"]
 MONTH_IN_RAW = re.compile(r"\d{4}\s*年\s*(\d{1,2})\s*月")
