@@ -118,22 +118,23 @@ def test_editing_a_wording_file_redoes_exactly_the_stages_that_read_it(tmp_path:
     wording = tmp_path / "wording"
     shutil.copytree(PKG / "wording", wording, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     first = _run(raw, tmp_path, wording)
-    assert first == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize"]} for n in ("plan", "table")}
+    assert first == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
 
     def edit(name: str) -> dict[str, dict]:
         with (wording / f"{name}.toml").open("a", encoding="utf-8") as fh:
             fh.write("\n# edited by a test\n")
         return _run(raw, tmp_path, wording)
 
-    # the numbering grammar is read by the outline and by structure (and normalize follows structure);
-    # the PDF backend is handed its markers (a line opening an item ends a paragraph), so the PDF is read again
-    assert edit("numbering") == {"plan": {"extraction": "cached", "redone": ["outline", "structure", "normalize"]},
-                                 "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize"]}}
+    # the numbering grammar is read by the outline and by structure (normalize and the notice's
+    # Arrow pieces follow structure); the PDF backend is handed its markers (a line opening an item
+    # ends a paragraph), so the PDF is read again
+    assert edit("numbering") == {"plan": {"extraction": "cached", "redone": ["outline", "structure", "normalize", "tables"]},
+                                 "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]}}
     # deadline forms: structure (a deadline inside a statement) and normalize, not the outline
-    assert edit("deadlines") == {n: {"extraction": "cached", "redone": ["structure", "normalize"]} for n in ("plan", "table")}
+    assert edit("deadlines") == {n: {"extraction": "cached", "redone": ["structure", "normalize", "tables"]} for n in ("plan", "table")}
     # department words reach the PDF backend as its lexicon: the PDF is extracted again, the text is not
-    assert edit("departments") == {"plan": {"extraction": "cached", "redone": ["structure", "normalize"]},
-                                   "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize"]}}
+    assert edit("departments") == {"plan": {"extraction": "cached", "redone": ["structure", "normalize", "tables"]},
+                                   "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]}}
     # nothing edited: nothing redone
     assert _run(raw, tmp_path, wording) == {n: {"extraction": "cached", "redone": []} for n in ("plan", "table")}
 
