@@ -11,6 +11,7 @@ import logging
 import multiprocessing as mp
 import re
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
@@ -244,17 +245,16 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
         stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
         outputs = (folder / "normalized.json", folder / "normalize.findings.json")
         items = None
+        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
         if cached(stamp, key, *outputs):
             findings = _read_findings(outputs[1])
         else:
             st.redone.append("normalize")
-            head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
             items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
             write_normalized(items, outputs[0])
             _write_findings(outputs[1], findings)
             write_text(stamp, key)
         # the pieces: the normalized measures, the notice's record and the registry that resolves names
-        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
         record = NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
                               st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0))
         pkey = hashlib.sha256(json.dumps([key, registry.fingerprint, asdict(record)], ensure_ascii=False).encode()).hexdigest()
@@ -310,20 +310,22 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     report_dir.mkdir(parents=True, exist_ok=True)
     records: dict[str, NoticeRecord] = {}
     names: set[tuple[str, str, str]] = set()
-    for s in summaries(cfg.interim, index):
+    seen: dict[str, tuple] = {}  # per notice: digest, rows, the names it writes (interned: shared across notices)
+    for s in summaries(cfg.interim, index):  # each summary read once
         rec = records[s["notice_id"]] = NoticeRecord(**s["record"])
         names.update((rec.jurisdiction or "", d, c) for d, c, *_ in s["names"])
+        seen[s["notice_id"]] = (s["digest"], s["pairs"] + s["measures"], tuple(sorted({sys.intern(n[0]) for n in s["names"]})))
     cross = CrossFacts.of(records.values(), names)
     del names
     basis = _suites_fingerprint(cfg)
     keys, todo = {}, []
-    for s in summaries(cfg.interim, index):
-        nid = s["notice_id"]
-        facts = cross.of_notice(nid, records[nid].jurisdiction or "", (n[0] for n in s["names"]))
-        keys[nid] = hashlib.sha256(json.dumps([s["digest"], facts, basis], ensure_ascii=False).encode()).hexdigest()
+    for nid, (digest, rows, depts) in seen.items():
+        facts = cross.of_notice(nid, records[nid].jurisdiction or "", depts)
+        keys[nid] = hashlib.sha256(json.dumps([digest, facts, basis], ensure_ascii=False).encode()).hexdigest()
         folder = cfg.interim / nid
         if not cached(folder / "validation.key", keys[nid], folder / "validation.json"):
-            todo.append((nid, s["pairs"] + s["measures"]))
+            todo.append((nid, rows))
+    del seen
     try:
         suites = load_suites(cfg.expectations)
         checker = Checker(suites, (report_dir / "data_docs").resolve(), report.run_id) if todo else None
