@@ -238,10 +238,13 @@ def many_pages_pdf(raw: Path, pages: int = 2000) -> Path:
     return p
 
 
-def tiny_glyphs_pdf(raw: Path, n: int = 200_000) -> Path:
-    """One content stream placing 200k tiny characters on one line."""
-    body = b"BT /F1 0.5 Tf 10 400 Td " + b"(x) Tj 0.001 0 Td " * n + b"ET"
-    p = raw / "tiny-glyphs.pdf"
+def dense_glyphs_pdf(raw: Path, n: int = 400_000) -> Path:
+    """One content stream placing 400k tiny characters, each at a place of its own (400 to a line),
+    so that no reader may fold them together as a glyph drawn twice."""
+    step = b"(x) Tj 1.2 0 Td "
+    wrap = b"(x) Tj -478.8 -2 Td "
+    body = b"BT /F1 1 Tf 10 830 Td " + b"".join(wrap if i % 400 == 399 else step for i in range(n)) + b"ET"
+    p = raw / "dense-glyphs.pdf"
     p.write_bytes(_pdf([body]))
     return p
 

@@ -15,6 +15,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -170,6 +171,10 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                         error, detail = d["error"], d.get("detail", "")
                     elif p.exitcode == -9 and memory_mb:
                         error = f"reading it needed more than the {memory_mb} MB a notice may use; it was stopped"
+                    elif p.exitcode is not None and p.exitcode < 0 and memory_mb:
+                        # a C library (PDFium) that cannot allocate aborts instead of raising MemoryError
+                        error = (f"reading it needed more than the {memory_mb} MB a notice may use (--memory-mb): "
+                                 f"the reader stopped with {signal.Signals(-p.exitcode).name} when an allocation failed")
                     elif p.exitcode != 0 or not (interim / nid / "extract.json").exists():
                         error = f"the reader stopped unexpectedly (exit code {p.exitcode}); run again with -v for details"
                     else:

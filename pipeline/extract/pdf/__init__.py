@@ -1,5 +1,7 @@
-"""PDF backend on pdfplumber: ruled tables stitched across pages, prose joined into paragraphs.
+"""PDF backend: ruled tables stitched across pages, prose joined into paragraphs.
 
+Characters and ruling lines are read by PDFium (pdfium.py) where it reads them as the content
+stream has them, else by pdfplumber; pdfplumber's table finder runs on either.
 The jobs live in their own modules: geometry.py (glyphs, lines, words), tables.py (ruled tables
 and their stitching), ruleless.py (tables drawn without rules), wraps.py (wrap or break inside a
 cell), prose.py (paragraphs, page furniture); this module runs them page by page.
@@ -17,6 +19,7 @@ What no common extractor does, done here from the characters' geometry:
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pdfplumber
@@ -24,7 +27,7 @@ import pdfplumber
 from ...errors import ExtractError
 from ...model import Block, Source
 from ..lexicon import Lexicon
-from . import ocr
+from . import ocr, pdfium
 from .geometry import LINE_END, Line, dedupe_chars, lines_of, ocr_confidence
 from .prose import furniture, join_text, line_spacing
 from .ruleless import ruleless_table
@@ -32,10 +35,30 @@ from .tables import TABLE_SETTINGS, TableBuf, continue_table, read_ruled, same_c
 from .virtual import VirtualDocument
 from .wraps import LineJoiner, name_tokenizer
 
-__all__ = ["extract_pdf", "extract_virtual", "name_tokenizer"]
+__all__ = ["READERS", "extract_pdf", "extract_virtual", "name_tokenizer"]
+
+log = logging.getLogger(__name__)
 
 
-def extract_pdf(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
+READERS = ("auto", "pdfium", "pdfplumber")
+
+
+def extract_pdf(path: Path, lexicon: Lexicon, reader: str = "auto") -> tuple[list[Block], int | None, list[str]]:
+    """The PDF's blocks, page count and warnings. Characters and ruling lines come from PDFium
+    where it reads them as the content stream has them (pdfium.py), else from pdfplumber; `reader`
+    forces one ("pdfium" raises `pdfium.Unfaithful` where it would not be faithful)."""
+    if reader != "pdfplumber":
+        doc = pdfium.open_document(path)
+        if doc is None and reader == "pdfium":
+            raise pdfium.Unfaithful("PDFium cannot open it, or its pages are turned or offset")
+        if doc is not None:
+            try:
+                with doc:
+                    return _extract(doc, path.name, lexicon)
+            except pdfium.Unfaithful:
+                if reader == "pdfium":
+                    raise
+                log.debug("%s: read by pdfplumber: PDFium would not read it faithfully", path.name, exc_info=True)
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:

@@ -83,7 +83,11 @@ def lines_of(chars: list[dict]) -> list[Line]:
         for c in g:
             if prev is not None and c["x0"] - prev["x1"] > 0.9 * c["size"] and c["text"].strip() and prev["text"].strip():
                 parts.append(" ")  # a visible gap with no space glyph still separates
-            parts.append(c["text"])
+            # a run of blank glyphs (space, ideographic space) is one gap: which and how many a
+            # producer drew is layout, not text
+            t = " " if c["text"].isspace() else c["text"]
+            if not (t == " " and parts and parts[-1] == " "):
+                parts.append(t)
             prev = c
         raw = "".join(parts)
         text = raw.rstrip()
