@@ -69,3 +69,25 @@ def test_a_turned_page_goes_to_pdfplumber(tmp_path: Path) -> None:
     assert pdfium.open_document(turned) is None
     lexicon = wording().lexicon
     assert extract_pdf(turned, lexicon) == extract_pdf(turned, lexicon, "pdfplumber")
+
+
+@pytest.mark.parametrize("drawn", [
+    b"BT /F1 1 Tf 12 0 0 12 72 700 Tm (Scaled by Tm) Tj ET",
+    b"q 2 0 0 2 0 0 cm BT /F1 6 Tf 36 350 Td (Scaled by cm) Tj ET Q",
+    b"BT /F1 12 Tf 50 Tz 2 Tc 5 Tw 72 700 Td (Squeezed, spaced out) Tj ET",
+], ids=["Tm", "cm", "Tz-Tc-Tw"])
+def test_glyph_size_and_advance_follow_the_matrices_as_pdfminer_measures_them(tmp_path: Path, drawn: bytes) -> None:
+    """Word processors draw text at 1 pt scaled by the text matrix: the layout's thresholds are
+    in the size on the page, so PDFium's glyphs must have pdfminer's size, start and advance."""
+    import pdfplumber
+
+    p = tmp_path / "scaled.pdf"
+    p.write_bytes(bad._pdf([drawn]))
+    with pdfplumber.open(p) as pdf:
+        want = [(c["text"], round(c["x0"], 2), round(c["x1"], 2), round(c["size"], 2)) for c in pdf.pages[0].chars]
+    doc = pdfium.open_document(p)
+    assert doc is not None
+    with doc:
+        page = next(iter(doc.pages))
+        got = [(c["text"], round(c["x0"], 2), round(c["x1"], 2), round(c["size"], 2)) for c in page.chars]
+    assert want == got

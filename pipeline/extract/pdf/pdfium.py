@@ -18,11 +18,16 @@ a few known ways; each is undone here or the document goes to pdfplumber (`Unfai
 - a text object of blanks only has no width, and PDFium skips it: it comes back as one blank;
 - a hyphen it rewrites at a line end, a glyph without Unicode, text replaced by /ActualText, a
   rotated page or a box not at the origin: pdfplumber reads that document.
+Known differences left (none in the test PDFs): a glyph box stands on the baseline, where pdfminer
+lowers a simple font's box by its /Descent (a fifth of the size at most; lines and cells are found
+with tolerances wider than that); a text object drawn again a little to the side (fake bold more
+than 1 pt off) is dropped by PDFium, which pdfminer keeps twice.
 """
 
 from __future__ import annotations
 
 import ctypes
+import math
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -195,17 +200,21 @@ def _chars(page: pdfium.PdfPage, height: float, p_no: int) -> list[dict]:
             R.FPDFText_GetCharOrigin(raw, i, x, y)
             obj = R.FPDFText_GetTextObject(raw, i)
             font = R.FPDFTextObj_GetFont(obj)
-            size = R.FPDFText_GetFontSize(raw, i)
+            # the Tf size, drawn larger or smaller by the text and page matrices (Tm, cm, Tz):
+            # the size and the advance on the page, as pdfminer measures them
+            tf = R.FPDFText_GetFontSize(raw, i)
             R.FPDFText_GetMatrix(raw, i, m)
-            upright = abs(m.b) < 1e-6 and abs(m.c) < 1e-6
+            size = tf * math.hypot(m.c, m.d)
+            stretch = math.hypot(m.a, m.b)
+            upright = m.a * m.d > 0 and m.b * m.c <= 0
             name = fonts.name(font)
             if folded is not None:
                 # the generated space stands where the next glyph would be, unless a space glyph
                 # it swallowed pushed this one further along
                 if x.value - folded[0] > FOLDED and abs(y.value - folded[1]) < 0.1:
-                    out.append(_char(" ", folded[0], height - folded[1], fonts.advance(font, 32, size), size, name, upright))
+                    out.append(_char(" ", folded[0], height - folded[1], fonts.advance(font, 32, tf) * stretch, size, name, upright))
                 folded = None
-            out.append(_char(chr(u), x.value, height - y.value, fonts.advance(font, u, size), size, name, upright))
+            out.append(_char(chr(u), x.value, height - y.value, fonts.advance(font, u, tf) * stretch, size, name, upright))
         return out
     finally:
         tp.close()
@@ -237,21 +246,14 @@ def _text_object(obj: object, outer: Matrix, height: float, blanks: list[dict]) 
         return
     a, b, c, d, e, f = outer
     px, py = a * left.value + c * bottom.value + e, b * left.value + d * bottom.value + f
-    mm = _matrix(obj)
-    size = _font_size(obj, mm, outer)
+    a, b, c, d, _, _ = _mul(_matrix(obj), outer)
+    tf = ctypes.c_float()
+    if not R.FPDFTextObj_GetFontSize(obj, tf):
+        return
     font = R.FPDFTextObj_GetFont(obj)
     fonts = _Fonts()
-    blanks.append(_char(" ", px, height - py, fonts.advance(font, 32, size), size, fonts.name(font),
-                        abs(mm[1]) < 1e-6 and abs(mm[2]) < 1e-6))
-
-
-def _font_size(obj: object, m: Matrix, outer: Matrix) -> float:
-    """The size a glyph of the object is drawn at: its font size scaled by the text matrix."""
-    s = ctypes.c_float()
-    if not R.FPDFTextObj_GetFontSize(obj, s):
-        return 0.0
-    _, b, _, d, _, _ = _mul(m, outer)
-    return s.value * (abs(d) if abs(b) < 1e-6 else (b * b + d * d) ** 0.5)
+    blanks.append(_char(" ", px, height - py, fonts.advance(font, 32, tf.value) * math.hypot(a, b), tf.value * math.hypot(c, d),
+                        fonts.name(font), a * d > 0 and b * c <= 0))
 
 
 def _edges(obj: object, m: Matrix, height: float, out: list[dict]) -> None:
