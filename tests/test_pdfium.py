@@ -91,3 +91,14 @@ def test_glyph_size_and_advance_follow_the_matrices_as_pdfminer_measures_them(tm
         page = next(iter(doc.pages))
         got = [(c["text"], round(c["x0"], 2), round(c["x1"], 2), round(c["size"], 2)) for c in page.chars]
     assert want == got
+
+
+def test_an_unpainted_glyph_pdfium_skips_goes_to_pdfplumber(tmp_path: Path) -> None:
+    """An OCR text layer draws invisible glyphs, one word or character per object; one without
+    width is skipped by PDFium whatever glyph it holds, so the PDF is read by pdfplumber."""
+    p = tmp_path / "invisible.pdf"
+    p.write_bytes(bad._pdf([b"BT /F1 12 Tf 72 700 Td (Shown) Tj ET BT 3 Tr /F1 12 Tf 110 700 Td ( ) Tj ET"]))
+    lexicon = wording().lexicon
+    with pytest.raises(pdfium.Unfaithful):
+        extract_pdf(p, lexicon, "pdfium")
+    assert extract_pdf(p, lexicon) == extract_pdf(p, lexicon, "pdfplumber")

@@ -16,8 +16,9 @@ a few known ways; each is undone here or the document goes to pdfplumber (`Unfai
 - a space glyph it folds into such a generated space (a run keeps one) comes back where the next
   glyph's origin shows it was: the layout counts a run of blanks as one gap anyway;
 - a text object of blanks only has no width, and PDFium skips it: it comes back as one blank;
-- a hyphen it rewrites at a line end, a glyph without Unicode, text replaced by /ActualText, a
-  rotated page or a box not at the origin: pdfplumber reads that document.
+- a hyphen it rewrites at a line end, a glyph without Unicode, text replaced by /ActualText, an
+  unpainted one-glyph object it skips (could be any glyph), a rotated page or a box not at the
+  origin: pdfplumber reads that document.
 Known differences left (none in the test PDFs): a glyph box stands on the baseline, where pdfminer
 lowers a simple font's box by its /Descent (a fifth of the size at most; lines and cells are found
 with tolerances wider than that); a text object drawn again a little to the side (fake bold more
@@ -41,6 +42,9 @@ _TEXT, _PATH, _IMAGE, _FORM = R.FPDF_PAGEOBJ_TEXT, R.FPDF_PAGEOBJ_PATH, R.FPDF_P
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 NO_WIDTH = 0.01  # PDFium skips a text object narrower than this (kSizeEpsilon)
+# render modes that paint glyphs: a painted text object without width holds blank glyphs only
+PAINTED = {R.FPDF_TEXTRENDERMODE_FILL, R.FPDF_TEXTRENDERMODE_STROKE, R.FPDF_TEXTRENDERMODE_FILL_STROKE,
+           R.FPDF_TEXTRENDERMODE_FILL_CLIP, R.FPDF_TEXTRENDERMODE_STROKE_CLIP, R.FPDF_TEXTRENDERMODE_FILL_STROKE_CLIP}
 FOLDED = 0.5  # points between a generated space and the next glyph that betray a folded space glyph
 HYPHEN, NO_UNICODE = 0x2, 0xFFFE  # what PDFium puts for a line-end hyphen it joins, a glyph without Unicode
 
@@ -244,6 +248,9 @@ def _text_object(obj: object, outer: Matrix, height: float, blanks: list[dict]) 
     left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
     if not R.FPDFPageObj_GetBounds(obj, left, bottom, right, top) or abs(right.value - left.value) >= NO_WIDTH:
         return
+    if R.FPDFTextObj_GetTextRenderMode(obj) not in PAINTED:
+        # an unpainted glyph has no width whatever it is (an OCR text layer's glyph-less font)
+        raise Unfaithful("a one-glyph text object that is not painted, which PDFium skips")
     a, b, c, d, e, f = outer
     px, py = a * left.value + c * bottom.value + e, b * left.value + d * bottom.value + f
     a, b, c, d, _, _ = _mul(_matrix(obj), outer)
