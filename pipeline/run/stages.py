@@ -14,6 +14,8 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from functools import cache, partial
 from pathlib import Path
@@ -146,29 +148,42 @@ def _step_in_worker(st: NoticeStatus) -> tuple[NoticeStatus, Step | None, str]:
 
 
 def _steps(step: Callable[[NoticeStatus], Step], todo: list[NoticeStatus], jobs: int) -> Iterator[tuple[NoticeStatus, Step | None, str]]:
-    """`step` over the notices, in order: in `jobs` forked workers when there are enough of them."""
+    """`step` over the notices, in order: in `jobs` forked workers when there are enough of them.
+    A worker that dies (killed by a signal, the kernel's OOM killer) breaks the pool: the notices
+    it had not given back are done here, one by one, instead of waiting for it for ever."""
     global _STEP
     if jobs <= 1 or len(todo) < PARALLEL_FROM:
-        for st in todo:
-            try:
-                yield st, step(st), ""
-            except Exception as exc:
-                log.debug("%s", st.source_file, exc_info=True)
-                yield st, None, f"{type(exc).__name__}: {exc}"
+        yield from _steps_here(step, todo)
         return
     code_fingerprint()
     wording_fingerprint()  # computed once here, inherited by the workers
     _STEP = step
     gc.collect()
     gc.freeze()
+    given = 0
     try:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            for st, (done, out, error) in zip(todo, pool.imap(_step_in_worker, todo, chunksize=4), strict=True):
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
+            for st, (done, out, error) in zip(todo, pool.map(_step_in_worker, todo, chunksize=4), strict=True):
                 st.__dict__.update(done.__dict__)  # what the step changed in the worker's copy
+                given += 1
                 yield st, out, error
+    except BrokenProcessPool:
+        log.warning("a worker process died (killed from outside?) after %d of %d notice(s): the other %d are done in this process",
+                    given, len(todo), len(todo) - given)
     finally:
         _STEP = None
         gc.unfreeze()
+    if given < len(todo):
+        yield from _steps_here(step, todo[given:])
+
+
+def _steps_here(step: Callable[[NoticeStatus], Step], todo: list[NoticeStatus]) -> Iterator[tuple[NoticeStatus, Step | None, str]]:
+    for st in todo:
+        try:
+            yield st, step(st), ""
+        except Exception as exc:
+            log.debug("%s", st.source_file, exc_info=True)
+            yield st, None, f"{type(exc).__name__}: {exc}"
 
 
 def _per_notice(cfg: Config, report: RunReport, stage: str, step: Callable[[NoticeStatus], Step]) -> list[tuple[NoticeStatus, object]]:
