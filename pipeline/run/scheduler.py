@@ -171,10 +171,13 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                         error, detail = d["error"], d.get("detail", "")
                     elif p.exitcode == -9 and memory_mb:
                         error = f"reading it needed more than the {memory_mb} MB a notice may use; it was stopped"
-                    elif p.exitcode is not None and p.exitcode < 0 and memory_mb:
+                    elif p.exitcode == -signal.SIGABRT and memory_mb:
                         # a C library (PDFium) that cannot allocate aborts instead of raising MemoryError
                         error = (f"reading it needed more than the {memory_mb} MB a notice may use (--memory-mb): "
-                                 f"the reader stopped with {signal.Signals(-p.exitcode).name} when an allocation failed")
+                                 "the reader aborted when an allocation failed")
+                    elif p.exitcode is not None and p.exitcode < 0:
+                        error = (f"the reader crashed on it ({signal.Signals(-p.exitcode).name}): the file may be damaged; "
+                                 "run again with -v for details")
                     elif p.exitcode != 0 or not (interim / nid / "extract.json").exists():
                         error = f"the reader stopped unexpectedly (exit code {p.exitcode}); run again with -v for details"
                     else:
