@@ -39,7 +39,7 @@ lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
 bench: $(VENV)/.installed ## PDF extraction against its floors (pdfplumber, pypdfium2), and a small run's fixed overhead
 	$(PY) bench/bench_pdf.py
 
-bench-scale: $(VENV)/.installed ## the scale benchmark: 100, 1,000 and 10,000 notices (about 45 minutes)
+bench-scale: $(VENV)/.installed ## the scale benchmark: 100, 1,000 and 10,000 notices (about 25 minutes)
 	$(PY) bench/bench_scale.py --notices 100 1000 10000
 
 report: ## the path of the latest run report
