@@ -3,7 +3,17 @@ digit strings such as 二〇二五, which a hand-written reader kept to 1–99 d
 
 from __future__ import annotations
 
-import cn2an
+from functools import cache
+from types import ModuleType
+
+
+@cache
+def _cn2an() -> ModuleType:
+    """cn2an, imported when a numeral is first read: its import builds its converters (a quarter
+    of a second), which a run that reads no notice (nothing changed) does not need."""
+    import cn2an
+
+    return cn2an
 
 
 def cn_to_int(text: str) -> int | None:
@@ -15,7 +25,7 @@ def cn_to_int(text: str) -> int | None:
     if s.isdigit():
         return int(s)
     try:
-        n = cn2an.cn2an(s, "strict")
+        n = _cn2an().cn2an(s, "strict")
     except (ValueError, KeyError, TypeError):
         return None
     return int(n) if n == int(n) and n > 0 else None
@@ -25,12 +35,12 @@ def int_to_cn(n: int) -> str:
     """A positive number as a Chinese numeral (12 → 十二)."""
     if n <= 0:
         raise ValueError(f"{n} is not a positive number")
-    return cn2an.an2cn(n)
+    return _cn2an().an2cn(n)
 
 
 def arabic(text: str) -> str:
     """Chinese numerals inside a phrase as Arabic digits: 二〇二五年六月底前 → 2025年6月底前."""
     try:
-        return cn2an.transform(text, "cn2an")
+        return _cn2an().transform(text, "cn2an")
     except (ValueError, KeyError, TypeError):
         return text
