@@ -41,7 +41,8 @@ def test_the_test_pdfs_hold_what_pdfium_reads_unlike_the_content_stream() -> Non
                                  for k in range(R.FPDFText_CountChars(text.raw)))
                 blanks: list[dict] = []
                 for k in range(R.FPDFPage_CountObjects(page.raw)):
-                    pdfium._walk(R.FPDFPage_GetObject(page.raw, k), pdfium.IDENTITY, page.get_height(), pdfium.PdfiumPage(1, 1), blanks)
+                    pdfium._walk(R.FPDFPage_GetObject(page.raw, k), pdfium.IDENTITY, page.get_height(), pdfium.PdfiumPage(1, 1), blanks,
+                                 pdfium._Fonts())
                 skipped += len(blanks)
                 text.close()
                 page.close()

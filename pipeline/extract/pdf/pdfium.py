@@ -142,17 +142,18 @@ def read_page(doc: PdfiumDocument, index: int) -> PdfiumPage:
         vp = PdfiumPage(float(width), float(height), page_number=index + 1)
         vp.doc = doc
         raw = page.raw
+        fonts = _Fonts()
         blanks: list[dict] = []
         for k in range(R.FPDFPage_CountObjects(raw)):
-            _walk(R.FPDFPage_GetObject(raw, k), IDENTITY, float(height), vp, blanks)
-        vp.chars = _chars(page, float(height), index + 1) + blanks
+            _walk(R.FPDFPage_GetObject(raw, k), IDENTITY, float(height), vp, blanks, fonts)
+        vp.chars = _chars(page, float(height), index + 1, fonts) + blanks
         return vp
     finally:
         page.close()
 
 
 class _Fonts:
-    """Per text object: font name, size and advance widths, asked of PDFium once each."""
+    """Per font of a page: its name and its glyphs' advances, asked of PDFium once each."""
 
     def __init__(self) -> None:
         self.names: dict[int, str] = {}
@@ -181,7 +182,7 @@ def _char(text: str, x0: float, baseline: float, adv: float, size: float, font: 
             "height": size, "width": adv, "fontname": font, "upright": upright, "object_type": "char"}
 
 
-def _chars(page: pdfium.PdfPage, height: float, p_no: int) -> list[dict]:
+def _chars(page: pdfium.PdfPage, height: float, p_no: int, fonts: _Fonts) -> list[dict]:
     tp = page.get_textpage()
     try:
         raw = tp.raw
@@ -189,7 +190,6 @@ def _chars(page: pdfium.PdfPage, height: float, p_no: int) -> list[dict]:
         out: list[dict] = []
         x, y = ctypes.c_double(), ctypes.c_double()
         m = R.FS_MATRIX()
-        fonts = _Fonts()
         folded: tuple[float, float] | None = None  # a space PDFium generated inside a text object: its origin
         for i in range(n):
             u = R.FPDFText_GetUnicode(raw, i)
@@ -224,21 +224,21 @@ def _chars(page: pdfium.PdfPage, height: float, p_no: int) -> list[dict]:
         tp.close()
 
 
-def _walk(obj: object, outer: Matrix, height: float, vp: VirtualPage, blanks: list[dict]) -> None:
+def _walk(obj: object, outer: Matrix, height: float, vp: VirtualPage, blanks: list[dict], fonts: _Fonts) -> None:
     kind = R.FPDFPageObj_GetType(obj)
     if kind == _FORM:
         inner = _mul(_matrix(obj), outer)
         for k in range(R.FPDFFormObj_CountObjects(obj)):
-            _walk(R.FPDFFormObj_GetObject(obj, k), inner, height, vp, blanks)
+            _walk(R.FPDFFormObj_GetObject(obj, k), inner, height, vp, blanks, fonts)
     elif kind == _IMAGE:
         vp.images.append({"object_type": "image"})
     elif kind == _PATH:
         _edges(obj, _mul(_matrix(obj), outer), height, vp.edges)
     elif kind == _TEXT:
-        _text_object(obj, outer, height, blanks)
+        _text_object(obj, outer, height, blanks, fonts)
 
 
-def _text_object(obj: object, outer: Matrix, height: float, blanks: list[dict]) -> None:
+def _text_object(obj: object, outer: Matrix, height: float, blanks: list[dict], fonts: _Fonts) -> None:
     """Refuse /ActualText (PDFium shows it instead of the glyphs); keep a blank-only object."""
     for k in range(R.FPDFPageObj_CountMarks(obj)):
         mark = R.FPDFPageObj_GetMark(obj, k)
@@ -258,7 +258,6 @@ def _text_object(obj: object, outer: Matrix, height: float, blanks: list[dict]) 
     if not R.FPDFTextObj_GetFontSize(obj, tf):
         return
     font = R.FPDFTextObj_GetFont(obj)
-    fonts = _Fonts()
     blanks.append(_char(" ", px, height - py, fonts.advance(font, 32, tf.value) * math.hypot(a, b), tf.value * math.hypot(c, d),
                         fonts.name(font), a * d > 0 and b * c <= 0))
 
