@@ -103,3 +103,15 @@ def test_an_unpainted_glyph_pdfium_skips_goes_to_pdfplumber(tmp_path: Path) -> N
     with pytest.raises(pdfium.Unfaithful):
         extract_pdf(p, lexicon, "pdfium")
     assert extract_pdf(p, lexicon) == extract_pdf(p, lexicon, "pdfplumber")
+
+
+def test_a_page_pdfium_cannot_load_goes_to_pdfplumber(tmp_path: Path) -> None:
+    """A page dictionary of the wrong /Type: PDFium refuses the page, pdfminer reads the rest."""
+    pdf = bad._pdf([b"BT /F1 12 Tf 72 700 Td (Hello) Tj ET", b"BT /F1 12 Tf 72 700 Td (World) Tj ET"])
+    p = tmp_path / "bad-page.pdf"
+    p.write_bytes(pdf.replace(b"/Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R",
+                              b"/Type /Pagx /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R"))
+    lexicon = wording().lexicon
+    assert pdfium.open_document(p) is None
+    blocks, pages, _ = extract_pdf(p, lexicon)
+    assert [b.text for b in blocks] == ["Hello"] and pages == 1

@@ -55,10 +55,11 @@ def extract_pdf(path: Path, lexicon: Lexicon, reader: str = "auto") -> tuple[lis
             try:
                 with doc:
                     return _extract(doc, path.name, lexicon)
-            except pdfium.Unfaithful:
+            except (pdfium.Unfaithful, pdfium.PdfiumError):
                 if reader == "pdfium":
                     raise
-                log.debug("%s: read by pdfplumber: PDFium would not read it faithfully", path.name, exc_info=True)
+                # not faithful, or a page PDFium cannot load that pdfminer may get past
+                log.debug("%s: read by pdfplumber instead of PDFium", path.name, exc_info=True)
     try:
         pdf = pdfplumber.open(path)
     except Exception as exc:

@@ -49,6 +49,9 @@ FOLDED = 0.5  # points between a generated space and the next glyph that betray 
 HYPHEN, NO_UNICODE = 0x2, 0xFFFE  # what PDFium puts for a line-end hyphen it joins, a glyph without Unicode
 
 
+PdfiumError = pdfium.PdfiumError
+
+
 class Unfaithful(Exception):
     """PDFium would read this document differently from its content stream: use pdfplumber."""
 
@@ -68,13 +71,16 @@ def _matrix(obj: object) -> Matrix:
 
 
 def open_document(path: Path) -> PdfiumDocument | None:
-    """The document, when PDFium can open it and lays every page out as pdfplumber does."""
+    """The document, when PDFium can open it and every page, and lays them out as pdfplumber does."""
     try:
         doc = PdfiumDocument(path)
-    except pdfium.PdfiumError:
+    except PdfiumError:
         return None  # damaged, protected: pdfplumber's path names the problem
-    if doc.usable():
-        return doc
+    try:
+        if doc.usable():
+            return doc
+    except PdfiumError:
+        pass  # a page PDFium cannot load, which pdfminer may get past
     doc.close()
     return None
 
