@@ -123,7 +123,6 @@ def _start_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> Non
 def _die_with_parent() -> None:
     """A killed run takes its workers with it (Linux), though they lead their own groups."""
     import ctypes
-    import signal
 
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -194,8 +193,6 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
 
 
 def _kill_group(p: mp.process.BaseProcess) -> None:
-    import signal
-
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(p.pid, signal.SIGKILL)
     p.join()

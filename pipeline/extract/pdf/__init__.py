@@ -47,6 +47,8 @@ def extract_pdf(path: Path, lexicon: Lexicon, reader: str = "auto") -> tuple[lis
     """The PDF's blocks, page count and warnings. Characters and ruling lines come from PDFium
     where it reads them as the content stream has them (pdfium.py), else from pdfplumber; `reader`
     forces one ("pdfium" raises `pdfium.Unfaithful` where it would not be faithful)."""
+    if reader not in READERS:
+        raise ValueError(f"reader must be one of {', '.join(READERS)}, not {reader!r}")
     if reader != "pdfplumber":
         doc = pdfium.open_document(path)
         if doc is None and reader == "pdfium":
