@@ -1,3 +1,3 @@
-from .cli import entry
+from .server import entry
 
 entry()

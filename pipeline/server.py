@@ -1,0 +1,452 @@
+"""A warm start for the command: `serve` keeps one process with the libraries imported; each
+command then runs in a fork of it, with the caller's terminal, folders and environment.
+
+    entry()                  the command: through a server when one matches this code, else here
+    forward(argv) -> int | None
+    serve(idle_minutes, detach) / stop() / status()
+
+Importing Great Expectations, pandas, pyarrow and jieba's dictionary costs about 2 s of CPU per
+process, more than a run of a few notices; a fork of a process that has them costs nothing
+(the Gradle daemon's and multiprocessing's forkserver's way). A fork is a fresh run: nothing of
+one run is left for the next. Each server answers only to the code, the wording and the library
+versions it loaded (its socket is named by their fingerprint): after any change, commands run in
+their own process until a new server is started.
+
+This module imports the standard library only: the client side must stay cheaper than the
+imports it saves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+OFF = ("0", "off", "no", "false")
+IDLE_MINUTES = 30.0
+
+log = logging.getLogger("pipeline.server")
+
+
+# --- where a server listens ----------------------------------------------------------------
+
+def sockets_dir() -> Path:
+    """One folder per user, readable by that user only ($NOTICE_PIPELINE_SOCKETS to move it)."""
+    given = os.environ.get("NOTICE_PIPELINE_SOCKETS")
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/notice-pipeline-{os.getuid()}"
+    return Path(base) / "notice-pipeline" if "XDG_RUNTIME_DIR" in os.environ else Path(base)
+
+
+def fingerprint() -> str:
+    """What a server has loaded: the package's files (code and wording), the interpreter and the
+    versions of the libraries. A client finds only the server of exactly these."""
+    from .libraries import ALL  # the standard library only
+
+    h = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
+    for f in sorted(PACKAGE.rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(PACKAGE)).encode() + b"\0" + f.read_bytes())
+    for name in ALL:
+        try:
+            h.update(f"{name}={version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{name}=-".encode())
+    return h.hexdigest()[:20]
+
+
+def socket_path(fp: str | None = None) -> Path:
+    return sockets_dir() / f"{fp or fingerprint()}.sock"
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise SystemExit(f"ERROR {path}: the server's folder must belong to you and be private (mode 700)")
+    return path
+
+
+# --- the client ----------------------------------------------------------------------------
+
+def _send(sock: socket.socket, message: dict) -> None:
+    data = json.dumps(message).encode()
+    sock.sendall(struct.pack("!I", len(data)) + data)
+
+
+def _lines(sock: socket.socket):
+    buf = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield json.loads(line)
+
+
+def forward(argv: list[str]) -> int | None:
+    """Run the command in a fork of a matching server and return its exit code (-N: ended by
+    signal N, as subprocess says it); None when no server matches (or it is switched off), and
+    nothing has run."""
+    if os.environ.get("NOTICE_PIPELINE_SERVER", "").lower() in OFF or "--no-server" in argv or (argv and argv[0] == "serve"):
+        return None
+    path = socket_path()
+    if not path.exists():
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(str(path))
+        request = {"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
+                   "encoding": [getattr(s, "encoding", None) or "utf-8" for s in (sys.stdin, sys.stdout, sys.stderr)]}
+        data = json.dumps(request).encode()
+        socket.send_fds(sock, [struct.pack("!I", len(data))], [0, 1, 2])
+        sock.sendall(data)
+        replies = _lines(sock)
+        first = next(replies, None)
+    except (OSError, StopIteration):
+        sock.close()
+        return None  # a server gone or refusing: nothing ran
+    if not first or "pid" not in first:
+        sock.close()
+        return None
+    runner = first["pid"]
+
+    def relay(signum: int, _frame: object) -> None:  # as the terminal would: to the run and its workers
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(runner, signum)
+
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(s, relay)
+    try:
+        end = next(replies, None)
+    finally:
+        sock.close()
+    if end is None:
+        print(f"ERROR the server's run (pid {runner}) ended without an exit status; run again with --no-server", file=sys.stderr)
+        return 70
+    if end.get("signal"):
+        return -int(end["signal"])
+    return int(end["exit"])
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def entry() -> None:
+    """The command's entry point (`notice-pipeline`, `python -m pipeline`)."""
+    argv = sys.argv[1:]
+    code = forward(argv)
+    if code is not None and code < 0:  # the run ended by a signal (Ctrl-C): so does the command
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+        code = 128 - code
+    if code is not None:
+        os._exit(code)
+    from .cli import entry as here
+
+    here([a for a in argv if a != "--no-server"])
+
+
+# --- the server ----------------------------------------------------------------------------
+
+def preload() -> None:
+    """Everything a run imports or loads once per process, before any fork."""
+    import gc
+
+    import great_expectations  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    from . import cli  # noqa: F401
+    from .extract import docx, html, pdf  # noqa: F401
+    from .libraries import library_versions
+    from .numerals import _cn2an
+    from .run import stages  # noqa: F401
+    from .run.cache import code_fingerprint
+    from .validate import Checker  # noqa: F401
+    from .wording import fingerprint as wording_fingerprint
+    from .wording import wording
+
+    pdf.name_tokenizer(wording().lexicon)
+    _cn2an()
+    code_fingerprint()
+    wording_fingerprint()
+    library_versions()
+    gc.collect()
+    gc.freeze()  # what the runs inherit stays out of their collections and its pages unwritten
+
+
+def serve(idle_minutes: float = IDLE_MINUTES, detach: bool = False, ready_fd: int | None = None) -> int:
+    """Listen until `idle_minutes` pass with no command. With `detach`, return once the server
+    is ready and leave it running."""
+    fp = fingerprint()
+    path = socket_path(fp)
+    _private_dir(path.parent)
+    if _alive(path):
+        print(f"a server for this code is already running: {path}")
+        return 0
+    if detach:
+        return _detach(path, idle_minutes)
+    preload()
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(16)
+    log.info("serving on %s (pid %d); %g min without a command ends it", path, os.getpid(), idle_minutes)
+    if ready_fd is not None:
+        os.write(ready_fd, b"ready")
+        os.close(ready_fd)
+    try:
+        _loop(listener, path, idle_minutes * 60)
+    finally:
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        log.info("stopped")
+    return 0
+
+
+def _detach(path: Path, idle_minutes: float) -> int:
+    """Start the server in its own session, its output to a log beside the socket; return when
+    it listens (or has failed)."""
+    logfile = path.with_suffix(".log")
+    ready_r, ready_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(ready_w)
+        with os.fdopen(ready_r, "rb") as r:
+            said = r.read()  # "ready", or nothing when it died first
+        os.waitpid(pid, 0)
+        if said == b"ready":
+            print(f"server ready: {path} (log: {logfile})")
+            return 0
+        print(f"ERROR the server did not start; see {logfile}", file=sys.stderr)
+        return 1
+    os.close(ready_r)
+    os.setsid()
+    if os.fork():
+        os._exit(0)
+    null = os.open(os.devnull, os.O_RDWR)
+    out = os.open(logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    for fd, target in ((null, 0), (out, 1), (out, 2)):
+        os.dup2(fd, target)
+    log_to(sys.stderr)
+    try:
+        code = serve(idle_minutes, ready_fd=ready_w)
+    except BaseException:
+        log.exception("the server stopped")
+        code = 1
+    logging.shutdown()
+    os._exit(code)
+
+
+def log_to(stream: object) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False  # the runs configure the root logger themselves
+
+
+def _alive(path: Path) -> bool:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(str(path))
+        _send(s, {"ping": True})
+        return next(_lines(s), {}).get("pong") is True
+    except (OSError, ValueError):
+        return False
+    finally:
+        s.close()
+
+
+def _loop(listener: socket.socket, path: Path, idle_s: float) -> None:
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ, "accept")
+    sel.register(wake_r, selectors.EVENT_READ, "wake")
+    runs: dict[int, tuple[socket.socket, float, list[str]]] = {}  # runner pid -> its client, start, argv
+    last = time.monotonic()
+    served = cpu_total = 0.0
+    while not stop and (runs or time.monotonic() - last < idle_s):
+        for key, _ in sel.select(timeout=min(idle_s, 60)):
+            if key.data == "wake":
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 512)
+            elif key.data == "accept":
+                conn, _ = listener.accept()
+                started = _start(conn, listener, wake_r, wake_w, served, cpu_total)
+                if started:
+                    runs[started[0]] = (conn, time.monotonic(), started[1])
+                    sel.register(conn, selectors.EVENT_READ, started[0])
+                else:
+                    conn.close()
+            else:  # a client went away (closed its end) before its run ended: end the run
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(key.data, signal.SIGTERM)
+                sel.unregister(key.fileobj)
+        while runs:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if not pid:
+                break
+            conn, t0, argv = runs.pop(pid)
+            cpu = usage.ru_utime + usage.ru_stime
+            served += 1
+            cpu_total += cpu
+            sig = -os.waitstatus_to_exitcode(status) if os.WIFSIGNALED(status) else None
+            end = {"exit": os.waitstatus_to_exitcode(status) if sig is None else None, "signal": sig,
+                   "cpu_s": round(cpu, 3), "seconds": round(time.monotonic() - t0, 3)}
+            log.info("run %d %s: %s", pid, " ".join(argv), end)
+            with contextlib.suppress(OSError):
+                conn.sendall(json.dumps(end).encode() + b"\n")
+            with contextlib.suppress(KeyError, ValueError):
+                sel.unregister(conn)
+            conn.close()
+            last = time.monotonic()
+
+
+def _start(conn: socket.socket, listener: socket.socket, wake_r: int, wake_w: int, served: float, cpu_total: float) -> tuple[int, list[str]] | None:
+    """One request: a ping or status answered here, a command run in a fork."""
+    uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
+    if uid != os.getuid():
+        return None
+    conn.settimeout(10)
+    try:
+        head, fds, _, _ = socket.recv_fds(conn, 4, 3)
+        while len(head) < 4:
+            more = conn.recv(4 - len(head))
+            if not more:
+                return None
+            head += more
+        size = struct.unpack("!I", head)[0]
+        data = b""
+        while len(data) < size:
+            more = conn.recv(size - len(data))
+            if not more:
+                return None
+            data += more
+        request = json.loads(data)
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.settimeout(None)
+    if "argv" not in request or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        reply = {"pong": True} if request.get("ping") else {"pid": os.getpid(), "served": served, "cpu_s": round(cpu_total, 3)}
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+        return None
+    pid = os.fork()
+    if pid == 0:
+        try:
+            listener.close()
+            os.close(wake_r)
+            os.close(wake_w)
+            _be_the_run(request, fds, conn)
+        finally:
+            os._exit(70)
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    return pid, request["argv"]
+
+
+def _be_the_run(request: dict, fds: list[int], conn: socket.socket) -> None:
+    """In the fork: become the command the client typed, then exit with its code."""
+    import io
+
+    signal.set_wakeup_fd(-1)
+    for s in (signal.SIGCHLD, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    conn.close()
+    os.setpgid(0, 0)  # the client relays Ctrl-C to this group, as a terminal would
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    enc = request["encoding"]
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding=enc[0])
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=enc[1], line_buffering=os.isatty(1), write_through=True)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=enc[2], errors="backslashreplace",
+                                  line_buffering=True, write_through=True)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.umask(request["umask"])
+    sys.argv = [request["argv0"], *request["argv"]]
+    for h in list(log.handlers):
+        log.removeHandler(h)
+    log.propagate = True
+    from .cli import entry as here
+
+    code: object = 0
+    try:
+        here(request["argv"])  # ends the process itself
+    except SystemExit as exc:  # as the interpreter would end it
+        code = exc.code
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def status() -> dict | None:
+    """The matching server's pid, runs served and their CPU; None when none runs."""
+    path = socket_path()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(str(path))
+        _send(s, {"status": True})
+        return next(_lines(s), None)
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+def stop() -> bool:
+    st = status()
+    if not st:
+        return False
+    os.kill(st["pid"], signal.SIGTERM)
+    return True
