@@ -12,7 +12,8 @@ paragraphs, the document model), with the garbage-collector setting its workers 
 alternate (one round: every side once) so that machine noise hits all alike; the median of the
 rounds counts. With the ocr extra, also seconds per scanned page: the pipeline against RapidOCR
 alone on the same images. Also a small run's fixed overhead: the CPU of `python -m pipeline run`
-on the two sample notices as text, less the CPU their own work takes in a warm process.
+on the two sample notices as text, less the CPU their own work takes in a warm process, in the
+command's own process and served by a warm server (`python -m pipeline serve`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import resource
 import shutil
@@ -90,7 +92,9 @@ SIDES = {"pdfplumber chars + find_tables": plumber_chars_tables, "pdfplumber ext
 
 
 def fixed_overhead() -> dict:
-    """CPU of a two-notice run from scratch, against the CPU its notices' own work takes warm."""
+    """CPU of a two-notice run from scratch, in its own process and served by a warm server
+    (`serve`: the command's own CPU plus its fork's, which the server reports), against the CPU
+    its notices' own work takes warm. Also the server's one-time start."""
     from pipeline.extract.text import extract_text  # noqa: F401 - warm the imports of the in-process side
     from pipeline.normalize import normalize
     from pipeline.outline import outline
@@ -98,22 +102,43 @@ def fixed_overhead() -> dict:
 
     samples = sorted((ROOT / "tests" / "data" / "samples").glob("*.txt"))
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw"
-        raw.mkdir()
-        for s in samples:
-            shutil.copy(s, raw)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-m", "pipeline", "run", "-q", "--no-progress", "--raw", str(raw), "--interim", f"{tmp}/interim",
-                        "--curated", f"{tmp}/curated", "--reports", f"{tmp}/reports"], check=True, cwd=ROOT, capture_output=True)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        env = {**os.environ, "NOTICE_PIPELINE_SOCKETS": f"{tmp}/sockets", "NOTICE_PIPELINE_SERVER": "on"}
+
+        def command(*args: str, cwd: Path = ROOT) -> tuple[float, str]:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            done = subprocess.run([sys.executable, "-m", "pipeline", *args], check=True, cwd=cwd, capture_output=True, text=True, env=env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), done.stdout
+
+        def two_notice_run(name: str, *flags: str) -> float:
+            raw = Path(tmp) / name / "raw"
+            raw.mkdir(parents=True)
+            for s in samples:
+                shutil.copy(s, raw)
+            return command("run", "-q", "--no-progress", *flags, "--raw", str(raw), "--interim", f"{tmp}/{name}/interim",
+                           "--curated", f"{tmp}/{name}/curated", "--reports", f"{tmp}/{name}/reports")[0]
+
+        def runs_cpu() -> float:  # what the server's forks have used so far
+            return float(command("serve", "--status")[1].rsplit(", ", 1)[1].split(" s CPU")[0])
+
+        own = two_notice_run("own", "--no-server")
+        command("serve", "--detach")
+        pid = int(command("serve", "--status")[1].split()[1])
+        ticks = os.sysconf("SC_CLK_TCK")
+        start_cpu = sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) / ticks
+        forks_before = runs_cpu()
+        client = two_notice_run("served")
+        fork = runs_cpu() - forks_before
+        command("serve", "--stop")
     for _ in range(2):  # the second round is the warm one
         t0 = time.process_time()
         for s in samples:
             notice = extract(s, wording().lexicon)
             normalize(structure(notice, outline(notice))[0])
         work = time.process_time() - t0
-    return {"two_notice_run_cpu_s": round(run_cpu, 2), "their_work_cpu_s": round(work, 2), "fixed_overhead_cpu_s": round(run_cpu - work, 2)}
+    return {"two_notice_run_cpu_s": round(own, 2), "their_work_cpu_s": round(work, 2), "fixed_overhead_cpu_s": round(own - work, 2),
+            "served_run_cpu_s": round(client + fork, 2), "served_command_cpu_s": round(client, 2), "served_fork_cpu_s": round(fork, 2),
+            "fixed_overhead_served_cpu_s": round(client + fork - work, 2), "server_start_cpu_s": round(start_cpu, 2)}
 
 
 def main() -> int:
@@ -150,6 +175,9 @@ def main() -> int:
     figures.update(fixed_overhead())
     print(f"two-notice run: {figures['two_notice_run_cpu_s']:.2f} s CPU, of which the notices' own work {figures['their_work_cpu_s']:.2f} s: "
           f"fixed overhead {figures['fixed_overhead_cpu_s']:.2f} s CPU")
+    print(f"  served by a warm server: {figures['served_run_cpu_s']:.2f} s CPU (the command {figures['served_command_cpu_s']:.2f}, "
+          f"its fork {figures['served_fork_cpu_s']:.2f}): fixed overhead {figures['fixed_overhead_served_cpu_s']:.2f} s CPU; "
+          f"the server's start, once: {figures['server_start_cpu_s']:.2f} s CPU")
     if a.ocr_pages and ocr.available():
         figures.update(bench_ocr(a.ocr_pages))
         print(f"OCR, {a.ocr_pages} scanned pages at {ocr.DPI} dpi (the table sample rasterized):")
