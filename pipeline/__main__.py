@@ -1,3 +1,3 @@
-from .server import entry
+from .launch import entry
 
 entry()

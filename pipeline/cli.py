@@ -115,14 +115,14 @@ def _serve(a: argparse.Namespace) -> int:
         return 0
     if not a.detach:
         server.log_to(sys.stderr)
-    return server.serve(a.idle, detach=a.detach)
+    return server.serve(entry, a.idle, detach=a.detach)
 
 
 def entry(argv: list[str] | None = None) -> None:
     """Main, then out at once. Tearing down the interpreter frees Great Expectations' object
     graph one object at a time (half a second of CPU) and has nothing left to write: every file
     is written and closed by then, logs and streams are flushed here. (The command itself starts
-    in server.entry, which tries a warm server first.)"""
+    in launch.entry, which tries a warm server first.)"""
     code = main(argv)
     logging.shutdown()
     sys.stdout.flush()

@@ -1,9 +1,9 @@
 """A warm start for the command: `serve` keeps one process with the libraries imported; each
 command then runs in a fork of it, with the caller's terminal, folders and environment.
 
-    entry()                  the command: through a server when one matches this code, else here
-    forward(argv) -> int | None
-    serve(idle_minutes, detach) / stop() / status()
+    forward(argv) -> int | None                  a command through the server for this code, if one runs
+    serve(command, idle_minutes, detach) -> int  be that server: `command(argv)` in a fork per request
+    status() / stop()
 
 Importing Great Expectations, pandas, pyarrow and jieba's dictionary costs about 2 s of CPU per
 process, more than a run of a few notices; a fork of a process that has them costs nothing
@@ -12,8 +12,8 @@ one run is left for the next. Each server answers only to the code, the wording 
 versions it loaded (its socket is named by their fingerprint): after any change, commands run in
 their own process until a new server is started.
 
-This module imports the standard library only: the client side must stay cheaper than the
-imports it saves.
+The client side (forward, fingerprint) imports the standard library and the wording's loader
+only: it must stay cheaper than the imports it saves. launch.py is the command's start.
 """
 
 from __future__ import annotations
@@ -30,8 +30,12 @@ import struct
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from .libraries import ALL
+from .wording import fingerprint as wording_fingerprint
 
 PACKAGE = Path(__file__).resolve().parent
 OFF = ("0", "off", "no", "false")
@@ -52,11 +56,10 @@ def sockets_dir() -> Path:
 
 
 def fingerprint() -> str:
-    """What a server has loaded: the package's files (code and wording), the interpreter and the
-    versions of the libraries. A client finds only the server of exactly these."""
-    from .libraries import ALL  # the standard library only
-
-    h = hashlib.sha256(f"{sys.executable}\0{sys.version}".encode())
+    """What a server has loaded: the package's files (code and wording), the wording in use
+    ($PIPELINE_WORDING), the interpreter and the versions of the libraries. A client finds only
+    the server of exactly these."""
+    h = hashlib.sha256(f"{sys.executable}\0{sys.version}\0{wording_fingerprint()}".encode())
     for f in sorted(PACKAGE.rglob("*")):
         if f.is_file() and "__pycache__" not in f.parts:
             h.update(str(f.relative_to(PACKAGE)).encode() + b"\0" + f.read_bytes())
@@ -72,12 +75,20 @@ def socket_path(fp: str | None = None) -> Path:
     return sockets_dir() / f"{fp or fingerprint()}.sock"
 
 
+def _ours(folder: Path) -> bool:
+    st = folder.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
 def _private_dir(path: Path) -> Path:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = path.stat()
-    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+    if not _ours(path):
         raise SystemExit(f"ERROR {path}: the server's folder must belong to you and be private (mode 700)")
     return path
+
+
+def _peer_uid(sock: socket.socket) -> int:
+    return struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
 
 
 # --- the client ----------------------------------------------------------------------------
@@ -87,7 +98,7 @@ def _send(sock: socket.socket, message: dict) -> None:
     sock.sendall(struct.pack("!I", len(data)) + data)
 
 
-def _lines(sock: socket.socket):
+def _lines(sock: socket.socket) -> Iterator[dict]:
     buf = b""
     while True:
         chunk = sock.recv(65536)
@@ -106,11 +117,14 @@ def forward(argv: list[str]) -> int | None:
     if os.environ.get("NOTICE_PIPELINE_SERVER", "").lower() in OFF or "--no-server" in argv or (argv and argv[0] == "serve"):
         return None
     path = socket_path()
-    if not path.exists():
+    if not path.exists() or not _ours(path.parent):
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(str(path))
+        if _peer_uid(sock) != os.getuid():  # our terminal and environment go to no one else
+            sock.close()
+            return None
         request = {"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
                    "encoding": [getattr(s, "encoding", None) or "utf-8" for s in (sys.stdin, sys.stdout, sys.stderr)]}
         data = json.dumps(request).encode()
@@ -150,21 +164,6 @@ def _umask() -> int:
     return mask
 
 
-def entry() -> None:
-    """The command's entry point (`notice-pipeline`, `python -m pipeline`)."""
-    argv = sys.argv[1:]
-    code = forward(argv)
-    if code is not None and code < 0:  # the run ended by a signal (Ctrl-C): so does the command
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-        code = 128 - code
-    if code is not None:
-        os._exit(code)
-    from .cli import entry as here
-
-    here([a for a in argv if a != "--no-server"])
-
-
 # --- the server ----------------------------------------------------------------------------
 
 def preload() -> None:
@@ -175,14 +174,12 @@ def preload() -> None:
     import pandas  # noqa: F401
     import pyarrow  # noqa: F401
 
-    from . import cli  # noqa: F401
     from .extract import docx, html, pdf  # noqa: F401
     from .libraries import library_versions
     from .numerals import _cn2an
     from .run import stages  # noqa: F401
     from .run.cache import code_fingerprint
     from .validate import Checker  # noqa: F401
-    from .wording import fingerprint as wording_fingerprint
     from .wording import wording
 
     pdf.name_tokenizer(wording().lexicon)
@@ -194,9 +191,12 @@ def preload() -> None:
     gc.freeze()  # what the runs inherit stays out of their collections and its pages unwritten
 
 
-def serve(idle_minutes: float = IDLE_MINUTES, detach: bool = False, ready_fd: int | None = None) -> int:
-    """Listen until `idle_minutes` pass with no command. With `detach`, return once the server
-    is ready and leave it running."""
+Command = Callable[[list[str]], None]  # runs a command line and ends the process
+
+
+def serve(command: Command, idle_minutes: float = IDLE_MINUTES, detach: bool = False, ready_fd: int | None = None) -> int:
+    """Listen until `idle_minutes` pass with no request; each command line is `command(argv)`
+    in a fork. With `detach`, return once the server is ready and leave it running."""
     fp = fingerprint()
     path = socket_path(fp)
     _private_dir(path.parent)
@@ -204,7 +204,7 @@ def serve(idle_minutes: float = IDLE_MINUTES, detach: bool = False, ready_fd: in
         print(f"a server for this code is already running: {path}")
         return 0
     if detach:
-        return _detach(path, idle_minutes)
+        return _detach(command, path, idle_minutes)
     preload()
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
@@ -216,7 +216,7 @@ def serve(idle_minutes: float = IDLE_MINUTES, detach: bool = False, ready_fd: in
         os.write(ready_fd, b"ready")
         os.close(ready_fd)
     try:
-        _loop(listener, path, idle_minutes * 60)
+        _loop(command, listener, idle_minutes * 60)
     finally:
         listener.close()
         with contextlib.suppress(FileNotFoundError):
@@ -225,7 +225,7 @@ def serve(idle_minutes: float = IDLE_MINUTES, detach: bool = False, ready_fd: in
     return 0
 
 
-def _detach(path: Path, idle_minutes: float) -> int:
+def _detach(command: Command, path: Path, idle_minutes: float) -> int:
     """Start the server in its own session, its output to a log beside the socket; return when
     it listens (or has failed)."""
     logfile = path.with_suffix(".log")
@@ -251,7 +251,7 @@ def _detach(path: Path, idle_minutes: float) -> int:
         os.dup2(fd, target)
     log_to(sys.stderr)
     try:
-        code = serve(idle_minutes, ready_fd=ready_w)
+        code = serve(command, idle_minutes, ready_fd=ready_w)
     except BaseException:
         log.exception("the server stopped")
         code = 1
@@ -260,11 +260,12 @@ def _detach(path: Path, idle_minutes: float) -> int:
 
 
 def log_to(stream: object) -> None:
+    """The server's own log (the runs configure the root logger themselves)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    log.propagate = False  # the runs configure the root logger themselves
+    log.propagate = False
 
 
 def _alive(path: Path) -> bool:
@@ -279,7 +280,7 @@ def _alive(path: Path) -> bool:
         s.close()
 
 
-def _loop(listener: socket.socket, path: Path, idle_s: float) -> None:
+def _loop(command: Command, listener: socket.socket, idle_s: float) -> None:
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -299,7 +300,7 @@ def _loop(listener: socket.socket, path: Path, idle_s: float) -> None:
                     os.read(wake_r, 512)
             elif key.data == "accept":
                 conn, _ = listener.accept()
-                started = _start(conn, listener, wake_r, wake_w, served, cpu_total)
+                started = _start(command, conn, listener, (wake_r, wake_w), served, cpu_total)
                 if started:
                     runs[started[0]] = (conn, time.monotonic(), started[1])
                     sel.register(conn, selectors.EVENT_READ, started[0])
@@ -332,10 +333,10 @@ def _loop(listener: socket.socket, path: Path, idle_s: float) -> None:
             last = time.monotonic()
 
 
-def _start(conn: socket.socket, listener: socket.socket, wake_r: int, wake_w: int, served: float, cpu_total: float) -> tuple[int, list[str]] | None:
+def _start(command: Command, conn: socket.socket, listener: socket.socket, wake: tuple[int, int], served: float,
+           cpu_total: float) -> tuple[int, list[str]] | None:
     """One request: a ping or status answered here, a command run in a fork."""
-    uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
-    if uid != os.getuid():
+    if _peer_uid(conn) != os.getuid():
         return None
     conn.settimeout(10)
     try:
@@ -368,9 +369,9 @@ def _start(conn: socket.socket, listener: socket.socket, wake_r: int, wake_w: in
     if pid == 0:
         try:
             listener.close()
-            os.close(wake_r)
-            os.close(wake_w)
-            _be_the_run(request, fds, conn)
+            for fd in wake:
+                os.close(fd)
+            _be_the_run(command, request, fds, conn)
         finally:
             os._exit(70)
     for fd in fds:
@@ -379,7 +380,7 @@ def _start(conn: socket.socket, listener: socket.socket, wake_r: int, wake_w: in
     return pid, request["argv"]
 
 
-def _be_the_run(request: dict, fds: list[int], conn: socket.socket) -> None:
+def _be_the_run(command: Command, request: dict, fds: list[int], conn: socket.socket) -> None:
     """In the fork: become the command the client typed, then exit with its code."""
     import io
 
@@ -405,11 +406,9 @@ def _be_the_run(request: dict, fds: list[int], conn: socket.socket) -> None:
     for h in list(log.handlers):
         log.removeHandler(h)
     log.propagate = True
-    from .cli import entry as here
-
     code: object = 0
     try:
-        here(request["argv"])  # ends the process itself
+        command(request["argv"])  # ends the process itself
     except SystemExit as exc:  # as the interpreter would end it
         code = exc.code
     except KeyboardInterrupt:

@@ -123,8 +123,8 @@ def test_a_client_that_dies_takes_its_run_with_it(server: dict[str, str], tmp_pa
 
 
 def test_a_server_answers_only_to_the_code_it_loaded(tmp_path: Path) -> None:
-    """A copy of the package with one wording file changed has another fingerprint, so its
-    commands find no server: the one started before the change is never used for them."""
+    """A copy of the package with its code changed, or another wording in use, has another
+    fingerprint, so its commands find no server: the one started before is never used for them."""
     copy = tmp_path / "copy"
     shutil.copytree(ROOT / "pipeline", copy / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
 
@@ -134,9 +134,30 @@ def test_a_server_answers_only_to_the_code_it_loaded(tmp_path: Path) -> None:
 
     first = fp()
     assert first == fp()
-    roles = copy / "pipeline" / "wording" / "roles.toml"
-    roles.write_text(roles.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
-    assert fp() != first
+    code = copy / "pipeline" / "structure" / "anchors.py"
+    code.write_text(code.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    changed_code = fp()
+    assert changed_code != first
+    team = tmp_path / "team-wording"  # a team's own wording ($PIPELINE_WORDING), one word added
+    shutil.copytree(ROOT / "pipeline" / "wording", team, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    os.environ["PIPELINE_WORDING"] = str(team)
+    try:
+        same = fp()
+        (team / "roles.toml").write_text((team / "roles.toml").read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+        assert fp() != same
+    finally:
+        del os.environ["PIPELINE_WORDING"]
+
+
+def test_a_server_folder_open_to_others_is_not_used(server: dict[str, str], tmp_path: Path) -> None:
+    sockets = Path(server["NOTICE_PIPELINE_SOCKETS"])
+    before = served(server)
+    sockets.chmod(0o755)
+    try:
+        done = cli(server, "versions", "--curated", str(tmp_path / "curated"))
+    finally:
+        sockets.chmod(0o700)
+    assert done.returncode == 0 and served(server) == before  # run in its own process
 
 
 def test_an_idle_server_ends_and_leaves_no_socket(tmp_path: Path) -> None:
