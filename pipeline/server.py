@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -39,6 +40,7 @@ from .wording import fingerprint as wording_fingerprint
 
 PACKAGE = Path(__file__).resolve().parent
 OFF = ("0", "off", "no", "false")
+LIMITS = ("RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE")  # the caller's, in the fork
 IDLE_MINUTES = 30.0
 
 log = logging.getLogger("pipeline.server")
@@ -126,6 +128,7 @@ def forward(argv: list[str]) -> int | None:
             sock.close()
             return None
         request = {"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
+                   "limits": {name: resource.getrlimit(getattr(resource, name)) for name in LIMITS},
                    "encoding": [getattr(s, "encoding", None) or "utf-8" for s in (sys.stdin, sys.stdout, sys.stderr)]}
         data = json.dumps(request).encode()
         socket.send_fds(sock, [struct.pack("!I", len(data))], [0, 1, 2])
@@ -211,16 +214,16 @@ def serve(command: Command, idle_minutes: float = IDLE_MINUTES, detach: bool = F
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(16)
+    mine = path.stat().st_ino  # a server started after this one stops may have the same path
     log.info("serving on %s (pid %d); %g min without a command ends it", path, os.getpid(), idle_minutes)
     if ready_fd is not None:
         os.write(ready_fd, b"ready")
         os.close(ready_fd)
     try:
-        _loop(command, listener, idle_minutes * 60)
+        _loop(command, listener, lambda: _unlink_own(path, mine), idle_minutes * 60)
     finally:
         listener.close()
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        _unlink_own(path, mine)
         log.info("stopped")
     return 0
 
@@ -280,20 +283,37 @@ def _alive(path: Path) -> bool:
         s.close()
 
 
-def _loop(command: Command, listener: socket.socket, idle_s: float) -> None:
+def _unlink_own(path: Path, inode: int) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if path.stat().st_ino == inode:
+            path.unlink()
+
+
+def _loop(command: Command, listener: socket.socket, unlink: Callable[[], None], idle_s: float) -> None:
+    """Serve until idle or told to stop (SIGTERM, Ctrl-C); then take no new command, and let
+    the runs under way end and report to their callers."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    stop: list[int] = []
+    for s in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(s, lambda signum, _: stop.append(signum))
     sel = selectors.DefaultSelector()
     sel.register(listener, selectors.EVENT_READ, "accept")
     sel.register(wake_r, selectors.EVENT_READ, "wake")
     runs: dict[int, tuple[socket.socket, float, list[str]]] = {}  # runner pid -> its client, start, argv
     last = time.monotonic()
     served = cpu_total = 0.0
-    while not stop and (runs or time.monotonic() - last < idle_s):
+    listening = True
+    while runs or (listening and time.monotonic() - last < idle_s):
+        if stop and listening:
+            sel.unregister(listener)
+            listener.close()
+            unlink()
+            listening = False
+            log.info("stopping: %d run(s) under way", len(runs))
+            continue
         for key, _ in sel.select(timeout=min(idle_s, 60)):
             if key.data == "wake":
                 with contextlib.suppress(BlockingIOError):
@@ -402,6 +422,9 @@ def _be_the_run(command: Command, request: dict, fds: list[int], conn: socket.so
     os.environ.clear()
     os.environ.update(request["env"])
     os.umask(request["umask"])
+    for name, (soft, hard) in request["limits"].items():  # the caller's ulimits, as far as they lower the server's
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(getattr(resource, name), (soft, hard))
     sys.argv = [request["argv0"], *request["argv"]]
     for h in list(log.handlers):
         log.removeHandler(h)

@@ -170,3 +170,42 @@ def test_an_idle_server_ends_and_leaves_no_socket(tmp_path: Path) -> None:
     assert not list((tmp_path / "sockets").glob("*.sock"))
     assert cli(env, "serve", "--status").returncode == 1
     assert "stopped" in next((tmp_path / "sockets").glob("*.log")).read_text(encoding="utf-8")
+
+
+def test_the_callers_limits_hold_in_the_served_run(server: dict[str, str], tmp_path: Path) -> None:
+    """A caller limited to 1-byte files (ulimit -f): its run cannot write, served or not."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+
+    env = {**server, "PYTHONDONTWRITEBYTECODE": "1"}
+    before = served(server)
+    ends = []
+    for side, flags in (("served", []), ("own", ["--no-server"])):
+        args = _folders(tmp_path / side, [SAMPLES / f"{NOTICES[0]}.txt"])
+        done = subprocess.run([sys.executable, "-m", "pipeline", "run", "-q", *flags, *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, preexec_fn=limit)
+        ends.append((done.returncode, "cannot write: File too large" in done.stderr))
+    assert ends == [(2, True), (2, True)]
+    assert served(server) == before + 1
+
+
+def test_a_stopped_server_lets_its_runs_end(tmp_path: Path) -> None:
+    env = _env(tmp_path / "sockets")
+    assert cli(env, "serve", "--detach").returncode == 0
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    dense_glyphs_pdf(raw, 100_000)  # a few seconds of layout
+    client = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", "-q", "--no-progress", "--jobs", "1", "--raw", str(raw),
+                               "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "c"), "--reports", str(tmp_path / "r")],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "interim").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cli(env, "serve", "--stop").returncode == 0
+    time.sleep(0.5)
+    assert not list((tmp_path / "sockets").glob("*.sock"))  # no new command goes to it
+    _, err = client.communicate(timeout=60)
+    assert client.returncode == 0, err  # the run under way ended and said so
+    assert (tmp_path / "interim" / "dense-glyphs" / "extract.json").exists()
