@@ -319,8 +319,17 @@ def _loop(command: Command, listener: socket.socket, unlink: Callable[[], None],
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 512)
             elif key.data == "accept":
-                conn, _ = listener.accept()
-                started = _start(command, conn, listener, (wake_r, wake_w), served, cpu_total)
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    continue
+                # what the fork must not hold: the listener, the wake-up pipe, the other callers' sockets
+                others = [listener.fileno(), wake_r, wake_w, *(c.fileno() for c, _, _ in runs.values())]
+                try:
+                    started = _start(command, conn, others, served, cpu_total)
+                except OSError as exc:  # a caller gone while asking, no process left to fork …: it runs on its own
+                    log.warning("a request failed: %s", exc)
+                    started = None
                 if started:
                     runs[started[0]] = (conn, time.monotonic(), started[1])
                     sel.register(conn, selectors.EVENT_READ, started[0])
@@ -353,8 +362,7 @@ def _loop(command: Command, listener: socket.socket, unlink: Callable[[], None],
             last = time.monotonic()
 
 
-def _start(command: Command, conn: socket.socket, listener: socket.socket, wake: tuple[int, int], served: float,
-           cpu_total: float) -> tuple[int, list[str]] | None:
+def _start(command: Command, conn: socket.socket, others: list[int], served: float, cpu_total: float) -> tuple[int, list[str]] | None:
     """One request: a ping or status answered here, a command run in a fork."""
     if _peer_uid(conn) != os.getuid():
         return None
@@ -385,18 +393,25 @@ def _start(command: Command, conn: socket.socket, listener: socket.socket, wake:
         with contextlib.suppress(OSError):
             conn.sendall(json.dumps(reply).encode() + b"\n")
         return None
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
     if pid == 0:
         try:
-            listener.close()
-            for fd in wake:
+            for fd in others:
                 os.close(fd)
             _be_the_run(command, request, fds, conn)
         finally:
             os._exit(70)
     for fd in fds:
         os.close(fd)
-    conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)  # here too, so that a Ctrl-C relayed at once finds the group
+    with contextlib.suppress(OSError):  # a caller gone already: its socket's end stops the run
+        conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
     return pid, request["argv"]
 
 
@@ -409,7 +424,8 @@ def _be_the_run(command: Command, request: dict, fds: list[int], conn: socket.so
         signal.signal(s, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     conn.close()
-    os.setpgid(0, 0)  # the client relays Ctrl-C to this group, as a terminal would
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)  # the client relays Ctrl-C to this group, as a terminal would
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
