@@ -24,13 +24,15 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pyarrow as pa
+
+from ..jsonio import write_readable_json
 
 if TYPE_CHECKING:
     from ..run.state import RunReport
@@ -189,7 +191,7 @@ def write_report(report: RunReport, summary: RunSummary, folder: Path, reports: 
     (folder / "validation.json").write_text(json.dumps(report.validation, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
     (folder / "manifest.json").write_text(json.dumps(report.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    (folder / "run.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    write_readable_json(folder / "run.json", report.as_dict())
     write_unknown(folder / "unknown_departments.csv", summary.unknown)
     earlier = [x["report"] for x in _history(reports) if x.get("report") and x["report"] != folder.name
                and (reports / x["report"] / "summary.html").exists()]

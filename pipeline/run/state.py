@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
 from ..errors import Finding
-from ..jsonio import write_json, write_text
+from ..jsonio import write_readable_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 STATE = "_run.json"
@@ -87,6 +87,11 @@ class RunReport:
     peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory: this process, and its largest worker
     validated: list[str] = field(default_factory=list)  # the notices checked again in this run (the others kept their results)
 
+    def as_dict(self) -> dict:
+        """For JSON: as dataclasses.asdict gives it, without its deep copy of every value (the
+        notices and findings are flat; the rest is JSON already)."""
+        return {**vars(self), "notices": [vars(n) for n in self.notices], "findings": [vars(f) for f in self.findings]}
+
     @property
     def parsed(self) -> list[str]:
         return [n.notice_id for n in self.notices if n.extraction == "parsed"]
@@ -143,7 +148,7 @@ def save_state(cfg: Config, report: RunReport) -> None:
 
     report.peak_mb = {"run": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
-    write_json(cfg.interim / STATE, asdict(report))
+    write_readable_json(cfg.interim / STATE, report.as_dict())
 
 
 def load_state(cfg: Config) -> RunReport:
