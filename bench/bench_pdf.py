@@ -91,10 +91,10 @@ SIDES = {"pdfplumber chars + find_tables": plumber_chars_tables, "pdfplumber ext
          "pypdfium2 chars with boxes": pdfium_chars, "pipeline extract": ours}
 
 
-def fixed_overhead() -> dict:
+def fixed_overhead(rounds: int = 5) -> dict:
     """CPU of a two-notice run from scratch, in its own process and served by a warm server
     (`serve`: the command's own CPU plus its fork's, which the server reports), against the CPU
-    its notices' own work takes warm. Also the server's one-time start."""
+    its notices' own work takes warm; medians of `rounds`. Also the server's one-time start."""
     from pipeline.extract.text import extract_text  # noqa: F401 - warm the imports of the in-process side
     from pipeline.normalize import normalize
     from pipeline.outline import outline
@@ -121,15 +121,19 @@ def fixed_overhead() -> dict:
         def runs_cpu() -> float:  # what the server's forks have used so far
             return float(command("serve", "--status")[1].rsplit(", ", 1)[1].split(" s CPU")[0])
 
-        own = two_notice_run("own", "--no-server")
         command("serve", "--detach")
         pid = int(command("serve", "--status")[1].split()[1])
         ticks = os.sysconf("SC_CLK_TCK")
         start_cpu = sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) / ticks
-        forks_before = runs_cpu()
-        client = two_notice_run("served")
-        fork = runs_cpu() - forks_before
+        owns, serveds, clients, forks = [], [], [], []
+        for i in range(rounds):  # interleaved: machine noise hits both sides alike
+            owns.append(two_notice_run(f"own{i}", "--no-server"))
+            forks_before = runs_cpu()
+            clients.append(two_notice_run(f"served{i}"))
+            forks.append(runs_cpu() - forks_before)
+            serveds.append(clients[-1] + forks[-1])
         command("serve", "--stop")
+    own, client, fork = statistics.median(owns), statistics.median(clients), statistics.median(forks)
     for _ in range(2):  # the second round is the warm one
         t0 = time.process_time()
         for s in samples:
@@ -138,7 +142,9 @@ def fixed_overhead() -> dict:
         work = time.process_time() - t0
     return {"two_notice_run_cpu_s": round(own, 2), "their_work_cpu_s": round(work, 2), "fixed_overhead_cpu_s": round(own - work, 2),
             "served_run_cpu_s": round(client + fork, 2), "served_command_cpu_s": round(client, 2), "served_fork_cpu_s": round(fork, 2),
-            "fixed_overhead_served_cpu_s": round(client + fork - work, 2), "server_start_cpu_s": round(start_cpu, 2)}
+            "fixed_overhead_served_cpu_s": round(client + fork - work, 2), "server_start_cpu_s": round(start_cpu, 2),
+            "two_notice_run_cpu_s_range": [round(min(owns), 2), round(max(owns), 2)],
+            "served_run_cpu_s_range": [round(min(serveds), 2), round(max(serveds), 2)]}
 
 
 def main() -> int:
@@ -173,9 +179,11 @@ def main() -> int:
         ratio = "" if k == "pipeline extract" else f"   pipeline / this: {o / v:.2f}"
         print(f"  {k:42} {v / pages * 1000:7.1f} ms/page{ratio}")
     figures.update(fixed_overhead())
-    print(f"two-notice run: {figures['two_notice_run_cpu_s']:.2f} s CPU, of which the notices' own work {figures['their_work_cpu_s']:.2f} s: "
+    print(f"two-notice run (median of 5; range {figures['two_notice_run_cpu_s_range']}): {figures['two_notice_run_cpu_s']:.2f} s CPU, "
+          f"of which the notices' own work {figures['their_work_cpu_s']:.2f} s: "
           f"fixed overhead {figures['fixed_overhead_cpu_s']:.2f} s CPU")
-    print(f"  served by a warm server: {figures['served_run_cpu_s']:.2f} s CPU (the command {figures['served_command_cpu_s']:.2f}, "
+    print(f"  served by a warm server (range {figures['served_run_cpu_s_range']}): {figures['served_run_cpu_s']:.2f} s CPU "
+          f"(the command {figures['served_command_cpu_s']:.2f}, "
           f"its fork {figures['served_fork_cpu_s']:.2f}): fixed overhead {figures['fixed_overhead_served_cpu_s']:.2f} s CPU; "
           f"the server's start, once: {figures['server_start_cpu_s']:.2f} s CPU")
     if a.ocr_pages and ocr.available():
