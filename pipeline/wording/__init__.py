@@ -244,8 +244,14 @@ def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numberin
 
 def fingerprint(*names: str) -> str:
     """A hash of the named wording files (all of them when none is named): a stage's cache key
-    holds exactly the files it reads."""
+    holds exactly the files it reads. Read once per process and folder, as `wording()` reads the
+    files: every notice's cache key asks for it, and it describes the wording this process loaded."""
+    return _fingerprint(folder(), tuple(sorted(names or FILES)))
+
+
+@cache
+def _fingerprint(where: Path, names: tuple[str, ...]) -> str:
     h = hashlib.sha256()
-    for name in sorted(names or FILES):
-        h.update(name.encode() + (folder() / f"{name}.toml").read_bytes())
+    for name in names:
+        h.update(name.encode() + (where / f"{name}.toml").read_bytes())
     return h.hexdigest()[:16]
