@@ -35,6 +35,7 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 
+from pipeline import server
 from pipeline.extract import extract
 from pipeline.extract.pdf import name_tokenizer, ocr
 from pipeline.extract.pdf.tables import TABLE_SETTINGS
@@ -104,11 +105,12 @@ def fixed_overhead(rounds: int = 5) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "NOTICE_PIPELINE_SOCKETS": f"{tmp}/sockets", "NOTICE_PIPELINE_SERVER": "on"}
 
-        def command(*args: str, cwd: Path = ROOT) -> tuple[float, str]:
+        def command(*args: str) -> float:
+            """Its CPU, children included."""
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            done = subprocess.run([sys.executable, "-m", "pipeline", *args], check=True, cwd=cwd, capture_output=True, text=True, env=env)
+            subprocess.run([sys.executable, "-m", "pipeline", *args], check=True, cwd=ROOT, capture_output=True, env=env)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), done.stdout
+            return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
         def two_notice_run(name: str, *flags: str) -> float:
             raw = Path(tmp) / name / "raw"
@@ -116,21 +118,23 @@ def fixed_overhead(rounds: int = 5) -> dict:
             for s in samples:
                 shutil.copy(s, raw)
             return command("run", "-q", "--no-progress", *flags, "--raw", str(raw), "--interim", f"{tmp}/{name}/interim",
-                           "--curated", f"{tmp}/{name}/curated", "--reports", f"{tmp}/{name}/reports")[0]
+                           "--curated", f"{tmp}/{name}/curated", "--reports", f"{tmp}/{name}/reports")
 
-        def runs_cpu() -> float:  # what the server's forks have used so far
-            return float(command("serve", "--status")[1].rsplit(", ", 1)[1].split(" s CPU")[0])
+        def server_status() -> dict:
+            st = server.status(Path(env["NOTICE_PIPELINE_SOCKETS"]))
+            assert st, "the server is not running"
+            return st
 
         command("serve", "--detach")
-        pid = int(command("serve", "--status")[1].split()[1])
+        pid = server_status()["pid"]
         ticks = os.sysconf("SC_CLK_TCK")
         start_cpu = sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) / ticks
         owns, serveds, clients, forks = [], [], [], []
         for i in range(rounds):  # interleaved: machine noise hits both sides alike
             owns.append(two_notice_run(f"own{i}", "--no-server"))
-            forks_before = runs_cpu()
+            forks_before = server_status()["cpu_s"]  # what the server's forks have used so far
             clients.append(two_notice_run(f"served{i}"))
-            forks.append(runs_cpu() - forks_before)
+            forks.append(server_status()["cpu_s"] - forks_before)
             serveds.append(clients[-1] + forks[-1])
         command("serve", "--stop")
     own, client, fork = statistics.median(owns), statistics.median(clients), statistics.median(forks)

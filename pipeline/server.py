@@ -271,16 +271,21 @@ def log_to(stream: object) -> None:
     log.propagate = False
 
 
-def _alive(path: Path) -> bool:
+def _ask(path: Path, message: dict) -> dict | None:
+    """A question to the server at `path` (ping, status) and its answer; None when none answers."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         s.connect(str(path))
-        _send(s, {"ping": True})
-        return next(_lines(s), {}).get("pong") is True
+        _send(s, message)
+        return next(_lines(s), None)
     except (OSError, ValueError):
-        return False
+        return None
     finally:
         s.close()
+
+
+def _alive(path: Path) -> bool:
+    return (_ask(path, {"ping": True}) or {}).get("pong") is True
 
 
 def _unlink_own(path: Path, inode: int) -> None:
@@ -468,18 +473,10 @@ def _be_the_run(command: Command, request: dict, fds: list[int], conn: socket.so
     os._exit(code)
 
 
-def status() -> dict | None:
-    """The matching server's pid, runs served and their CPU; None when none runs."""
-    path = socket_path()
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        s.connect(str(path))
-        _send(s, {"status": True})
-        return next(_lines(s), None)
-    except OSError:
-        return None
-    finally:
-        s.close()
+def status(folder: Path | None = None) -> dict | None:
+    """The matching server's pid, runs served and their CPU; None when none runs. `folder`: the
+    sockets folder, when not the caller's own."""
+    return _ask((folder or sockets_dir()) / f"{fingerprint()}.sock", {"status": True})
 
 
 def stop() -> bool:
