@@ -103,13 +103,12 @@ def config_from(a: argparse.Namespace) -> Config:
 
 def _serve(a: argparse.Namespace) -> int:
     if a.status or a.stop:
-        st = server.status()
+        st = server.stop() if a.stop else server.status()
         if st is None:
             print(f"no server for this code ({server.socket_path()})")
             return 1
         if a.stop:
-            server.stop()
-            print(f"stopped the server {st['pid']}")
+            print(f"stopped the server {st}")
         else:
             print(f"server {st['pid']} on {server.socket_path()}: {st['served']:g} command(s) served, {st['cpu_s']:.2f} s CPU")
         return 0

@@ -121,38 +121,32 @@ def forward(argv: list[str]) -> int | None:
     path = socket_path()
     if not path.exists() or not _ours(path.parent):
         return None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(str(path))
-        if _peer_uid(sock) != os.getuid():  # our terminal and environment go to no one else
-            sock.close()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(str(path))
+            if _peer_uid(sock) != os.getuid():  # our terminal and environment go to no one else
+                return None
+            request = {"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
+                       "limits": {name: resource.getrlimit(getattr(resource, name)) for name in LIMITS},
+                       "encoding": [getattr(s, "encoding", None) or "utf-8" for s in (sys.stdin, sys.stdout, sys.stderr)]}
+            data = json.dumps(request).encode()
+            socket.send_fds(sock, [struct.pack("!I", len(data))], [0, 1, 2])
+            sock.sendall(data)
+            replies = _lines(sock)
+            first = next(replies, None)
+        except OSError:
+            return None  # a server gone or refusing: nothing ran
+        if not first or "pid" not in first:
             return None
-        request = {"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ), "umask": _umask(),
-                   "limits": {name: resource.getrlimit(getattr(resource, name)) for name in LIMITS},
-                   "encoding": [getattr(s, "encoding", None) or "utf-8" for s in (sys.stdin, sys.stdout, sys.stderr)]}
-        data = json.dumps(request).encode()
-        socket.send_fds(sock, [struct.pack("!I", len(data))], [0, 1, 2])
-        sock.sendall(data)
-        replies = _lines(sock)
-        first = next(replies, None)
-    except (OSError, StopIteration):
-        sock.close()
-        return None  # a server gone or refusing: nothing ran
-    if not first or "pid" not in first:
-        sock.close()
-        return None
-    runner = first["pid"]
+        runner = first["pid"]
 
-    def relay(signum: int, _frame: object) -> None:  # as the terminal would: to the run and its workers
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(runner, signum)
+        def relay(signum: int, _frame: object) -> None:  # as the terminal would: to the run and its workers
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(runner, signum)
 
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(s, relay)
-    try:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(sig, relay)
         end = next(replies, None)
-    finally:
-        sock.close()
     if end is None:
         print(f"ERROR the server's run (pid {runner}) ended without an exit status; run again with --no-server", file=sys.stderr)
         return 70
@@ -367,27 +361,29 @@ def _loop(command: Command, listener: socket.socket, unlink: Callable[[], None],
             last = time.monotonic()
 
 
+def _exactly(conn: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        more = conn.recv(n - len(data))
+        if not more:
+            raise EOFError("the caller closed its end")
+        data += more
+    return data
+
+
 def _start(command: Command, conn: socket.socket, others: list[int], served: float, cpu_total: float) -> tuple[int, list[str]] | None:
     """One request: a ping or status answered here, a command run in a fork."""
     if _peer_uid(conn) != os.getuid():
         return None
     conn.settimeout(10)
+    fds: list[int] = []
     try:
         head, fds, _, _ = socket.recv_fds(conn, 4, 3)
-        while len(head) < 4:
-            more = conn.recv(4 - len(head))
-            if not more:
-                return None
-            head += more
-        size = struct.unpack("!I", head)[0]
-        data = b""
-        while len(data) < size:
-            more = conn.recv(size - len(data))
-            if not more:
-                return None
-            data += more
-        request = json.loads(data)
-    except (OSError, ValueError):
+        head += _exactly(conn, 4 - len(head))
+        request = json.loads(_exactly(conn, struct.unpack("!I", head)[0]))
+    except (OSError, ValueError, EOFError):
+        for fd in fds:  # a caller gone mid-request leaves no descriptor open here
+            os.close(fd)
         return None
     finally:
         conn.settimeout(None)
@@ -479,9 +475,9 @@ def status(folder: Path | None = None) -> dict | None:
     return _ask((folder or sockets_dir()) / f"{fingerprint()}.sock", {"status": True})
 
 
-def stop() -> bool:
+def stop() -> int | None:
+    """Stop the matching server; its pid, or None when none runs."""
     st = status()
-    if not st:
-        return False
-    os.kill(st["pid"], signal.SIGTERM)
-    return True
+    if st:
+        os.kill(st["pid"], signal.SIGTERM)
+    return st["pid"] if st else None
