@@ -39,11 +39,13 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
     s = arabic(WS.sub("", unicodedata.normalize("NFKC", raw or "")))
     if not s or s in d.none:
         return Deadline(raw or "", "none", None)
-    if any(s.startswith(w) for w in d.ongoing) or (any(w in s for w in d.ongoing) and "前" not in s):
-        return Deadline(raw, "ongoing", None)  # 持续推进, 2024年起持续推进
+    if any(s.startswith(w) for w in d.ongoing):
+        return Deadline(raw, "ongoing", None)  # 持续推进
     found: list[tuple[int, int, date, str]] = []  # (start, end, date, kind)
     for form in (*d.forms, *(d.forms_without_year if year else ())):
         for m in form.regex.finditer(s):
+            if s.startswith(d.starts, m.end()):
+                continue  # 2024年起: when the work starts, not its deadline
             g = m.groupdict()
             kind = form.kind
             try:
@@ -67,7 +69,9 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
     # Several deadlines in one cell ("…6月底前完成方案，2025年底前全面推开"): the last one
     # counts; a match inside a longer one (2024年 inside 2024年6月) is not a deadline of its own.
     spans = [f for f in found if not any(o is not f and o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0]) for o in found)]
-    if spans:
+    if spans:  # a dated milestone wins over what follows it (5月底取得明显成效并持续推进)
         _, _, when, kind = max(spans, key=lambda f: f[2])
         return Deadline(raw, kind, when.isoformat())
+    if any(w in s for w in d.ongoing):
+        return Deadline(raw, "ongoing", None)  # 2024年起持续推进
     return Deadline(raw, "unparsed", None)

@@ -75,14 +75,15 @@ def _joins_previous(prev: str, piece: str) -> bool:
 
 def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
     """Segments of a cell that labels its lists (牵头单位：…；配合单位：…), or None."""
-    labels = wording().roles.labels
+    roles = wording().roles
     parts = [p for p in re.split(r"[；;\n]", text) if p.strip()]
     out: list[tuple[str | None, str]] = []
     found = False
     for p in parts:
-        m = re.match(r"^\s*([^：:]{1,6})\s*[：:]\s*(.*)$", p, re.S)
-        if m and WS.sub("", m.group(1)) in labels:
-            out.append((labels[WS.sub("", m.group(1))], m.group(2)))
+        m = re.match(r"^\s*([^：:]{1,8})\s*[：:]\s*(.*)$", p, re.S)
+        role = roles.label_role(m.group(1)) if m else None
+        if m and role:
+            out.append((role, m.group(2)))
             found = True
         elif out:
             out[-1] = (out[-1][0], out[-1][1] + "\n" + p)
@@ -154,6 +155,14 @@ DATE_IN_NAME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*月|年底|年末|底前|季
 MAX_NAME_LENGTH = 40  # far longer than any body's name: a sentence was taken for one
 
 
+def _body_then_label(name: str) -> bool:
+    """A complete name followed by a role label (市财政局配合单位): a label run into its list. A
+    placeholder built on a label (建设项目牵头单位) has no complete name before it."""
+    roles, endings = wording().roles, tuple(wording().departments.endings)
+    return any(name[:i].endswith(endings) and roles.label_role(name[i:]) for i in range(2, len(name) - 1)
+               if name[i:].startswith(tuple(roles.grammar.words)))
+
+
 def department_name_problem(name: str) -> str | None:
     """Why a published department name is not clean, or None when it is."""
     d = wording().departments
@@ -168,7 +177,7 @@ def department_name_problem(name: str) -> str | None:
         return "a deadline or a date"
     if name.startswith((*roles.prefixes, *roles.joins, "负责", "牵头", "按")):
         return "starts with a preposition or a role verb"
-    if any(label in name for label in roles.labels if len(label) > 2 and label not in d.group_role_endings):
+    if _body_then_label(name):
         return "holds a role label"
     if len(name) > MAX_NAME_LENGTH:
         return f"longer than {MAX_NAME_LENGTH} characters"

@@ -96,7 +96,7 @@ def kv_line(text: str) -> tuple[str, str] | None:
     label = re.sub(r"\s+", "", m.group(1))
     roles = wording().roles
     due = wording().columns.fields["due"]
-    if label in roles.labels or label in due:
+    if roles.label_role(label) or label in due:
         return label, m.group(2).strip().rstrip("。；;，,")
     return None
 
@@ -107,9 +107,9 @@ def _label_split(marker: Marker | None, text: str) -> list[tuple[Marker | None, 
     says so) and a role or deadline label ('…。牵头单位：A；配合单位：B。', a key–value line that lost
     its line break, each piece a `kv`)."""
     grammar, roles = wording().numbering, wording().roles
-    kv_labels = [w for w in (*roles.labels, *wording().columns.fields["due"]) if len(w) > 2]
-    names = "|".join(map(re.escape, sorted({*grammar.sub_measure_labels, *kv_labels}, key=len, reverse=True)))
-    pattern = re.compile(r"(?:(?<=[。；;）)])|^)(" + names + r")[:：]")
+    words = [w for w in (*grammar.sub_measure_labels, *wording().columns.fields["due"]) if len(w) > 2]
+    names = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    pattern = re.compile(r"(?:(?<=[。；;）)])|^)(" + names + "|" + roles.label_regex + r")[:：]")
     cuts: list[tuple[int, int, bool]] = [(0, 0, False)]  # (where the cut is, where its text starts, opens with a sub-measure label)
     for m in pattern.finditer(text):
         before = text[:m.start()]

@@ -124,7 +124,14 @@ def split_parts(notice: Notice, title: str) -> list[tuple[Part, Where]]:
     cuts.append(len(body.blocks))
     out = [(Part(n, "", body.blocks[a:e]), (0, b0 + a, b0 + e)) for n, (a, e) in enumerate(itertools.pairwise(cuts))]
     issued = len(cuts) - 2
-    return out + [(Part(p.number + issued, p.label, p.blocks), where) for p, where in parts[1:]]  # labelled 附件 come after them
+    labelled = parts[1:]
+    if labelled and labelled[0][0].number == issued:
+        # the issued document's own 附件 right after it (附件 printed inside 《办法》): its part
+        # goes on there, under its printed number, instead of being moved past the issued ones
+        (last, (k, a, _)), (first, (_, _, e)) = out[-1], labelled[0]
+        out[-1] = (Part(last.number, first.label, [*last.blocks, *first.blocks]), (k, a, e))
+        labelled = labelled[1:]
+    return out + [(Part(p.number + issued, p.label, p.blocks), where) for p, where in labelled]  # other 附件 come after them
 
 
 def _split_run_on(parts: list[tuple[Part, Where]], titles: list[str], issuing_at: int) -> list[tuple[Part, Where]] | None:

@@ -38,7 +38,7 @@ def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure
         k, a, b = po.blocks
         blocks = notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
         from_table = _TableReader(notice, Part(po.number, po.label, blocks), findings).measures()
-        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po, rule)]
+        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po, rule, bool(from_table))]
         if rule:  # 排在第一位的为牵头单位 stated for the notice: a responsibility column's first body leads
             for m in from_table:
                 for d in m.duties:
@@ -151,11 +151,11 @@ def role_word_count(notice: Notice) -> int:
     """How often the notice writes the way responsibility statements are written: a role label
     with its colon or as a column header (责任单位：, 牵头单位), or a role word closing a bracket
     (…负责）, …牵头，…配合）). A stray 负责 in running text does not count."""
-    labels = [w for w in wording().roles.labels if len(w) > 2]
-    stated = re.compile("(?:" + "|".join(map(re.escape, labels)) + r")[：:]|(?:负责|牵头|配合)[）)】〕，,]")
+    roles = wording().roles
+    stated = re.compile(roles.label_regex + r"[：:]|(?:负责|牵头|配合)[）)】〕，,]")
     texts = [squash(b.text) for p in notice.parts for b in p.blocks if b.kind != "table"]
     cells = [squash(c.text) for p in notice.parts for b in p.blocks if b.table for c in b.table.cells if c.header or c.row == 0]
-    return sum(len(stated.findall(t)) for t in texts) + sum(1 for t in cells if any(w in t for w in labels))
+    return sum(len(stated.findall(t)) for t in texts) + sum(1 for t in cells if roles.label_role(t))
 
 
 def _role_words_occur(notice: Notice) -> bool:

@@ -37,6 +37,7 @@ class Duty:
     source_ref: str = ""
     first_lead: bool = False
     rest_role: str = ""  # with first_lead: the role of the bodies after the first ("" keeps this list's)
+    stated: bool = True  # the role is stated outright (a label, a role verb); False: read from a sentence's other verb
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Statement:
     rest_support: bool = False  # … and that the others support (其余为配合单位)
     onward: bool = False  # … and says it holds from here on (下同)
     raw: str = ""
+    inline: bool = False  # read from the sentence itself (区财政局负责…): the measure's text keeps it
 
 
 @cache
@@ -75,9 +77,9 @@ def _is_deadline(clause: str) -> bool:
     c = arabic(WS.sub("", clause))
     if not c or len(c) > 24:
         return False
-    if any(c.startswith(w) for w in wording().deadlines.ongoing):
-        return True
     d = wording().deadlines
+    if c in d.none or any(c.startswith(w) for w in d.ongoing):
+        return True
     return any(f.regex.search(c) for f in (*d.forms, *d.forms_without_year)) and not re.search(r"[局委办厅部处室院会]", c)
 
 
@@ -119,16 +121,17 @@ def _labelled(inner: str) -> Statement | None:
     for seg in segments:
         m = re.match(r"^\s*([^：:]{1,8})\s*[：:]\s*(.*)$", seg, re.S)
         if not m:
-            if not found:
-                return None
+            if not found and not (seg.strip() and _is_deadline(WS.sub("", seg))):
+                return None  # a deadline may come before the label: （6月底完成，牵头单位：A）
             _add_unlabelled(st, seg)
             continue
         label = WS.sub("", m.group(1))
-        if label in roles.labels:
+        role = roles.label_role(label)
+        if role:
             found = True
             names, due = _names_and_due(m.group(2))
             if names:
-                st.duties.append(Duty(roles.labels[label], names))
+                st.duties.append(Duty(role, names))
             st.due = due or st.due
         elif any(label == d or d in label for d in due_labels):
             found = True
@@ -257,8 +260,7 @@ def _bracketed_label(text: str, i: int, j: int) -> Statement | None:
     """【责任单位】A、B【完成时限】2025年底前: a label in brackets, its list after it, up to the next
     bracket or the end of the text."""
     label = WS.sub("", text[i + 1:j])
-    roles = wording().roles
-    if label not in roles.labels and label not in wording().columns.fields["due"]:
+    if not wording().roles.label_role(label) and label not in wording().columns.fields["due"]:
         return None
     nxt = min([k for k in (text.find(o, j + 1) for o in OPEN_CLOSE) if k >= 0] or [len(text)])
     value = text[j + 1:nxt].strip().rstrip("。；;，,")

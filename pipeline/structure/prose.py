@@ -29,6 +29,8 @@ from ..model import Source
 from ..outline import Node, PartOutline, is_title
 from ..wording import wording
 from .anchors import Duty, Statement, find_statements, labelled_line, parse_statement, whole_statement
+from .sentences import sentence_statements
+from .written import written_measures
 
 WS = re.compile(r"\s+")
 
@@ -231,13 +233,24 @@ def _rule_line(text: str) -> tuple[str, Duty] | None:
     return None
 
 
-def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = None) -> list[tuple[Found, list[Duty], str]]:
+def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = None,
+                   beside_table: bool = False) -> list[tuple[Found, list[Duty], str]]:
     """The measures of one part: (found, duties, deadline as written) in reading order.
-    `notice_rule`: a first-listed-leads rule the notice states outside its statements."""
+    `notice_rule`: a first-listed-leads rule the notice states outside its statements;
+    `beside_table`: the part holds a responsibility table (its prose is context)."""
     r = _Resolver()
     r.survey(part.root, 0)
     found: list[Found] = []
     r.resolve(part.root, 0, [], found)
+    stated = beside_table or bool(found)
+    for f in found:  # bodies a stated measure's own sentences give a role outright (会同Y, 交由X牵头落实) take part too
+        for s in sentence_statements(f.text):
+            s.duties = [d for d in s.duties if d.stated]
+            if s.duties:
+                f.statements.append(s)
+    for w in written_measures(part.root, stated, {id(f.node) for f in found}):
+        label = w.node.marker.text if w.node.kind == "item" and w.node.marker else ""
+        found.append(Found(w.node, w.text, w.statements, w.path, w.node.source, label, _clean_task(w.task)))
     found.extend(_closed_groups(part.root, found))
     found.extend(_running_sequence(part.root, found))
     order = {id(n): k for k, (n, _) in enumerate(_all_nodes(part.root))}

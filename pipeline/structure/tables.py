@@ -95,9 +95,10 @@ def match_header(texts: list[str]) -> ColumnMap | None:
         if not t or any(w in t for w in roles.people):
             continue
         best: tuple[int, str, str] | None = None  # (synonym length, kind, value)
-        for syn, role in roles.labels.items():
-            if t == syn or (len(syn) > 2 and syn in t):
-                best = max(best or (0, "", ""), (len(syn) + (100 if t == syn else 0), "dept", role))
+        label = re.sub(r"[（(][^）)]*[）)]", "", t)  # 责任单位（排名第一的为牵头单位）: the label before its note
+        role = roles.label_role(label) or next((r for syn, r in roles.labels.items() if len(syn) > 2 and syn in label), None)
+        if role:
+            best = (len(label) + (100 if label == t else 0), "dept", role)
         for name, syns in cols.fields.items():
             for syn in syns:
                 if t == syn or syn in t:

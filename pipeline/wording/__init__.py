@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -80,8 +80,41 @@ class Numbering:
 
 
 @dataclass(frozen=True)
+class LabelGrammar:
+    """How a role label is built: [qualifier] role word [qualifier] body noun (牵头考核单位)."""
+
+    words: dict[str, str]  # role word → role (牵头 → lead)
+    nouns: tuple[str, ...]  # 单位, 部门 …
+    qualifier: int  # at most this many characters on either side of the role word
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        q = f"[\\u4e00-\\u9fff]{{0,{self.qualifier}}}?"
+        words = "|".join(map(re.escape, sorted(self.words, key=len, reverse=True)))
+        nouns = "|".join(map(re.escape, sorted(self.nouns, key=len, reverse=True)))
+        return re.compile(f"{q}(?P<word>{words}){q}(?:{nouns})")
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """How responsibility is written in sentences (roles.toml [sentences])."""
+
+    openers: tuple[str, ...]  # 由X负责: before a subject, at a clause's start
+    inside_openers: tuple[str, ...]  # 资金由X统筹安排: also inside a clause
+    not_openers: tuple[str, ...]  # 由于, 经济: words that hold an opener's characters
+    connectives: tuple[str, ...]
+    modals: tuple[str, ...]
+    not_predicates: tuple[str, ...]
+    role_verbs: tuple[str, ...]  # verbs that state a role outright (负责, 牵头, 配合 …)
+    subject: dict[str, str]  # first verb of the predicate → the subject's role ("responsible" otherwise)
+    object: dict[str, str]  # 会同Y: Y's role, wherever the verb stands
+    subject_object: dict[str, str]  # X配合Y: Y's role, only right after the subject
+
+
+@dataclass(frozen=True)
 class Roles:
-    labels: dict[str, str]  # label → role (责任单位 → responsible)
+    labels: dict[str, str]  # labels the grammar does not give → role (责任分工 → responsible)
+    grammar: LabelGrammar
     people: tuple[str, ...]  # labels and headers that name people (责任领导)
     verbs: tuple[tuple[re.Pattern[str], str], ...]  # clause-final role verb → role, longest pattern first
     joins: dict[str, str]  # word between two lists → role of the left list ("" keeps the clause's)
@@ -92,6 +125,24 @@ class Roles:
     onward: tuple[str, ...]
     carry: tuple[re.Pattern[str], ...]
     closing: tuple[re.Pattern[str], ...]
+    sentences: Sentences
+
+    def label_role(self, label: str) -> str | None:
+        """The role a label gives (责任单位, 牵头考核单位 → its role), or None when it is no role
+        label (a people label such as 责任领导 is none)."""
+        label = re.sub(r"\s+", "", label)
+        if label in self.labels:
+            return self.labels[label]
+        if any(w in label for w in self.people):
+            return None
+        m = self.grammar.regex.fullmatch(label)
+        return self.grammar.words[m.group("word")] if m else None
+
+    @cached_property
+    def label_regex(self) -> str:
+        """A regex fragment for any role label (no groups), to find labels inside text."""
+        listed = "|".join(map(re.escape, sorted(self.labels, key=len, reverse=True)))
+        return "(?:" + self.grammar.regex.pattern.replace("(?P<word>", "(?:") + f"|{listed})"
 
 
 @dataclass(frozen=True)
@@ -109,6 +160,24 @@ class Departments:
     bare: tuple[str, ...]
     group_role_endings: tuple[str, ...]
     empty: tuple[str, ...]
+    running_text: RunningText
+
+
+@dataclass(frozen=True)
+class RunningText:
+    """How a body's name is told inside running text (departments.toml [running_text])."""
+
+    max_length: int
+    endings: tuple[str, ...]  # besides the name endings
+    divisions: tuple[str, ...]  # 区, 乡镇 …: bodies after 各 / 相关
+    not_names: frozenset[str]  # texts never a name of their own (单位, 我局)
+    not_name_words: tuple[str, ...]  # words that end like a name but are not (平台, 部署)
+    after_verb: tuple[str, ...]  # words for a body that may follow a verb or a stop inside its name (数据提供部门)
+    sector_verbs: frozenset[str]  # verbs that name a sector inside a name (审批服务局)
+    determiners: tuple[str, ...]  # 本, 该: open a name (本单位)
+    levels: str  # 省市区县乡镇: one-character levels that open a name
+    stops: frozenset[str]
+    joiners: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -121,6 +190,7 @@ class DeadlineForm:
 class Deadlines:
     ongoing: tuple[str, ...]
     none: tuple[str, ...]
+    starts: tuple[str, ...]  # words after a date that make it a start (2024年起)
     forms: tuple[DeadlineForm, ...]
     forms_without_year: tuple[DeadlineForm, ...]  # read with the notice's year
 
@@ -194,12 +264,25 @@ def _numbering(d: dict[str, Any]) -> Numbering:
 def _roles(d: dict[str, Any]) -> Roles:
     verbs = sorted(((_compile("roles", p), _role("roles", r, True)) for p, r in d["verbs"].items()), key=lambda v: -len(v[0].pattern))
     rules = d["rules"]
-    return Roles({k: _role("roles", v) for k, v in d["labels"].items()}, tuple(d["people"]["words"]), tuple(verbs),
+    g = d["label_grammar"]
+    grammar = LabelGrammar({k: _role("roles", v) for k, v in g["words"].items()}, tuple(g["nouns"]), int(g["qualifier"]))
+    return Roles({k: _role("roles", v) for k, v in d["labels"].items()}, grammar, tuple(d["people"]["words"]), tuple(verbs),
                  {k: _role("roles", v, True) for k, v in d["joins"].items()}, tuple(d["prefixes"]["words"]),
                  {k: _role("roles", v, True) for k, v in d["trailing"].items()},
                  tuple(_compile("roles", p) for p in rules["first_is_lead"]), tuple(_compile("roles", p) for p in rules.get("rest_support", [])),
                  tuple(rules["onward"]),
-                 tuple(_compile("roles", p) for p in rules["carry"]), tuple(_compile("roles", p) for p in rules["closing"]))
+                 tuple(_compile("roles", p) for p in rules["carry"]), tuple(_compile("roles", p) for p in rules["closing"]),
+                 _sentences(d["sentences"]))
+
+
+def _sentences(s: dict[str, Any]) -> Sentences:
+    def longest(words: list[str]) -> tuple[str, ...]:
+        return tuple(sorted(words, key=len, reverse=True))
+
+    return Sentences(longest(s["openers"]), longest(s["inside_openers"]), tuple(s["not_openers"]), longest(s["connectives"]),
+                     longest(s["modals"]), tuple(s["not_predicates"]), longest(s["role_verbs"]),
+                     *({k: _role("roles", v) for k, v in sorted(s[t].items(), key=lambda kv: -len(kv[0]))}
+                       for t in ("subject", "object", "subject_object")))
 
 
 @cache
@@ -208,7 +291,13 @@ def wording() -> Wording:
     raw = {n: _load(n) for n in FILES}
     roles = _roles(raw["roles"])
     numbering = _numbering(raw["numbering"])
-    departments = Departments(**{k: tuple(v) for k, v in raw["departments"].items()})
+    d = dict(raw["departments"])
+    rt = d.pop("running_text")
+    running = RunningText(int(rt["max_length"]), tuple(rt["endings"]), tuple(rt["divisions"]), frozenset(rt["not_names"]),
+                          tuple(rt["not_name_words"]), tuple(rt["after_verb"]), frozenset(rt["sector_verbs"]), tuple(rt["determiners"]),
+                          str(rt["levels"]), frozenset(rt["stops"]),
+                          tuple(rt["joiners"]))
+    departments = Departments(**{k: tuple(v) for k, v in d.items()}, running_text=running)
     columns = Columns({k: tuple(v) for k, v in raw["columns"]["fields"].items()})
     structure = _structure(raw["structure"])
     return Wording(columns, roles, _deadlines(raw["deadlines"]), departments, structure, numbering,
@@ -219,7 +308,7 @@ def _deadlines(d: dict[str, Any]) -> Deadlines:
     def forms(items: list[dict]) -> tuple[DeadlineForm, ...]:
         return tuple(DeadlineForm(f["kind"], _compile("deadlines", f["regex"])) for f in items)
 
-    return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])))
+    return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), tuple(d["starts"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])))
 
 
 def _structure(d: dict[str, Any]) -> Structure:
@@ -234,7 +323,8 @@ LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure")
 
 def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numbering, structure: Structure) -> Lexicon:
     seps = ("、", "，", ",", "；", ";")
-    headers = [s for syns in columns.fields.values() for s in syns] + list(roles.labels)
+    labels = [w + n for w in roles.grammar.words for n in roles.grammar.nouns]  # 牵头单位, 配合部门 …
+    headers = [s for syns in columns.fields.values() for s in syns] + labels + list(roles.labels)
     # schemes that open an item on a line of their own (一是 and 第一， run on inside paragraphs)
     items = (*(s.regex for s in numbering.schemes if s.inline), structure.marker)
     sections = tuple(s.regex for s in numbering.schemes if s.name in ("cn-comma", "chapter"))
