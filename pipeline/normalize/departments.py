@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..structure.names import is_name, is_place
 from ..wording import wording
 
 WS = re.compile(r"\s+")
@@ -92,6 +93,43 @@ def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
     return out if found else None
 
 
+LISTED, AND = "\x01", "\x02"  # 、 and 及 inside a list that is one name: no separators there
+GROUP = re.compile(r"[^，,；;\n]+")
+
+
+def listed_as_one(group: str) -> bool:
+    """A list that names one body or one placeholder, as printed: its shared head printed once
+    after places or levels (济南、青岛、烟台市政府; 区、县交通与建设局), or a word for "each"
+    that governs the whole list (各部门、单位及行业协会、商会; 各牵头单位、责任单位)."""
+    d = wording().departments
+    pieces = [p for p in re.split(r"、|及", group.strip()) if p]
+    if len(pieces) < 2:
+        return False
+    last = _strip_role(pieces[-1])[0]
+    if all(is_place(p) and not p.endswith(tuple(d.endings)) for p in pieces[:-1]) and last.endswith(tuple(d.endings)):
+        return True
+    second = _strip_role(pieces[1])[0]
+    return pieces[0].startswith(tuple(d.plural_prefixes)) and not second.startswith(tuple(d.plural_prefixes)) and (
+        second in d.collective_endings or not second.endswith(tuple(d.endings)))
+
+
+def _keep_whole(text: str) -> str:
+    """The text with the separators inside a list that is one name hidden, and 和 between two
+    complete names made a separator (相关行业主管部门和相关区政府)."""
+    def one(m: re.Match[str]) -> str:
+        g = m.group(0)
+        if listed_as_one(g):
+            return g.replace("、", LISTED).replace("及", AND)
+        return re.sub(r"(?<=[^、，,；;])和(?=[^、，,；;])", lambda a: "、" if _and_joins(g, a.start()) else "和", g)
+    return GROUP.sub(one, text)
+
+
+def _and_joins(group: str, at: int) -> bool:
+    left = re.split(r"[、及]", group[:at])[-1].strip()
+    right = re.split(r"[、及]", group[at + 1:])[0].strip()
+    return is_name(left) and is_name(_strip_role(right)[0])
+
+
 def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[tuple[str, str, bool]], bool, list[str]]:
     """A department cell or list into [(name, role, is_collective)], open-ended flag, leftovers.
 
@@ -112,7 +150,8 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
             left += rest
         return out, open_any, left
     merged: list[str] = []
-    for piece, hard in _pieces(text):
+    for piece, hard in _pieces(_keep_whole(text)):
+        piece = piece.replace(LISTED, "、").replace(AND, "及")
         if merged and not hard and _joins_previous(merged[-1], piece):
             merged[-1] += piece
         else:
@@ -171,7 +210,7 @@ def department_name_problem(name: str) -> str | None:
         return "empty"
     if WS.search(name):
         return "whitespace"
-    if PUNCTUATION.search(name):
+    if PUNCTUATION.search(name.replace("、", "") if listed_as_one(name) else name):
         return "punctuation"
     if DATE_IN_NAME.search(name):
         return "a deadline or a date"

@@ -111,14 +111,27 @@ def split_parts(notice: Notice, title: str) -> list[tuple[Part, Where]]:
         return parts
     titles = issued_titles(title, body.blocks)
     words = wording().structure.issuing
-    issuing_at = next((i for i, b in enumerate(body.blocks) if b.kind != "table" and i > 0 and any(w in b.text for w in words)), len(body.blocks))
+    issuing_at = next((i for i, b in enumerate(body.blocks) if b.kind != "table" and i > 0 and any(w in b.text for w in words)
+                       and re.search(r"[，,。]", b.text)), len(body.blocks))  # the issuing sentence, not the title's 印发
+    def title_line(b: Block) -> str:
+        if b.kind == "table" or b.style == "attachment-list" or leading_marker(b.text) or len(b.text.strip()) > 80:
+            return ""
+        if re.search(r"[。；;，,]", b.text.strip().rstrip("。")) or any(w in b.text for w in words):
+            return ""
+        return _norm_title(b.text)
+
+    def names_a_title(t: str) -> bool:
+        return any(t == x or (len(t) >= 6 and (t in x or x in t) and min(len(t), len(x)) / max(len(t), len(x)) >= 0.7) for x in titles)
+
     cuts = [0]
-    for i, b in enumerate(body.blocks):
-        t = _norm_title(b.text) if b.kind != "table" and b.style != "attachment-list" and not leading_marker(b.text) else ""
-        if i > issuing_at and titles and t and len(b.text.strip()) <= 80 and not re.search(r"[。；;，,]", b.text.strip().rstrip("。")) \
-                and not any(w in b.text for w in words) and any(
-                t == x or (len(t) >= 6 and (t in x or x in t) and min(len(t), len(x)) / max(len(t), len(x)) >= 0.7) for x in titles):
+    lines = [title_line(b) for b in body.blocks]
+    i = issuing_at + 1
+    while titles and i < len(body.blocks):
+        # a title printed over two or three lines (…贯彻落实《国务院关于 / 加强…意见》任务分工方案)
+        span = next((n for n in (1, 2, 3) if all(lines[i:i + n]) and i + n <= len(lines) and names_a_title("".join(lines[i:i + n]))), 0)
+        if span:
             cuts.append(i)
+        i += max(span, 1)
     if len(cuts) == 1:
         return _split_run_on(parts, titles, issuing_at) or parts
     cuts.append(len(body.blocks))

@@ -141,6 +141,15 @@ def is_name(text: str) -> bool:
     return bool(t) and name_at(t, 0) == len(t)
 
 
+def is_place(word: str) -> bool:
+    """A level (区, 县) or a place name (济南): what a list of places sharing one head holds."""
+    levels = wording().departments.running_text.levels
+    if word and all(ch in levels for ch in word):
+        return True
+    spans = tagged(word)
+    return len(spans) == 1 and spans[0][2] == "ns"
+
+
 def names_at(text: str, i: int) -> tuple[list[str], int] | None:
     """A list of names starting at i and where it ends: A、B和C; A等相关部门 (A and the collective
     after 等); A、B等部门 (the generic tail read past). Short words listed before 等部门 are names

@@ -17,6 +17,7 @@ beside bracketed statements is the notice's context, not a measure); duty lists 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..outline import Node, is_title
@@ -90,6 +91,7 @@ def _descendants(n: Node) -> list[Node]:
 def written_measures(root: Node, stated: bool, measured: set[int]) -> list[Written]:
     """The measures of a part written in sentences (`measured`: nodes already measures)."""
     out: list[Written] = []
+    written: list[tuple[Written, int]] = []  # items written so, with their depth
 
     def visit(node: Node, path: list[Node]) -> None:
         paras = [c for c in node.children if c.kind == "para"]
@@ -104,7 +106,8 @@ def written_measures(root: Node, stated: bool, measured: set[int]) -> list[Writt
         siblings: list[Written] = []
         for c in items:
             below = _descendants(c)
-            if any(id(x) in measured for x in below) or any(x.kind == "item" and _writes(x) for x in below):
+            listed = sum(1 for x in c.children if x.kind == "para" and duty_key(x.text)) >= 2  # its paragraphs are a duty list
+            if listed or any(id(x) in measured for x in below) or any(x.kind == "item" and _writes(x) for x in below):
                 visit(c, [*path, c])
                 continue
             sts = own_statements(c)
@@ -113,9 +116,12 @@ def written_measures(root: Node, stated: bool, measured: set[int]) -> list[Writt
         if stated:  # beside statements, an item written so names its body in its first sentence
             siblings = [w for w in siblings if w.node.section != "closing" and _subject_first(w.node)]
             siblings = siblings if len(siblings) >= 2 else []
-        out.extend(siblings)
+        written.extend((w, len(path)) for w in siblings)
 
     visit(root, [])
+    # a task list is items of one level written so: a lone item among others is the notice's prose
+    level = Counter((w.node.marker.scheme if w.node.marker else "", d) for w, d in written)
+    out += [w for w, d in written if level[(w.node.marker.scheme if w.node.marker else "", d)] >= 2]
     return out
 
 
