@@ -93,6 +93,7 @@ def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
     return out if found else None
 
 
+COUNTED = re.compile(r"等[0-9一二三四五六七八九十]+个")
 LISTED, AND = "\x01", "\x02"  # 、 and 及 inside a list that is one name: no separators there
 GROUP = re.compile(r"[^，,；;\n]+")
 
@@ -107,6 +108,8 @@ def listed_as_one(group: str) -> bool:
         return False
     last = _strip_role(pieces[-1])[0]
     if all(is_place(p) and not p.endswith(tuple(d.endings)) for p in pieces[:-1]) and last.endswith(tuple(d.endings)):
+        return True
+    if COUNTED.search(last):  # 苏澳、平原、芦洋、中楼、岚城等5个乡镇: a counted list is one name
         return True
     second = _strip_role(pieces[1])[0]
     return pieces[0].startswith(tuple(d.plural_prefixes)) and not second.startswith(tuple(d.plural_prefixes)) and (
@@ -180,8 +183,8 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
                 continue
             if p in d.fragments:
                 leftovers.append(p)
-            group = next((e for e in d.group_role_endings if p.endswith(e) and len(p) > len(e) + 1), None)
-            if group:  # …工作专班牵头单位: the bodies of that group
+            group = next((e for e in d.group_role_endings if p.endswith(e) and is_name(p[: -len(e)])), None)
+            if group:  # …工作专班牵头单位: the bodies of that group (建设项目牵头单位 names no group: it stays whole)
                 names.append((p[: -len(group)], piece_role or r2 or role, True))
                 continue
             names.append((p, piece_role or r2 or role, is_collective(p)))

@@ -20,7 +20,7 @@ from ..outline import Node, Outline, PartOutline, is_title, outline, walk
 from ..wording import wording
 from .anchors import Duty, find_statements, labelled_line, stated_rule, whole_statement
 from .measure import Measure, read_measures, write_measures
-from .prose import Found, prose_measures
+from .prose import Found, has_statements, prose_measures
 from .tables import _TableReader, squash
 
 __all__ = ["Duty", "Measure", "read_measures", "role_word_count", "structure", "write_measures"]
@@ -34,11 +34,10 @@ def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure
     measures: list[Measure] = []
     findings: list[Finding] = []
     rule = notice_rule(notice)
-    for po in tree.parts:
-        k, a, b = po.blocks
-        blocks = notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
-        from_table = _TableReader(notice, Part(po.number, po.label, blocks), findings).measures()
-        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po, rule, bool(from_table))]
+    tables = [_TableReader(notice, Part(po.number, po.label, _blocks(notice, po)), findings).measures() for po in tree.parts]
+    stated = any(tables) or any(has_statements(po.root) for po in tree.parts)
+    for po, from_table in zip(tree.parts, tables, strict=True):
+        from_prose = [_measure(notice, po, f, duties, due) for f, duties, due in prose_measures(po, rule, stated)]
         if rule:  # 排在第一位的为牵头单位 stated for the notice: a responsibility column's first body leads
             for m in from_table:
                 for d in m.duties:
@@ -65,6 +64,11 @@ def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure
                                 "role words (责任单位, 牵头, 负责 …) occur in the notice but no measure was found: its layout is not read",
                                 notice.source_file, "", ""))
     return measures, findings
+
+
+def _blocks(notice: Notice, po: PartOutline) -> list:
+    k, a, b = po.blocks
+    return notice.parts[k].blocks[a:b] if k < len(notice.parts) else []
 
 
 def _measure(notice: Notice, po: PartOutline, f: Found, duties: list[Duty], due: str) -> Measure:

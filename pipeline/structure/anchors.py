@@ -18,10 +18,12 @@ from functools import cache
 
 from ..numerals import arabic
 from ..wording import wording
+from .names import is_name
 
 OPEN_CLOSE = {"（": "）", "(": ")", "〔": "〕", "【": "】", "[": "]"}
 CLOSERS = set(OPEN_CLOSE.values())
 CLAUSE = re.compile(r"[，,；;。]")
+SEPARATORS = re.compile(r"[、，,；;]|以及|及|和")
 WS = re.compile(r"\s+")
 MAX_NAME = 40  # a department name longer than this is a sentence, not a name
 NOT_IN_NAMES = re.compile(r"[的：:]|进行|确保|以上|以下")
@@ -51,6 +53,7 @@ class Statement:
     onward: bool = False  # … and says it holds from here on (下同)
     raw: str = ""
     inline: bool = False  # read from the sentence itself (区财政局负责…): the measure's text keeps it
+    bare: bool = False  # a bracket of body names alone (……加强监管。（区市场监管局））
 
 
 @cache
@@ -203,6 +206,10 @@ def parse_statement(inner: str) -> Statement | None:
         if not _names_ok(names.replace("会同", "、").replace("配合", "、")):
             return None
         st.duties.extend(_split_joins(names, role or "responsible"))
+    if pending and not st.duties and not st.due and all(is_name(n) for c in pending for n in SEPARATORS.split(c) if n):
+        st.duties.append(Duty("responsible", "、".join(pending)))  # （区市场监管局）: bodies alone are responsible
+        st.bare = True
+        return st
     if pending or not st.duties:
         return None  # names without a verb at the end, or no list at all: an ordinary parenthesis
     return st
@@ -233,6 +240,8 @@ def find_statements(text: str) -> list[Statement]:
             if j < 0:
                 break
             st = parse_statement(text[i + 1:j])
+            if st and st.bare and not _closes_sentence(text, i, j):
+                st = None  # a bare bracket of names states responsibility after a sentence, not as a qualifier (中心（实验室）)
             if st:
                 st.start, st.end = i, j + 1
                 out.append(st)
@@ -244,6 +253,13 @@ def find_statements(text: str) -> list[Statement]:
             continue
         i += 1
     return out
+
+
+def _closes_sentence(text: str, i: int, j: int) -> bool:
+    """Does the bracket text[i:j+1] stand after a sentence end and close its paragraph or sentence?"""
+    before = text[:i].rstrip(" \t\u3000")[-1:]
+    after = text[j + 1:]
+    return before in ("", *"。；;！!？?") and (not after.strip(" \t\u3000。.；;") or after[:1] in "。；;（(\n")
 
 
 def stated_rule(text: str) -> tuple[bool, str] | None:

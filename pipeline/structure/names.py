@@ -84,7 +84,8 @@ def name_at(text: str, i: int) -> int | None:
     if k is None:
         return None
     d = wording().departments
-    if _is_verb(text[i:spans[k][1]], spans[k][2]) and not text.startswith((*d.plural_prefixes, *d.collective_prefixes), i):
+    if _is_verb(text[i:spans[k][1]], spans[k][2]) and not text.startswith((*d.plural_prefixes, *d.collective_prefixes), i) \
+            and text[i] not in d.running_text.levels:  # 区直其他有关部门: jieba takes 区直 for a verb
         return None
     best = None
     verb_inside = False
@@ -97,7 +98,9 @@ def name_at(text: str, i: int) -> int | None:
             continue
         if best == a and w in rt.joiners:
             break  # A和B: a list of two names, read by names_at
-        if (w in rt.stops and not text.startswith(rt.after_verb, b)) or not CJK.match(w):
+        if best is not None and best < a and _opens_name(text, a, flag):
+            break  # 市工业和信息化局函请市财政局: a name, words, then another name
+        if (_stops(w, spans, k) and not text.startswith(rt.after_verb, b)) or not CJK.match(w):
             break
         if b - i > rt.max_length:
             break
@@ -108,21 +111,45 @@ def name_at(text: str, i: int) -> int | None:
     return best
 
 
+def _opens_name(text: str, a: int, flag: str) -> bool:
+    """Does a name begin at a (a level, a place, a word for "each")?"""
+    d = wording().departments
+    return flag == "ns" or text[a] in d.running_text.levels or text.startswith((*d.plural_prefixes, *d.collective_prefixes), a)
+
+
+def _stops(w: str, spans: tuple[tuple[int, int, str], ...], k: int) -> bool:
+    """Does this word end a name? A stop word does, but a one-character one only before a word of
+    more characters: between single characters it is part of an abbreviation (区经济发展局经信处)."""
+    if w not in wording().departments.running_text.stops:
+        return False
+    if len(w) > 1 or k + 1 >= len(spans):
+        return True
+    a, b, _ = spans[k + 1]
+    return b - a > 1
+
+
 def _verb_then_name(text: str, i: int, end: int) -> bool:
     """充分发挥天津港…联席会, 压实各部门, 细化本单位: words that are no name, then a name that
-    begins with a place or a word for "each / this". (中国人民银行平潭支行 is one name: the words
-    before the place are a complete name themselves.)"""
+    begins with a place, a level or a word for "each / this". (中国人民银行平潭支行 is one name: the
+    words before the place are a complete name themselves; 各旗县区人民政府 and 区绿岛花城…办公室
+    begin as names do.)"""
     d = wording().departments
-    starts = (*d.plural_prefixes, *d.collective_prefixes)
-    inside = [(a, flag) for a, _, flag in tagged(text) if i < a < end]
+    prefixes = (*d.plural_prefixes, *d.collective_prefixes)
+    lead = 0  # the name's own prefixes: 全市各, 区直 + 其他有关 …
+    while step := max((len(p) for p in (*prefixes, *d.running_text.level_words) if text.startswith(p, i + lead)), default=0):
+        lead += step
+    spans = tagged(text)
+    name_like_start = bool(lead) or text[i] in d.running_text.levels or any(f == "ns" for x, _, f in spans if x == i)
+    inside = [(a, flag) for a, _, flag in spans if i + lead < a < end]
     for k, (a, flag) in enumerate(inside):
         if text.startswith(d.running_text.determiners, a) and flag == "r":
             return True  # 细化本单位
+        by_prefix = text.startswith(prefixes, a)
+        by_place = (flag == "ns" and k == 0 and a - i >= 3) or text[a] in d.running_text.levels  # 充分发挥 + 天津港…
+        if not by_prefix and (not by_place or name_like_start):
+            continue
         head = text[i:a]
-        if head.startswith(starts) or head[0] in d.running_text.levels or any(f == "ns" for x, _, f in tagged(text) if x == i):
-            continue  # 各旗 + 县区人民政府, 区绿岛 + 花城…: the words before are a name's own beginning
-        opens = (flag == "ns" and k == 0) or text.startswith(starts, a) or text[a] in d.running_text.levels
-        if opens and not _ends_like_a_name(head, head) and _ends_like_a_name(text[a:end], text[a:end]):
+        if not _ends_like_a_name(head, head) and _ends_like_a_name(text[a:end], text[a:end]):
             return True
     return False
 

@@ -233,16 +233,22 @@ def _rule_line(text: str) -> tuple[str, Duty] | None:
     return None
 
 
+def has_statements(root: Node) -> bool:
+    """Does a part state responsibility anywhere (a bracket, a labelled line)?"""
+    head, paras = _units(root)
+    return any(u.all_statements for u in (head, *paras)) or any(has_statements(c) for c in root.children if c.kind == "item")
+
+
 def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = None,
-                   beside_table: bool = False) -> list[tuple[Found, list[Duty], str]]:
+                   stated: bool = True) -> list[tuple[Found, list[Duty], str]]:
     """The measures of one part: (found, duties, deadline as written) in reading order.
     `notice_rule`: a first-listed-leads rule the notice states outside its statements;
-    `beside_table`: the part holds a responsibility table (its prose is context)."""
+    `stated`: the notice states responsibility in statements or a table somewhere (its sentences
+    then make measures only as written.py says)."""
     r = _Resolver()
     r.survey(part.root, 0)
     found: list[Found] = []
     r.resolve(part.root, 0, [], found)
-    stated = beside_table or bool(found)
     for f in found:  # bodies a stated measure's own sentences give a role outright (会同Y, 交由X牵头落实) take part too
         for s in sentence_statements(f.text):
             s.duties = [d for d in s.duties if d.stated]

@@ -176,6 +176,7 @@ class RunningText:
     sector_verbs: frozenset[str]  # verbs that name a sector inside a name (审批服务局)
     determiners: tuple[str, ...]  # 本, 该: open a name (本单位)
     levels: str  # 省市区县乡镇: one-character levels that open a name
+    level_words: tuple[str, ...]  # 区直, 市级: the level of a placeholder (区直其他有关部门)
     stops: frozenset[str]
     joiners: tuple[str, ...]
 
@@ -295,7 +296,7 @@ def wording() -> Wording:
     rt = d.pop("running_text")
     running = RunningText(int(rt["max_length"]), tuple(rt["endings"]), tuple(rt["divisions"]), frozenset(rt["not_names"]),
                           tuple(rt["not_name_words"]), tuple(rt["after_verb"]), frozenset(rt["sector_verbs"]), tuple(rt["determiners"]),
-                          str(rt["levels"]), frozenset(rt["stops"]),
+                          str(rt["levels"]), tuple(rt["level_words"]), frozenset(rt["stops"]),
                           tuple(rt["joiners"]))
     departments = Departments(**{k: tuple(v) for k, v in d.items()}, running_text=running)
     columns = Columns({k: tuple(v) for k, v in raw["columns"]["fields"].items()})
