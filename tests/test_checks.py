@@ -58,22 +58,23 @@ def validation():
     ("flag", "departments.expect_column_values_to_be_in_set(collective_ok)"),
     ("ongoing", "completion_dates.expect_column_values_to_be_in_set(ongoing_from_words)"),
     ("label", "numbering.expect_column_values_to_be_in_set(label_agrees)"),
-    ("gap", "numbering.expect_column_values_to_be_in_set(step_in_parent)"),
     ("dated", "departments.expect_column_values_to_be_clean_department_names(department)"),
     ("empty", "notices.expect_column_values_to_be_in_set(measures_where_role_words)"),
-    ("mojibake", "notices.expect_column_values_to_be_in_set(title_readable)"),
 ])
 def test_each_blocking_check_holds_back_the_notice_with_the_wrong_row(validation, notice_id: str, rule: str) -> None:
     assert rule in validation.held_back.get(notice_id, []), validation.held_back
 
 
-def test_good_rows_pass_and_warnings_hold_nothing_back(validation) -> None:
-    assert "ok" not in validation.held_back
-    assert "sparse" not in validation.held_back
-    sparse = next(r for r in validation.results if r.column == "pairs_cover_measures")
-    assert not sparse.success and sparse.failing_notices == ["sparse"] and sparse.severity == "warning"
-    # each wrong row holds back only its own notice
-    assert set(validation.held_back) == {"flag", "ongoing", "label", "gap", "dated", "empty", "mojibake"}
+@pytest.mark.parametrize(("notice_id", "column"), [("sparse", "pairs_cover_measures"), ("gap", "step_in_parent"), ("mojibake", "title_readable")])
+def test_warnings_name_the_notice_and_hold_nothing_back(validation, notice_id: str, column: str) -> None:
+    """A skipped printed number or an unreadable title is reported; the notice's measures are published."""
+    result = next(r for r in validation.results if r.column == column)
+    assert not result.success and result.failing_notices == [notice_id] and result.severity == "warning"
+    assert notice_id not in validation.held_back
+
+
+def test_good_rows_pass_and_each_wrong_row_holds_back_only_its_own_notice(validation) -> None:
+    assert set(validation.held_back) == {"flag", "ongoing", "label", "dated", "empty"}
 
 
 def test_duplicate_notices_are_named(tmp_path: Path) -> None:

@@ -42,15 +42,20 @@ def _match(scheme: Scheme, text: str, pos: int) -> tuple[Marker, int] | None:
     return Marker(scheme.name, value, m.group(0).strip()), m.end()
 
 
-def leading_marker(text: str) -> tuple[Marker, str] | None:
-    """The marker a paragraph opens with, and the text after it."""
+def leading_marker(text: str, last: dict[str, int] | None = None) -> tuple[Marker, str] | None:
+    """The marker a paragraph opens with, and the text after it. Where markers of several schemes
+    could be read (12.5G基站建设: 12.5, or 12. then 5G…), the one that continues its scheme's
+    running sequence (`last`: the last value seen per scheme) wins: digits after a label that
+    break the sequence belong to the title."""
     body = LEAD.sub("", text)
-    for scheme in wording().numbering.schemes:
-        found = _match(scheme, body, 0)
-        if found:
-            marker, end = found
-            return marker, body[end:].strip().strip("*").strip()
-    return None
+    readings = [found for scheme in wording().numbering.schemes if (found := _match(scheme, body, 0))
+                and (not scheme.in_sequence_only or (last is not None and found[0].value == last.get(scheme.name, 0) + 1))]
+    if not readings:
+        return None
+    if last is not None:
+        readings.sort(key=lambda r: r[0].value != last.get(r[0].scheme, 0) + 1)  # stable: the grammar's order otherwise
+    marker, end = readings[0]
+    return marker, body[end:].strip().strip("*").strip()
 
 
 def split_inline(text: str, last: dict[str, int]) -> list[tuple[Marker | None, str]]:
@@ -62,7 +67,7 @@ def split_inline(text: str, last: dict[str, int]) -> list[tuple[Marker | None, s
     inline = [s for s in grammar.schemes if s.inline]
     rank = {s.name: k for k, s in enumerate(grammar.schemes)}
     pieces: list[tuple[Marker | None, int, int]] = []  # (marker, start of marker, start of text)
-    head = leading_marker(text)
+    head = leading_marker(text, last)
     body = LEAD.sub("", text) if head else text
     if head:
         m0, rest = head

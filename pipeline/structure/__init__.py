@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator
 
 from ..errors import Finding
 from ..model import Notice, Part
@@ -21,6 +22,7 @@ from ..wording import wording
 from .anchors import Duty, find_statements, labelled_line, stated_rule, whole_statement
 from .measure import Measure, read_measures, write_measures
 from .prose import Found, has_statements, prose_measures
+from .sentences import sentence_statements
 from .tables import _TableReader, squash
 
 __all__ = ["Duty", "Measure", "read_measures", "role_word_count", "structure", "write_measures"]
@@ -59,10 +61,10 @@ def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure
         if from_table and from_prose:
             _renumber_ordinal(from_table + from_prose)
         measures += from_table + from_prose
-    if not measures and _role_words_occur(notice):
+    if not measures and (first := next(iter(duty_sentences(notice)), None)):
         findings.append(Finding(notice.notice_id, "structure", "warning", "no-measure",
-                                "role words (责任单位, 牵头, 负责 …) occur in the notice but no measure was found: its layout is not read",
-                                notice.source_file, "", ""))
+                                "the notice assigns work (a role label, or a body named beside a duty verb) but no measure was found: "
+                                "its layout is not read", notice.source_file, first[0], first[1][:300]))
     return measures, findings
 
 
@@ -151,16 +153,34 @@ def notice_rule(notice: Notice) -> tuple[bool, str] | None:
     return None
 
 
-def role_word_count(notice: Notice) -> int:
-    """How often the notice writes the way responsibility statements are written: a role label
-    with its colon or as a column header (责任单位：, 牵头单位), or a role word closing a bracket
-    (…负责）, …牵头，…配合）). A stray 负责 in running text does not count."""
+def duty_sentences(notice: Notice) -> Iterator[tuple[str, str]]:
+    """(place, text) of every sentence that assigns work the way notices write it: a role label
+    with its colon or as a column header (责任单位：, 牵头单位), a role word closing a bracket (…负责）),
+    or a body named beside a duty verb (区交通局负责…, 会同市财政局…). A stray 负责 in running text
+    does not count."""
     roles = wording().roles
     stated = re.compile(roles.label_regex + r"[：:]|(?:负责|牵头|配合)[）)】〕，,]")
-    texts = [squash(b.text) for p in notice.parts for b in p.blocks if b.kind != "table"]
-    cells = [squash(c.text) for p in notice.parts for b in p.blocks if b.table for c in b.table.cells if c.header or c.row == 0]
-    return sum(len(stated.findall(t)) for t in texts) + sum(1 for t in cells if roles.label_role(t))
+    for p in notice.parts:
+        for b in p.blocks:
+            if b.table is not None:
+                for c in b.table.cells:
+                    if (c.header or c.row == 0) and roles.label_role(squash(c.text)):
+                        yield c.source.ref(), c.text
+                continue
+            text = squash(b.text)
+            for m in stated.finditer(text):
+                yield b.source.ref(), _sentence_around(text, m.start())
+            for st in sentence_statements(b.text):
+                if any(d.stated for d in st.duties):
+                    yield b.source.ref(), st.raw
 
 
-def _role_words_occur(notice: Notice) -> bool:
-    return role_word_count(notice) > 0
+def _sentence_around(text: str, at: int) -> str:
+    start = max(text.rfind(c, 0, at) for c in "。；;\n") + 1
+    ends = [e for e in (text.find(c, at) for c in "。；;\n") if e >= 0]
+    return text[start:min(ends) + 1 if ends else len(text)]
+
+
+def role_word_count(notice: Notice) -> int:
+    """How often the notice assigns work the way notices write it (`duty_sentences`)."""
+    return sum(1 for _ in duty_sentences(notice))

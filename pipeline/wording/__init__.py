@@ -66,6 +66,7 @@ class Scheme:
     name: str
     regex: re.Pattern[str]  # matched at the start of a paragraph; group n is the value
     inline: bool  # may also open a node inside a run-on paragraph
+    in_sequence_only: bool = False  # read only where its value continues the scheme's running sequence
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,8 @@ class Wording:
 
 
 def _numbering(d: dict[str, Any]) -> Numbering:
-    schemes = tuple(Scheme(s["name"], _compile("numbering", s["regex"]), bool(s.get("inline", False))) for s in d["scheme"])
+    schemes = tuple(Scheme(s["name"], _compile("numbering", s["regex"]), bool(s.get("inline", False)), bool(s.get("in_sequence_only", False)))
+                    for s in d["scheme"])
     for s in schemes:
         if "n" not in s.regex.groupindex:
             raise WordingError(f"wording/numbering.toml: scheme {s.name!r} has no group n")
