@@ -255,3 +255,98 @@ def test_tables_without_a_number_column_and_with_other_section_rows(tmp_path: Pa
         (3, "", 2, "投资便利", "放宽准入。", [("区发展改革委", "lead"), ("各街道", "support")]),
     ]
     assert not [f for f in findings if f.severity != "info"]
+
+
+# --- responsibility as local governments write it (issue 22) ----------------------------------
+
+def test_bodies_as_the_subjects_of_a_task_list(tmp_path: Path) -> None:
+    """No statement anywhere: every item of the task list is a measure, its text keeps its heading
+    and its bodies; 由X负责 / X配合 / X要牵头Y / X业务指导 give their roles, a body acted on (督促各镇)
+    none; an item that names nobody is a measure with no pairs; preamble and closing are not."""
+    text = ("某区关于印发管网改造工作方案的通知\n各镇人民政府，区直有关单位：\n现将《管网改造工作方案》印发给你们，请认真贯彻执行。\n"
+            "某区人民政府办公室\n2024年3月1日\n管网改造工作方案\n一、总体要求\n坚持统筹推进。\n二、重点任务\n（一）改造管网\n"
+            "由区住建局负责开展管网改造工作，区财政局配合。\n（二）整治交通\n区交通局要牵头相关单位开展道路整治；区公安局业务指导。\n"
+            "（三）加强宣传\n区委宣传部负责组织宣传，督促各镇落实。\n（四）完善制度\n建立长效机制。\n三、保障措施\n（一）加强领导\n强化组织保障。\n")
+    assert read_rows(tmp_path, text) == [
+        (1, 1, "（一）", "改造管网由区住建局负责开展管网改造工作，区财政局配合。", [("区住建局", "responsible"), ("区财政局", "support")], ""),
+        (1, 2, "（二）", "整治交通区交通局要牵头相关单位开展道路整治；区公安局业务指导。",
+         [("区交通局", "lead"), ("相关单位", "support"), ("区公安局", "support")], ""),
+        (1, 3, "（三）", "加强宣传区委宣传部负责组织宣传，督促各镇落实。", [("区委宣传部", "responsible")], ""),
+        (1, 4, "（四）", "完善制度建立长效机制。", [], ""),
+    ]
+
+
+def test_a_duty_list_gives_one_measure_per_body(tmp_path: Path) -> None:
+    """X：duty, one paragraph per body: the duty after the colon is the measure's text; a body the
+    duty only assists (配合区水利局) is not assigned; a list before the colon gives each body."""
+    text = ("某区水资源管理委员会成员单位职责\n一、主要职能\n统筹全区水资源管理。\n二、成员单位职责\n"
+            "区发展改革局：负责统筹协调节水规划，配合区水利局开展评估。\n区财政局：负责资金保障。\n区电信分公司、移动分公司：确保通讯畅通。\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "", "负责统筹协调节水规划，配合区水利局开展评估。", [("区发展改革局", "responsible")], ""),
+        (0, 2, "", "负责资金保障。", [("区财政局", "responsible")], ""),
+        (0, 3, "", "确保通讯畅通。", [("区电信分公司", "responsible"), ("移动分公司", "responsible")], ""),
+    ]
+
+
+def test_a_bare_bracket_of_body_names_closing_an_item(tmp_path: Path) -> None:
+    text = ("某区实施方案\n一、重点任务\n（一）加强市场巡查。开展专项整治。（区市场监管局）\n"
+            "（二）提升预警能力。完善监测网络（含研究中心（实验室））。（区气象局、区应急局，各镇政府）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "（一）", "加强市场巡查。开展专项整治。", [("区市场监管局", "responsible")], ""),
+        (0, 2, "（二）", "提升预警能力。完善监测网络（含研究中心（实验室））。",
+         [("区气象局", "responsible"), ("区应急局", "responsible"), ("各镇政府", "responsible")], ""),
+    ]
+
+
+def test_labels_with_qualifiers_and_deadlines_sharing_their_bracket(tmp_path: Path) -> None:
+    """A label is read by its role word (牵头考核单位 → lead, 主责单位 → responsible, 参加单位 →
+    support); a deadline may stand before it in the same bracket; a dated milestone wins over
+    持续推进; 按进度推进 sets none."""
+    text = ("某市2024年考评指标\n一、政务服务\n1．全面开通网上办理。（6月底完成，牵头考核单位：市审批服务局）\n"
+            "2．完善自助终端布局。（5月底取得明显成效并持续推进，主责单位：市数据局；参加单位：市财政局）\n"
+            "3．优化窗口服务。（按进度推进，牵头考核单位：市审批服务局、市住建局）\n")
+    path = tmp_path / "n.txt"
+    path.write_text(text, encoding="utf-8")
+    items, _ = normalize(structure(extract(path))[0], 2024)
+    assert [(x.measure.measure_no, x.measure.text, [(a.department, a.role) for a in x.assignments], x.deadline.kind, x.deadline.date)
+            for x in items] == [
+        (1, "全面开通网上办理。", [("市审批服务局", "lead")], "month", "2024-06-30"),
+        (2, "完善自助终端布局。", [("市数据局", "responsible"), ("市财政局", "support")], "month", "2024-05-31"),
+        (3, "优化窗口服务。", [("市审批服务局", "lead"), ("市住建局", "lead")], "none", None),
+    ]
+
+
+def test_numbering_read_like_a_person(tmp_path: Path) -> None:
+    """2.5G…: item 2, whose title begins with digits (it continues the running sequence, 2.5 would
+    not); a section number the notice skips (（一） then （三）) does not stop the reading."""
+    text = ("某市信息基础设施行动方案\n一、重点任务\n（一）加快网络建设\n1.推进千兆光网建设。（责任单位：市通信管理局）\n"
+            "2.5G基站建设提速。（责任单位：市通信管理局、市住建局）\n（三）强化应用\n3.推动工业互联网应用。（责任单位：市工信局）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1.", "推进千兆光网建设。", [("市通信管理局", "responsible")], ""),
+        (0, 2, "2.", "5G基站建设提速。", [("市通信管理局", "responsible"), ("市住建局", "responsible")], ""),
+        (0, 3, "3.", "推动工业互联网应用。", [("市工信局", "responsible")], ""),
+    ]
+
+
+def test_elliptical_and_governed_lists_stay_whole(tmp_path: Path) -> None:
+    """济南、青岛、烟台市政府: places sharing one head printed once; 各部门、单位及行业协会: a 各
+    governing the list; 公安、市场监管等部门: sector words that 等部门 makes bodies."""
+    text = ("某省行动方案\n1．推进试点。（牵头单位：济南、青岛、烟台市政府，省大数据局）\n2．加强宣传。（各部门、单位及行业协会、商会负责）\n"
+            "3．强化监管。市数据局会同公安、市场监管等部门开展检查。（牵头单位：市数据局）\n")
+    assert read_rows(tmp_path, text) == [
+        (0, 1, "1．", "推进试点。", [("济南、青岛、烟台市政府", "lead"), ("省大数据局", "lead")], ""),
+        (0, 2, "2．", "加强宣传。", [("各部门、单位及行业协会、商会", "responsible")], ""),
+        (0, 3, "3．", "强化监管。市数据局会同公安、市场监管等部门开展检查。",
+         [("市数据局", "lead"), ("公安", "support"), ("市场监管", "support")], ""),
+    ]
+
+
+def test_a_department_cell_continued_in_the_next_row_joins_its_wrapped_name(tmp_path: Path) -> None:
+    """A row cut in two (a page break, a cell listing one body per line): the cell goes on in its
+    column's list, and a name wrapped there (市卫 | 生健康委) is one body."""
+    page = ("<html><body><div><p>某市任务分工表</p><table><tr><th>序号</th><th>工作任务</th><th>牵头单位</th></tr>"
+            "<tr><td>1</td><td>推进医疗数据共享。</td><td>市发展改革委<br>市卫</td></tr>"
+            "<tr><td></td><td>建设平台。</td><td>生健康委</td></tr>"
+            "<tr><td>2</td><td>完善服务。</td><td>市教育局</td></tr></table></div></body></html>")
+    rows = read_rows(tmp_path, page, "n.html")
+    assert [(r[1], r[4]) for r in rows] == [(1, [("市发展改革委", "lead"), ("市卫生健康委", "lead")]), (2, [("市教育局", "lead")])]

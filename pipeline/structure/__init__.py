@@ -129,6 +129,7 @@ def _check_placed(notice: Notice, po: PartOutline, measures: list[Measure], find
             go(c)
 
     go(po.root)
+    _check_sentences_placed(notice, po, measures, findings)
     placed = sum(m.statements for m in measures)
     if placed < found:
         placed_refs = {m.source_ref for m in measures}
@@ -136,6 +137,22 @@ def _check_placed(notice: Notice, po: PartOutline, measures: list[Measure], find
             if node.source.ref() not in placed_refs:
                 findings.append(Finding(notice.notice_id, "structure", "warning", "statement-unplaced",
                                         "a responsibility statement that no measure takes", notice.source_file, node.source.ref(), raw[:300]))
+
+
+def _check_sentences_placed(notice: Notice, po: PartOutline, measures: list[Measure], findings: list[Finding]) -> None:
+    """Every body a sentence gives a role outright (区交通局负责…) is in a measure, or reported: a
+    sentence outside the task list (the covering notice's 各部门要…负责) is the notice's context,
+    listed so that nothing is dropped unseen."""
+    placed = {squash(d.text) for m in measures for d in m.duties}
+    for node, _ in walk(po.root):
+        if node.kind == "kv":
+            continue
+        for st in sentence_statements(node.text):
+            for d in st.duties:
+                if d.stated and squash(d.text) not in placed:
+                    findings.append(Finding(notice.notice_id, "structure", "info", "sentence-duty-unplaced",
+                                            f"{d.text} is given a role in a sentence that no measure takes", notice.source_file,
+                                            node.source.ref(), st.raw[:300]))
 
 
 def notice_rule(notice: Notice) -> tuple[bool, str] | None:

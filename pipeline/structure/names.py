@@ -50,6 +50,7 @@ def words(text: str) -> tuple[tuple[int, int], ...]:
 # A name never begins with a verb, an adverb, a preposition or a conjunction (强化政府, 履行); a
 # verb inside a name stands before a word for a role (数据提供部门, not 数据专区采取政府).
 NOT_FIRST = {"v", "vd", "d", "a", "ad", "p", "c", "u", "y", "e", "o", "f"}
+NOT_LAST = {"c", "u", "p", "d"}  # 数据专区所需…: 所 there is no ending
 
 
 @cache
@@ -104,7 +105,8 @@ def name_at(text: str, i: int) -> int | None:
             break
         if b - i > rt.max_length:
             break
-        if _ends_like_a_name(text[i:b], w) and (not verb_inside or w in rt.after_verb) and not _verb_then_name(text, i, b):
+        if _ends_like_a_name(text[i:b], w) and flag not in NOT_LAST and (not verb_inside or w in rt.after_verb) \
+                and not _verb_then_name(text, i, b):
             best = b
         verb_inside |= a > i and flag == "v" and _is_verb(w, flag)  # 和, 与 may stand inside (经济和信息化局)
         k += 1

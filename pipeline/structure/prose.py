@@ -258,7 +258,7 @@ def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = Non
         label = w.node.marker.text if w.node.kind == "item" and w.node.marker else ""
         found.append(Found(w.node, w.text, w.statements, w.path, w.node.source, label, _clean_task(w.task)))
     found.extend(_closed_groups(part.root, found))
-    found.extend(_running_sequence(part.root, found))
+    found.extend(_running_sequence(part.root, found, keep_title=not stated))
     order = {id(n): k for k, (n, _) in enumerate(_all_nodes(part.root))}
     found.sort(key=lambda f: order.get(id(f.node), 0))
     return _apply_rules(part.root, found, order, notice_rule)
@@ -276,9 +276,10 @@ def _all_nodes(root: Node) -> list[tuple[Node, int]]:
     return out
 
 
-def _running_sequence(root: Node, found: list[Found]) -> list[Found]:
+def _running_sequence(root: Node, found: list[Found], keep_title: bool = False) -> list[Found]:
     """Items that carry no statement but stand in the running sequence of measures: the same
-    scheme and depth as the measures, numbers running on, outside preamble and closing sections."""
+    scheme and depth as the measures, numbers running on, outside preamble and closing sections.
+    `keep_title`: a task list written in sentences, whose measures keep their headings."""
     measured = {id(f.node) for f in found}
     nodes = _all_nodes(root)
     items = [(n, d) for n, d in nodes if n.kind == "item"]
@@ -295,15 +296,15 @@ def _running_sequence(root: Node, found: list[Found]) -> list[Found]:
             if not started or n.section or _has_statement(n) or prev is None or n.marker.value != prev.marker.value + 1:
                 prev = n if started and id(n) in measured else prev
                 continue
-            extra.append(_statementless(root, n))
+            extra.append(_statementless(root, n, keep_title))
             prev = n
     return extra
 
 
-def _statementless(root: Node, n: Node) -> Found:
+def _statementless(root: Node, n: Node, keep_title: bool = False) -> Found:
     """An item with no statement of its own, as a measure: its text and its paragraphs."""
     _, paras = _units(n)
-    title = is_title(n.text)
+    title = is_title(n.text) and not keep_title
     text = "".join(([] if title else [n.text.strip()]) + [p.text.strip() for p in paras])
     return Found(n, text, [], _path_to(root, n), n.source, n.marker.text if n.marker else "", _clean_task(n.text) if title else "")
 

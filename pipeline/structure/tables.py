@@ -191,9 +191,11 @@ class _TableReader:
             sub = SUB_NUMBER.match(label)
             if "number" in f and number is None and not sub:
                 where = num_cell or row[f["text"]]
-                if not label and out and text:
-                    self.finding("warning", "row-without-number", "a row without 序号 was read as the continuation of the row above", where, text)
+                if not label and out and (text or any(row[k] for k, _ in cmap.departments)):
+                    self.finding("warning", "row-without-number", "a row without 序号 was read as the continuation of the row above", where,
+                                 " | ".join(texts))
                     out[-1].text += text
+                    self.continue_departments(out[-1], row, cmap)
                 else:
                     self.finding("warning", "row-unread", f"a row whose 序号 is not a number ({label!r}) was not read", where, " | ".join(texts))
                 continue
@@ -225,9 +227,21 @@ class _TableReader:
         text = texts[cmap.fields["text"]].strip()
         if text and text not in m.text:
             m.text += "\n" + text
+        self.continue_departments(m, row, cmap)
+
+    @staticmethod
+    def continue_departments(m: Measure, row: list[Cell | None], cmap: ColumnMap) -> None:
+        """A department cell that goes on in the next row (a row cut by a page break, a 序号 over
+        several rows) goes on in its column's list, on a line of its own: a name wrapped there
+        (市卫 | 生健康委) is joined by the normalizer's wrapped-name rule, not read as two bodies."""
         for k, role in cmap.departments:
             cell = row[k]
-            if cell and cell.text.strip() and not any(d.text == cell.text and d.role == role for d in m.duties):
+            if not cell or not cell.text.strip() or any(d.text == cell.text and d.role == role for d in m.duties):
+                continue
+            same = next((d for d in reversed(m.duties) if d.role == role and re.search(rf"\bcol {k}\b", d.source_ref)), None)
+            if same is not None and cell.text not in same.text:
+                same.text += "\n" + cell.text
+            elif same is None:
                 m.duties.append(Duty(role, cell.text, cell.source.ref()))
 
     def finding(self, severity: str, code: str, message: str, where: Block | Cell | None, raw: str) -> None:
