@@ -112,8 +112,8 @@ def listed_as_one(group: str) -> bool:
     if COUNTED.search(last):  # 苏澳、平原、芦洋、中楼、岚城等5个乡镇: a counted list is one name
         return True
     second = _strip_role(pieces[1])[0]
-    return pieces[0].startswith(tuple(d.plural_prefixes)) and not second.startswith(tuple(d.plural_prefixes)) and (
-        second in d.collective_endings or not second.endswith(tuple(d.endings)))
+    return pieces[0].startswith(tuple(d.plural_prefixes)) and not is_collective(second) and (
+        second in d.collective_endings or not second.endswith(tuple(d.endings)))  # 各相关部门、地方: two placeholders
 
 
 def _keep_whole(text: str) -> str:

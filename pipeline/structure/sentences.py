@@ -17,7 +17,7 @@ import re
 
 from ..wording import Sentences, wording
 from .anchors import Duty, Statement, find_statements
-from .names import names_at, words
+from .names import names_at, tagged, words
 
 SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 CLAUSE = re.compile(r"[^，,：:。；;！!？?\n]+")
@@ -104,7 +104,7 @@ class _Clause:
                 if any(a <= k < b for a, b in self.taken) or not _is_word(self.m, k, verb):
                     continue
                 got = names_at(self.m, k + len(verb))
-                if got:
+                if got and _acts(self.m, got[1]):
                     self.add(role, k + len(verb), got[1])
 
     def agents(self) -> None:
@@ -117,6 +117,13 @@ class _Clause:
                 if k > self.start and self.m[k - 1] in "交经":  # 交由 is read as itself
                     continue
                 self.subject(k + len(w))
+
+
+def _acts(text: str, at: int) -> bool:
+    """Does what follows an object say what it does (会同市财政局开展…)? A noun or a list going on
+    after it (联合实验室、实训基地; 联合循环电站工程) makes the verb an attribute, not a role."""
+    nxt = next(((a, flag) for a, _, flag in tagged(text) if a >= at), None)
+    return nxt is not None and nxt[0] == at and CJK.match(text[at]) is not None and not nxt[1].startswith("n")
 
 
 def sentence_statements(text: str) -> list[Statement]:
