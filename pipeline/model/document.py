@@ -9,7 +9,8 @@ point a reader back to the file, page, paragraph or line it came from.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -118,6 +119,22 @@ class Notice:
     parts: list[Part] = field(default_factory=list)
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)  # what extraction could not read and went on without (a scanned page …)
+
+    def texts(self) -> list[str]:
+        """Every text the notice holds: its blocks' and its table cells'."""
+        return [x for p in self.parts for b in p.blocks
+                for x in ([c.text for c in b.table.cells] if b.table else [b.text])]
+
+    def with_text(self, f: Callable[[str], str]) -> Notice:
+        """A copy whose every text (blocks, cell lines) is passed through f: the same places."""
+        def block(b: Block) -> Block:
+            table = None
+            if b.table is not None:
+                cells = [replace(c, lines=[f(x) for x in c.lines]) for c in b.table.cells]
+                table = replace(b.table, cells=cells)
+            return replace(b, text=f(b.text), table=table)
+
+        return replace(self, parts=[replace(p, blocks=[block(b) for b in p.blocks]) for p in self.parts])
 
     def write(self, path: Path) -> None:
         # compact: no indent, and no None or False (the defaults the reader fills in again); a

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Finding
 from ..jsonio import write_json
 from ..structure import Duty, Measure
+from ..wording.variants import Unfold, fold
 from .deadlines import Deadline, parse_deadline
 from .departments import canonical_form, department_name_problem, is_collective, split_departments
 
@@ -53,14 +54,17 @@ def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[No
     out: list[NormalizedMeasure] = []
     findings: list[Finding] = []
     for m in measures:
-        nm = NormalizedMeasure(m, parse_deadline(m.due_raw, year))
+        nm = NormalizedMeasure(m, replace(parse_deadline(fold(m.due_raw), year), raw=m.due_raw))
         if nm.deadline.kind in ("unparsed", "invalid"):
             what = "names a date that does not exist" if nm.deadline.kind == "invalid" else "is not a wording this pipeline knows"
             findings.append(Finding(m.notice_id, "normalize", "warning", f"deadline-{nm.deadline.kind}",
                                     f"deadline {m.due_raw!r} {what}", m.source_file, m.source_ref, m.due_raw))
         seen: dict[str, Assignment] = {}
         for duty in m.duties:
-            names, open_ended, leftovers = split_departments(duty.text, duty.role, m.origin == "prose")
+            unfold = Unfold(duty.text)  # a list printed in Traditional characters is read with the Simplified wording
+            names, open_ended, leftovers = split_departments(fold(duty.text), duty.role, m.origin == "prose")
+            names = [(unfold(n), r, c) for n, r, c in names]
+            leftovers = [unfold(x) for x in leftovers]
             nm.open_ended |= open_ended
             for frag in leftovers:
                 findings.append(Finding(m.notice_id, "normalize", "warning", "department-fragment",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ from typing import Literal
 from ..jsonio import write_json
 from ..model import Block, Notice, Part, Source
 from ..wording import wording
+from ..wording.variants import Unfold, fold
 from .grammar import Marker, is_title, leading_marker, split_inline, title_words_match
 from .parts import header, split_parts
 
@@ -188,6 +190,25 @@ class _Builder:
 
 
 def outline(notice: Notice) -> Outline:
+    """A notice printed in Traditional characters is read folded to Simplified (the wording's
+    forms) and its outline given back in the characters it printed."""
+    unfold = Unfold(*notice.texts())
+    if not unfold.needed:
+        return _outline(notice)
+    return unfolded(_outline(notice.with_text(fold)), unfold)
+
+
+def unfolded(tree: Outline, f: Callable[[str], str]) -> Outline:
+    """The outline with every text passed through f (Traditional ↔ Simplified: the same places)."""
+    def node(n: Node) -> Node:
+        marker = Marker(n.marker.scheme, n.marker.value, f(n.marker.text)) if n.marker else None
+        return Node(n.kind, f(n.text), n.source, marker, f(n.label), [node(c) for c in n.children], n.section, n.hints)
+
+    parts = [PartOutline(p.number, f(p.label), node(p.root), p.blocks) for p in tree.parts]
+    return Outline(tree.notice_id, parts, tree.schema_version, f(tree.title), f(tree.issuer), tree.issued_on)
+
+
+def _outline(notice: Notice) -> Outline:
     title, issuer, issued_on = header(notice, is_furniture)
     parts = []
     last: dict[str, int] = {}
@@ -208,4 +229,4 @@ def walk(node: Node, depth: int = 0):
         yield from walk(c, depth + (1 if c.kind == "item" else 0))
 
 
-__all__ = ["Marker", "Node", "Outline", "PartOutline", "is_title", "kv_line", "leading_marker", "outline", "walk"]
+__all__ = ["Marker", "Node", "Outline", "PartOutline", "is_title", "kv_line", "leading_marker", "outline", "unfolded", "walk"]

@@ -21,9 +21,9 @@ from .state import Config, RunReport
 
 # The wording files each stage reads (extraction's words reach it as the lexicon, in its own key).
 STAGE_WORDING = {
-    "outline": ("numbering", "roles", "columns", "structure"),
-    "structure": ("roles", "columns", "departments", "deadlines", "numbering"),
-    "normalize": ("departments", "roles", "deadlines"),
+    "outline": ("numbering", "roles", "columns", "structure", "traditional"),
+    "structure": ("roles", "columns", "departments", "deadlines", "numbering", "traditional"),
+    "normalize": ("departments", "roles", "deadlines", "traditional"),
 }
 
 

@@ -14,11 +14,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from ..errors import Finding
 from ..model import Notice, Part
-from ..outline import Node, Outline, PartOutline, is_title, outline, walk
+from ..outline import Node, Outline, PartOutline, is_title, outline, unfolded, walk
 from ..wording import wording
+from ..wording.variants import Unfold, fold
 from .anchors import Duty, find_statements, labelled_line, stated_rule, whole_statement
 from .measure import Measure, read_measures, write_measures
 from .prose import Found, has_statements, prose_measures
@@ -31,8 +33,23 @@ WS = re.compile(r"\s+")
 
 
 def structure(notice: Notice, tree: Outline | None = None) -> tuple[list[Measure], list[Finding]]:
-    """`tree`: the notice's outline (interim/<id>/outline.json); built here when not given."""
+    """`tree`: the notice's outline (interim/<id>/outline.json); built here when not given. A
+    notice printed in Traditional characters is read folded to Simplified, and its measures given
+    back in the characters it printed."""
     tree = tree or outline(notice)
+    unfold = Unfold(*notice.texts())
+    if not unfold.needed:
+        return _structure(notice, tree)
+    measures, findings = _structure(notice.with_text(fold), unfolded(tree, fold))
+    for m in measures:
+        for name in ("measure_label", "text", "section_title", "area", "task", "scope", "due_raw"):
+            setattr(m, name, unfold(getattr(m, name)))
+        for d in m.duties:
+            d.text = unfold(d.text)
+    return measures, [replace(x, raw_text=unfold(x.raw_text)) for x in findings]
+
+
+def _structure(notice: Notice, tree: Outline) -> tuple[list[Measure], list[Finding]]:
     measures: list[Measure] = []
     findings: list[Finding] = []
     rule = notice_rule(notice)
@@ -177,6 +194,10 @@ def duty_sentences(notice: Notice) -> Iterator[tuple[str, str]]:
     does not count."""
     roles = wording().roles
     stated = re.compile(roles.label_regex + r"[：:]|(?:负责|牵头|配合)[）)】〕，,]")
+    unfold = Unfold(*notice.texts())
+    if unfold.needed:  # printed in Traditional characters: read with the Simplified wording
+        yield from ((ref, unfold(text)) for ref, text in duty_sentences(notice.with_text(fold)))
+        return
     for p in notice.parts:
         for b in p.blocks:
             if b.table is not None:

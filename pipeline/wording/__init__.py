@@ -6,6 +6,7 @@
     deadlines.toml    deadline forms
     departments.toml  separators, name endings, 等 forms, collective placeholders
     structure.toml    title block, date line, 附件 markers, issuing words
+    traditional.toml  Traditional characters read as Simplified for matching (variants.py)
 
 `wording()` loads and checks them once per process; every table comes back typed, with its
 regexes compiled and its roles known, so a bad entry fails at load with its file named.
@@ -23,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-FILES = ("columns", "roles", "deadlines", "departments", "structure", "numbering")
+FILES = ("columns", "roles", "deadlines", "departments", "structure", "numbering", "traditional")
 ROLE_NAMES = ("lead", "responsible", "support")
 
 
@@ -291,7 +292,7 @@ def _sentences(s: dict[str, Any]) -> Sentences:
 @cache
 def wording() -> Wording:
     """The wording tables, read and checked once per process (they are read-only)."""
-    raw = {n: _load(n) for n in FILES}
+    raw = {n: _load(n) for n in FILES if n != "traditional"}  # the character table is read by variants.py
     roles = _roles(raw["roles"])
     numbering = _numbering(raw["numbering"])
     d = dict(raw["departments"])
