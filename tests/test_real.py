@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.outline import outline, walk
-from pipeline.structure import structure
+from pipeline.structure import duty_sentences, structure
 from pipeline.structure.anchors import find_statements, labelled_line, whole_statement
+from pipeline.structure.sentences import sentence_statements
 
 from . import conftest
 from .conftest import due_key, extract, norm, read, run_on
@@ -68,6 +69,27 @@ def test_every_statement_found_is_in_a_measure_or_a_finding() -> None:
                         checked += 1
                         assert norm(d.text) in placed or norm(d.text) in reported, (f.name, node.source.ref(), st.raw)
     assert checked > 1500
+
+
+def test_no_notice_that_assigns_work_is_published_empty_and_every_duty_sentence_is_placed_or_reported() -> None:
+    """Property over every real notice and form: a notice whose text holds a duty sentence (a body
+    named beside a duty verb, a role label) has measures; every body a sentence gives a role
+    outright is in a measure or in a finding that quotes its sentence."""
+    sentences = 0
+    for f in sorted((REAL / "raw").iterdir()):
+        notice = extract(f)
+        tree = outline(notice)
+        measures, findings = structure(notice, tree)
+        assert measures or not next(iter(duty_sentences(notice)), None), f.name
+        placed = {norm(d.text) for m in measures for d in m.duties}
+        reported = {(x.source_ref, norm(x.raw_text)) for x in findings if x.code == "sentence-duty-unplaced"}
+        for part in tree.parts:
+            for node, _ in walk(part.root):
+                for st in sentence_statements(node.text) if node.kind != "kv" else []:
+                    for d in (d for d in st.duties if d.stated):
+                        sentences += 1
+                        assert norm(d.text) in placed or (node.source.ref(), norm(st.raw[:300])) in reported, (f.name, node.source.ref(), st.raw)
+    assert sentences > 100
 
 
 def test_real_notices_in_another_page_layout(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from .prose import Found, has_statements, prose_measures
 from .sentences import sentence_statements
 from .tables import _TableReader, squash
 
-__all__ = ["Duty", "Measure", "read_measures", "role_word_count", "structure", "write_measures"]
+__all__ = ["Duty", "Measure", "duty_sentences", "read_measures", "role_word_count", "structure", "write_measures"]
 
 WS = re.compile(r"\s+")
 
