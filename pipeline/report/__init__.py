@@ -18,7 +18,6 @@ reports/index.html (the runs index) is drawn.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -32,6 +31,7 @@ from urllib.parse import quote
 
 import pyarrow as pa
 
+from ..csvio import write_csv
 from ..jsonio import write_readable_json
 
 if TYPE_CHECKING:
@@ -114,10 +114,7 @@ def _charts(summary: RunSummary) -> str:
 
 
 def write_unknown(path: Path, rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=["canonical", "aliases", "jurisdiction", "kind", "count", "first_source"])
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(path, ["canonical", "aliases", "jurisdiction", "kind", "count", "first_source"], rows)
 
 
 def _history(reports: Path) -> list[dict]:
