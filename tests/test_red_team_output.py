@@ -1,16 +1,26 @@
 """What leaves the pipeline, and what it says of its inputs, through the real command: text a
-spreadsheet would run is neutralised in every CSV (issue 23: case 5)."""
+spreadsheet would run is neutralised in every CSV and held back by the clean-name check (issue
+23: case 5)."""
 
 from __future__ import annotations
 
 import csv
+import glob
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.csvio import safe_cell, write_csv
+from pipeline.normalize.departments import department_name_problem
+from pipeline.run import EXIT_HELD_BACK
+
+from . import bad_inputs as bad
+from .conftest import DATA
+from .test_bad_input import GOOD, ROOT, pipeline
 
 RULE = "departments.expect_column_values_to_be_clean_department_names(department)"
 # a table notice whose second row names "departments" a spreadsheet would run as formulas
@@ -59,3 +69,51 @@ def test_every_csv_cell_that_a_spreadsheet_would_run_is_neutralised(tmp_path: Pa
     write_csv(path, ["a", "b"], [{"a": "\t=cmd|' /C calc'!A0", "b": 2}])
     with path.open(encoding="utf-8", newline="") as fh:
         assert list(csv.DictReader(fh)) == [{"a": "'\t=cmd|' /C calc'!A0", "b": "2"}]
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ('=HYPERLINK（"恶意"）', "begins like a spreadsheet formula"), ("@SUM（1+1）", "begins like a spreadsheet formula"),
+    ("+1+1", "begins like a spreadsheet formula"), ("-1+2", "begins like a spreadsheet formula"),
+    ('"市商务局"）', 'holds ", which no department name holds'), ("市商务局(外事办)", "holds (, which no department name holds"),
+    ("市商务局+市财政局", "holds +, which no department name holds"), ("市@局", "holds @, which no department name holds"),
+    ("/市商务局", "holds /, which no department name holds"), ("市商务局/", "holds /, which no department name holds")])
+def test_the_clean_name_check_rejects_characters_no_department_name_holds(name: str, problem: str) -> None:
+    assert department_name_problem(name) == problem
+
+
+def test_no_name_real_notices_write_is_made_unclean_by_those_characters() -> None:
+    names = {"办公室（信息中心）", "市企联/企协", "省推进“三地一区”建设领导小组", '市“一站式"政务服务中心'}  # the last as real notices close quotes
+    for path in glob.glob(str(DATA / "**" / "*.pairs.csv"), recursive=True):
+        with open(path, encoding="utf-8") as fh:
+            names.update(r["department"] for r in csv.DictReader(fh))
+    with (ROOT / "expectations" / "reference" / "departments.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            names.update([r["canonical"], *filter(None, r["aliases"].split("|"))])
+    assert len(names) > 300
+    flagged = {n: department_name_problem(n) for n in names}
+    assert not {n: p for n, p in flagged.items() if p and ("which no department name holds" in p or "formula" in p)}
+
+
+def test_formula_names_are_held_back_and_neutralised_in_the_csv(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(bad.TABLE_NOTICE, raw / f"{GOOD}.txt")
+    (raw / "-formula.txt").write_text(FORMULA_NOTICE, encoding="utf-8")  # its name begins like a formula too
+    done = pipeline(raw, tmp_path)
+    assert done.returncode == EXIT_HELD_BACK, done.stderr
+    lines = console(done.stderr)
+    where = "-formula.txt:line 7 table 0 row 2 col 2"
+    for value in ('=HYPERLINK（"恶意"）', "@SUM（1+1）", "+1+1", "-1+2"):
+        assert f"ERROR   {RULE} | -formula | {where} | {value} | {FORMULAS}" in lines, value
+    assert f"ERROR   held back -formula: {RULE} (nothing of it is in curated/)" in lines
+    assert set(published_notices(tmp_path / "curated")) == {GOOD}
+    assert_curated_matches_its_manifest(tmp_path / "curated")
+    # the names are still offered for the registry, as text a spreadsheet shows and never runs
+    with (tmp_path / "reports" / "latest" / "unknown_departments.csv").open(encoding="utf-8", newline="") as fh:
+        rows = {r["canonical"]: r for r in csv.DictReader(fh)}
+    assert rows["'=HYPERLINK(\"恶意\")"] == {"canonical": "'=HYPERLINK(\"恶意\")", "aliases": "'=HYPERLINK（\"恶意\"）", "jurisdiction": "",
+                                             "kind": "", "count": "1", "first_source": f"'{where}"}
+    assert {"'@SUM(1+1)", "'+1+1", "'-1+2", "市政务服务办"} <= set(rows)
+    assert rows["市政务服务办"]["first_source"] == "'-formula.txt:line 6 table 0 row 1 col 2"
+    cells = [c for r in rows.values() for c in r.values()]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..csvio import FORMULA_START
 from ..structure.names import is_name, is_place
 from ..wording import wording
 
@@ -195,6 +196,13 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
 PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？《》<>\[\]【】{}|\\&]")  # &: an HTML entity left as text
 DATE_IN_NAME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*月|年底|年末|底前|季度|完成|持续推进|长期")
 MAX_NAME_LENGTH = 40  # far longer than any body's name: a sentence was taken for one
+# Characters no body's name holds (none of the names in tests/data or the registry does): a
+# formula's or a link's = @ + " and half-width brackets (clean_name makes every bracket it keeps
+# full-width: 办公室（信息中心）); a slash only between two names of one body (市企联/企协).
+FOREIGN = re.compile(r'[=@+"()]|(?<![\u4e00-\u9fff])/|/(?![\u4e00-\u9fff])')
+# A nickname in quotes is part of a name (省推进“三地一区”建设领导小组), also when a notice closes
+# it with a half-width quote (“一站式"), as real notices do.
+NICKNAME = re.compile(r'(?<=[\u4e00-\u9fff])[“"][\u4e00-\u9fff0-9A-Za-z]+[”"]')
 
 
 def _body_then_label(name: str) -> bool:
@@ -213,6 +221,11 @@ def department_name_problem(name: str) -> str | None:
         return "empty"
     if WS.search(name):
         return "whitespace"
+    if name.startswith(FORMULA_START):  # a spreadsheet would run it
+        return "begins like a spreadsheet formula"
+    foreign = FOREIGN.search(NICKNAME.sub("", name))
+    if foreign:
+        return f"holds {foreign.group()}, which no department name holds"
     if PUNCTUATION.search(name.replace("、", "") if listed_as_one(name) else name):
         return "punctuation"
     if DATE_IN_NAME.search(name):
