@@ -1,6 +1,6 @@
 """What leaves the pipeline, and what it says of its inputs, through the real command: text a
-spreadsheet would run is neutralised in every CSV and held back by the clean-name check (issue
-23: case 5)."""
+spreadsheet would run is neutralised in every CSV and held back by the clean-name check; a file
+name whose bytes read two ways says so (issue 23: cases 5, 13)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import csv
 import glob
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,11 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.csvio import safe_cell, write_csv
+from pipeline.extract import shown_name
 from pipeline.normalize.departments import department_name_problem
-from pipeline.run import EXIT_HELD_BACK
+from pipeline.run import EXIT_HELD_BACK, EXIT_PUBLISHED
 
 from . import bad_inputs as bad
-from .conftest import DATA
+from .conftest import DATA, NOTICES, SAMPLES
 from .test_bad_input import GOOD, ROOT, pipeline
 
 RULE = "departments.expect_column_values_to_be_clean_department_names(department)"
@@ -117,3 +119,36 @@ def test_formula_names_are_held_back_and_neutralised_in_the_csv(tmp_path: Path) 
     assert rows["市政务服务办"]["first_source"] == "'-formula.txt:line 6 table 0 row 1 col 2"
     cells = [c for r in rows.values() for c in r.values()]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+# --- case 13: a file name whose bytes are UTF-8 and GBK -------------------------------------
+
+GBK_TONGZHI = "通知.txt".encode("gbk")  # cd a8 d6 aa: valid UTF-8 too, as two combining marks
+AS_UTF8 = "\u0368\u05aa"  # COMBINING LATIN SMALL LETTER C, HEBREW ACCENT YERAH BEN YOMO
+
+
+def test_a_name_read_two_ways_is_reported_and_a_utf8_chinese_name_is_not() -> None:
+    assert GBK_TONGZHI.decode("utf-8") == f"{AS_UTF8}.txt"
+    assert shown_name(Path(os.fsdecode(GBK_TONGZHI))) == (f"{AS_UTF8}.txt", (
+        f"its file name's bytes (cd a8 d6 aa 2e 74 78 74) read as UTF-8 give {AS_UTF8}.txt and as GB18030 (GBK) give 通知.txt: "
+        "read as UTF-8; if the GBK name is the right one, rename the file"))
+    # a UTF-8 Chinese name is valid GB18030 too (涓枃…), but only its UTF-8 reading is Chinese: no doubt
+    assert shown_name(Path("中文名称通知.txt")) == ("中文名称通知.txt", "")
+    assert shown_name(Path(os.fsdecode("关于印发通知.txt".encode("gbk")))) == ("关于印发通知.txt", "its file name is not UTF-8; read as GB18030 (GBK)")
+
+
+def test_an_ambiguous_file_name_encoding_is_reported(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(bad.TABLE_NOTICE, raw / f"{GOOD}.txt")
+    with open(os.path.join(os.fsencode(raw), GBK_TONGZHI), "wb") as fh:
+        fh.write((SAMPLES / f"{NOTICES[1]}.txt").read_bytes())
+    done = pipeline(raw, tmp_path)
+    assert done.returncode == EXIT_PUBLISHED, done.stderr
+    message = (f"WARNING {AS_UTF8}.txt: its file name's bytes (cd a8 d6 aa 2e 74 78 74) read as UTF-8 give {AS_UTF8}.txt and as GB18030 (GBK) give "
+               "通知.txt: read as UTF-8; if the GBK name is the right one, rename the file")
+    assert console(done.stderr).count(message) == 1
+    notices = published_notices(tmp_path / "curated")
+    assert set(notices) == {GOOD, AS_UTF8} and notices[AS_UTF8]["n_measures"] > 0
+    assert_curated_matches_its_manifest(tmp_path / "curated")
+    assert "give 通知.txt: read as UTF-8" in (tmp_path / "reports" / "latest" / "summary.html").read_text(encoding="utf-8")

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import ExtractError
 from ..model import Block, Notice, Part
+from .encoding import MIN_PLAUSIBLE, _chinese_share
 
 Backend = Callable[[Path, Any, Path | None], tuple[list[Block], int | None]]
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word (.doc) and WPS files
@@ -193,16 +194,39 @@ def shown_name(path: Path) -> tuple[str, str]:
     Windows keep GBK bytes) are decoded as GB18030; control characters never reach a log line."""
     raw = os.fsencode(path.name)
     try:
-        name, note = raw.decode("utf-8"), ""
+        name, note = raw.decode("utf-8"), _ambiguous(raw)
     except UnicodeDecodeError:
         try:
             name, note = raw.decode("gb18030"), "its file name is not UTF-8; read as GB18030 (GBK)"
         except UnicodeDecodeError:
             name, note = raw.decode("utf-8", "backslashreplace"), "its file name is in no known encoding"
     if any(unicodedata.category(ch) == "Cc" for ch in name):
-        name = "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch for ch in name)
+        name = _escaped(name)
         note = (note + "; " if note else "") + "its file name holds control characters (shown escaped)"
     return name, note
+
+
+def _escaped(text: str) -> str:
+    return "".join(ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def _ambiguous(raw: bytes) -> str:
+    """A note when a UTF-8 file name is also GBK, and only the GBK reading is Chinese: GBK's 通知
+    is valid UTF-8 (two combining marks, U+0368 U+05AA). Which one the sender meant cannot be
+    known from the bytes, so the name stays as the file system gives it (UTF-8) and a person is
+    told of the other reading."""
+    if raw.isascii():
+        return ""
+    try:
+        gbk = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    utf8 = raw.decode("utf-8")
+    # every UTF-8 Chinese name is also GB18030 (涓枃…): only a UTF-8 reading that is not Chinese is in doubt
+    if _chinese_share(utf8)[0] >= MIN_PLAUSIBLE or _chinese_share(gbk)[0] < MIN_PLAUSIBLE:
+        return ""
+    return (f"its file name's bytes ({raw.hex(' ')}) read as UTF-8 give {_escaped(utf8)} and as GB18030 (GBK) give {_escaped(gbk)}: "
+            "read as UTF-8; if the GBK name is the right one, rename the file")
 
 
 def _checked_entry(p: Path, root: Path) -> str:
