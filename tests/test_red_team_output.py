@@ -1,6 +1,7 @@
 """What leaves the pipeline, and what it says of its inputs, through the real command: text a
 spreadsheet would run is neutralised in every CSV and held back by the clean-name check; a file
-name whose bytes read two ways says so (issue 23: cases 5, 13)."""
+name whose bytes read two ways says so; the sha256 published is of the bytes the rows were read
+from (issue 23: cases 5, 13, 16)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import csv
 import glob
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pytest
 from pipeline.csvio import safe_cell, write_csv
 from pipeline.extract import shown_name
 from pipeline.normalize.departments import department_name_problem
-from pipeline.run import EXIT_HELD_BACK, EXIT_PUBLISHED
+from pipeline.run import EXIT_HELD_BACK, EXIT_PUBLISHED, Config, run
 
 from . import bad_inputs as bad
 from .conftest import DATA, NOTICES, SAMPLES
@@ -152,3 +155,68 @@ def test_an_ambiguous_file_name_encoding_is_reported(tmp_path: Path) -> None:
     assert set(notices) == {GOOD, AS_UTF8} and notices[AS_UTF8]["n_measures"] > 0
     assert_curated_matches_its_manifest(tmp_path / "curated")
     assert "give 通知.txt: read as UTF-8" in (tmp_path / "reports" / "latest" / "summary.html").read_text(encoding="utf-8")
+
+
+# --- case 16: a raw file rewritten between hashing and reading ------------------------------
+
+class RewriteOnceHashed(logging.Handler):
+    """The hook: the extract stage logs how many notices it will parse once every raw file is
+    hashed and before any is read; this rewrites one of them at that moment, as another
+    process writing into raw/ would, and keeps the console's lines."""
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        super().__init__(logging.INFO)
+        self.path, self.data, self.lines, self.done = path, data, [], False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        self.lines.append(f"{record.levelname:<7} {message}")
+        if not self.done and re.fullmatch(r"\d+ notice\(s\) in .*: \d+ to parse, \d+ unchanged", message):
+            self.path.write_bytes(self.data)
+            self.done = True
+
+
+def test_the_sha256_published_is_of_the_bytes_the_rows_were_read_from(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(bad.TABLE_NOTICE, raw / f"{GOOD}.txt")
+    old, new = bad.TABLE_NOTICE.read_bytes(), SMALL_TABLE.encode("utf-8")
+    (raw / "changing.txt").write_bytes(old)
+    cfg = Config(raw=raw, interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
+    log = logging.getLogger("pipeline")
+    hook = RewriteOnceHashed(raw / "changing.txt", new)
+    level = log.level
+    log.setLevel(logging.INFO)
+    log.addHandler(hook)
+    try:
+        report = run(cfg)
+        assert hook.done  # the file was rewritten after it was hashed, before it was read
+        assert report.exit_code == EXIT_PUBLISHED
+        assert hook.lines.count(f"WARNING changing.txt: the file changed after the run found it (sha256 {sha256(old)[:12]}… then, "
+                                f"{sha256(new)[:12]}… when read): its rows and the sha256 published are of the bytes read") == 1
+        notices = published_notices(cfg.curated)
+        assert set(notices) == {GOOD, "changing"}
+        assert notices["changing"]["n_measures"] == 2  # the rows are the new bytes' …
+        assert notices["changing"]["sha256"] == sha256(new)  # … and so is the sha256
+        assert notices[GOOD]["sha256"] == sha256(old)
+        assert_curated_matches_its_manifest(cfg.curated)
+        # the extraction is kept for the bytes it read: the file still holds them, so nothing is parsed again, and no warning
+        hook.lines.clear()
+        again = run(cfg)
+        assert again.parsed == [] and again.exit_code == EXIT_PUBLISHED
+        assert not [ln for ln in hook.lines if "changed after" in ln]
+    finally:
+        log.removeHandler(hook)
+        log.setLevel(level)
+
+
+def test_the_sha256_published_is_of_the_form_read_when_the_preferred_one_cannot_be(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    shutil.copy(bad.TABLE_NOTICE, raw / "a.txt")
+    report = run(Config(raw=raw, interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False))
+    assert report.exit_code == EXIT_PUBLISHED
+    notice = published_notices(tmp_path / "curated")["a"]
+    assert (notice["source_file"], notice["sha256"]) == ("a.txt", sha256(bad.TABLE_NOTICE.read_bytes()))
+    assert_curated_matches_its_manifest(tmp_path / "curated")

@@ -15,6 +15,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
 from .lock import release_in_child
 from .progress import Progress
+from .state import sha256_bytes
 
 log = logging.getLogger("pipeline")
 
@@ -45,16 +47,16 @@ def cache_key(rn: RawNotice, sha: str, alternates: list[list[str]] | None = None
     return key
 
 
-def _readable(path: Path, name: str, out: Path) -> Path:
-    """The file under the name it is shown by: a link in the notice's interim folder when its
-    own name cannot be written (GBK bytes, control characters), so provenance is plain text."""
-    if path.name == name:
-        return path
-    link = out / "_source" / name
-    link.parent.mkdir(exist_ok=True)
-    link.unlink(missing_ok=True)
-    os.symlink(os.path.abspath(path), link)
-    return link
+READ = "_read"  # in a notice's interim folder while it is parsed: the copy of the raw file being read
+
+
+def _snapshot(path: Path, name: str, out: Path) -> tuple[Path, str]:
+    """A copy of the raw file to parse and its SHA-256, both from one read: the sha256 published
+    is of exactly the bytes the rows come from, even when the file is rewritten meanwhile. The
+    copy takes the name the file is shown by, so provenance is plain text (a GBK name decoded)."""
+    copy = out / READ / name
+    copy.parent.mkdir(exist_ok=True)
+    return copy, sha256_bytes(path, copy)
 
 
 def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> None:
@@ -70,19 +72,32 @@ def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> N
     t0 = time.perf_counter()
     forms = [(rn.path, rn.name)] + [(a, shown_name(a)[0]) for a in rn.alternates]
     failures: list[tuple[str, str, str]] = []  # (file, problem, the library's words): no exception kept, nor the memory its frames hold
-    notice = None
-    for path, name in forms:
-        try:
-            notice = extract(_readable(path, name, out), wording().lexicon, out)
-            break
-        except ExtractError as exc:
-            failures.append((name, str(exc), exc.detail))
+    notice, sha = None, ""
+    try:
+        for path, name in forms:
+            try:
+                copy, sha = _snapshot(path, name, out)
+                notice = extract(copy, wording().lexicon, out)
+                break
+            except ExtractError as exc:
+                failures.append((name, str(exc), exc.detail))
+            except OSError as exc:  # gone or unreadable since it was found
+                failures.append((name, f"cannot be read: {exc.strerror or exc}", ""))
+    finally:
+        shutil.rmtree(out / READ, ignore_errors=True)
     if notice is None:
         error = failures[0][1] + "".join(f"; {n}: {e}" for n, e, _ in failures[1:])
         detail = "; ".join(f"{n}: {d}" for n, _, d in failures if d)
         write_json(out / "error.json", {"error": error, "detail": detail})
         return
     notes = [{"severity": "warning", "code": "extract-warning", "message": w} for w in notice.warnings]
+    # The run hashed each form when it found it; what is published is the hash of the bytes read,
+    # and the cache is keyed on them (the next run parses again unless the file still holds them).
+    read_name = notice.source_file
+    found = (dict(key["alternates"]) | {rn.name: key["sha256"]}).get(read_name, "")
+    if found != sha:
+        alternates = [[n, sha if n == read_name else h] for n, h in key["alternates"]]
+        key = {**key, "sha256": sha if read_name == rn.name else key["sha256"], "alternates": alternates}
     if failures:
         notes.insert(0, {"severity": "warning", "code": "read-alternate", "message":
                          f"read {notice.source_file} because " + "; ".join(f"{n} could not be read ({e})" for n, e, _ in failures)})
@@ -95,7 +110,8 @@ def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> N
     notice.notice_id = rn.notice_id
     notice.write(out / "document.json")
     (out / "error.json").unlink(missing_ok=True)
-    meta = {**key, "read": notice.source_file, "seconds": round(time.perf_counter() - t0, 3), "pages": notice.pages, "notes": notes}
+    meta = {**key, "read": notice.source_file, "read_sha256": sha, "found_sha256": found, "seconds": round(time.perf_counter() - t0, 3),
+            "pages": notice.pages, "notes": notes}
     write_json(out / "extract.json", meta)  # last: its presence means document.json is complete
 
 

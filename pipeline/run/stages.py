@@ -100,6 +100,12 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
             if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
                 st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
                 st.alternates = [a for a in st.alternates if a != meta["read"]]
+            st.sha256 = meta.get("read_sha256", st.sha256)  # of the bytes the rows come from, hashed as they were read
+            if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
+                changed = (f"the file changed after the run found it (sha256 {meta['found_sha256'][:12]}… then, {st.sha256[:12]}… when read): "
+                           "its rows and the sha256 published are of the bytes read")
+                log.warning("%s: %s", st.source_file, changed)
+                report.findings.append(Finding(st.notice_id, "extract", "warning", "file-changed", changed, st.source_file))
             for n in meta.get("notes", []):
                 (log.error if n["severity"] == "error" else log.warning)("%s: %s", st.source_file, n["message"])
                 report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))

@@ -3,6 +3,7 @@ can run on its own as a subcommand and continue from the one before."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -101,11 +102,15 @@ class RunReport:
         return [n for n in self.notices if n.extraction == "failed"]
 
 
-def sha256_bytes(path: Path) -> str:
+def sha256_bytes(path: Path, copy_to: Path | None = None) -> str:
+    """The file's SHA-256, streamed (a large file is never held whole); with `copy_to`, the bytes
+    hashed are also written there, in the same read, so what is parsed is what was hashed."""
     h = hashlib.sha256()
-    with path.open("rb") as fh:  # streamed: a large file is never held whole
+    with path.open("rb") as fh, (copy_to.open("wb") if copy_to else contextlib.nullcontext()) as out:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
+            if out:
+                out.write(chunk)
     return h.hexdigest()
 
 
