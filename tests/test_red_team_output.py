@@ -1,7 +1,8 @@
 """What leaves the pipeline, and what it says of its inputs, through the real command: text a
 spreadsheet would run is neutralised in every CSV and held back by the clean-name check; a file
 name whose bytes read two ways says so; the sha256 published is of the bytes the rows were read
-from (issue 23: cases 5, 13, 16)."""
+from; and every entry of raw/ that is not read is listed with its path (issue 23: cases 5, 13,
+16 and 20)."""
 
 from __future__ import annotations
 
@@ -220,3 +221,38 @@ def test_the_sha256_published_is_of_the_form_read_when_the_preferred_one_cannot_
     notice = published_notices(tmp_path / "curated")["a"]
     assert (notice["source_file"], notice["sha256"]) == ("a.txt", sha256(bad.TABLE_NOTICE.read_bytes()))
     assert_curated_matches_its_manifest(tmp_path / "curated")
+
+
+# --- case 20: every entry of raw/ accounted for ---------------------------------------------
+
+SKIPPED = [(".DS_Store", "a hidden file: not read"), (".~lock.good.docx#", "a hidden file: not read"),
+           ("linked/", "a symbolic link to a folder: not read (only the files directly in raw/ are)"),
+           ("notes.md", "not a notice format this pipeline reads: not read"),
+           ("sub/", "a folder: not read (only the files directly in raw/ are)")]
+
+
+def test_every_entry_of_raw_that_is_not_read_is_listed_with_its_path(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    (raw / "sub").mkdir(parents=True)
+    shutil.copy(bad.TABLE_NOTICE, raw / f"{GOOD}.txt")
+    shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", raw / "sub" / "inside.txt")
+    (raw / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (raw / ".~lock.good.docx#").write_text(",someone,host,01.01.2026 09:00,file:///home/someone/.config/libreoffice/4;", encoding="utf-8")
+    (raw / "notes.md").write_text("# what came in this week\n", encoding="utf-8")
+    os.symlink("sub", raw / "linked")
+    summary = [f"WARNING {len(SKIPPED)} entries of {raw} skipped, not read (path | why):",
+               *(f"WARNING skipped | {path} | {why}" for path, why in SKIPPED)]
+    for attempt in ("first", "nothing changed"):
+        done = pipeline(raw, tmp_path)
+        assert done.returncode == EXIT_PUBLISHED, done.stderr
+        lines = console(done.stderr)
+        for path, why in SKIPPED:  # once where raw/ is read …
+            assert lines.count(f"WARNING {path}: {why}") == 1, (attempt, path)
+        at = lines.index(summary[0])  # … and again at the end, with the others
+        assert lines[at:at + len(summary)] == summary, attempt
+        assert set(published_notices(tmp_path / "curated")) == {GOOD}
+        assert_curated_matches_its_manifest(tmp_path / "curated")
+    assert "nothing changed since the last publish" in done.stderr
+    html = (tmp_path / "reports" / "latest" / "summary.html").read_text(encoding="utf-8")
+    listed = re.findall(r"<tr><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>", html[html.index('id="skipped"'):])
+    assert listed == SKIPPED

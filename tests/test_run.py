@@ -45,7 +45,7 @@ def test_a_broken_file_is_reported_and_the_others_are_published(tmp_path: Path, 
     assert [(n.source_file, n.extraction) for n in report.notices] == [("scrambled.pdf", "failed"), (f"{TABLE}.txt", "parsed")]
     assert report.notices[0].error == "not a readable PDF (damaged or cut short)"
     assert any("scrambled.pdf" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
-    assert report.ignored_files == ["readme.md"]
+    assert report.skipped_files == [{"file": "readme.md", "why": "not a notice format this pipeline reads: not read"}]
     assert {r["notice_id"] for r in read(tmp_path / "curated", "notices")} == {TABLE}
     html = (Path(report.report_dir) / "summary.html").read_text(encoding="utf-8")
     assert "scrambled.pdf" in html and "not a readable PDF" in html

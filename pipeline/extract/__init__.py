@@ -184,7 +184,7 @@ class RawNotice:
 @dataclass
 class Discovery:
     notices: list[RawNotice]
-    ignored: list[str]  # not a notice format (readme.md …)
+    skipped: list[tuple[str, str]]  # (path in raw/, why): folders, hidden files, other formats (readme.md …): not read
     refused: list[tuple[str, str]]  # (name, why): links out of raw/ or in a loop, names that cannot be read
     warnings: list[tuple[str, str]]  # (name, what): a file name read as GBK …
 
@@ -229,34 +229,46 @@ def _ambiguous(raw: bytes) -> str:
             "read as UTF-8; if the GBK name is the right one, rename the file")
 
 
-def _checked_entry(p: Path, root: Path) -> str:
-    """'' when the entry may be read; else why not. Links may point only inside raw/."""
+def _not_a_file(p: Path) -> str:
+    """Why an entry of raw/ that is not a file is not read."""
+    if p.is_dir():
+        return "a folder: not read (only the files directly in raw/ are)"
+    return "not a regular file (a pipe, socket or device): not read"
+
+
+def _checked_entry(p: Path, root: Path) -> tuple[str, str]:
+    """('read', '') when the entry may be read; else ('skip' or 'refuse', why). Links may point
+    only inside raw/."""
     if not p.is_symlink():
-        return "" if p.is_file() else "skip"
+        return ("read", "") if p.is_file() else ("skip", _not_a_file(p))
     try:
         target = p.resolve(strict=True)
     except RuntimeError:
-        return "a symbolic link in a loop: refused"
+        return "refuse", "a symbolic link in a loop: refused"
     except OSError:
-        return f"a symbolic link to a missing file ({os.readlink(p)}): refused"
+        return "refuse", f"a symbolic link to a missing file ({os.readlink(p)}): refused"
     if not target.is_relative_to(root):
-        return f"a symbolic link to {target}, outside raw/: refused (copy the file into raw/ instead)"
-    return "" if target.is_file() else "skip"
+        return "refuse", f"a symbolic link to {target}, outside raw/: refused (copy the file into raw/ instead)"
+    return ("read", "") if target.is_file() else ("skip", "a symbolic link to " + _not_a_file(target))
 
 
 def discover(raw_dir: Path) -> Discovery:
-    """Group raw files by name; the richest form of each is read."""
+    """Group raw files by name; the richest form of each is read. Every other entry of raw/ is
+    skipped or refused with its reason: nothing in raw/ goes unaccounted for."""
     root = raw_dir.resolve()
     groups: dict[str, list[tuple[Path, str]]] = {}
     found = Discovery([], [], [], [])
     for p in sorted(raw_dir.iterdir()):
         name, note = shown_name(p)
-        if p.name.startswith("."):
+        shown = name + "/" if p.is_dir() else name  # a folder is shown as one
+        if p.name.startswith("."):  # .DS_Store, .~lock.x.docx#, an editor's swap file
+            found.skipped.append((shown, f"a hidden {'folder' if p.is_dir() else 'file'}: not read"))
             continue
-        why = _checked_entry(p, root)
-        if why == "skip":
+        action, why = _checked_entry(p, root)
+        if action == "skip":
+            found.skipped.append((shown, why))
             continue
-        if why:
+        if action == "refuse":
             found.refused.append((name, why))
             continue
         if note:
@@ -264,7 +276,7 @@ def discover(raw_dir: Path) -> Discovery:
         if p.suffix.lower().lstrip(".") in BY_EXTENSION:
             groups.setdefault(Path(name).stem, []).append((p, name))
         else:
-            found.ignored.append(name)
+            found.skipped.append((name, "not a notice format this pipeline reads: not read"))
     for stem, paths in sorted(groups.items()):
         paths.sort(key=lambda q: PREFERENCE.index(q[0].suffix.lower().lstrip(".")))
         found.notices.append(RawNotice(stem, paths[0][0], [q[0] for q in paths[1:]], paths[0][1]))

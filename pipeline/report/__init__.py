@@ -270,6 +270,19 @@ class FailureWriter:
         self.writer.close()
 
 
+def skipped_digest(report: RunReport) -> list[str]:
+    """The entries of raw/ a run did not read (folders, hidden files, other formats), each with
+    its path, at the end of the run: every input is accounted for where a person looks last."""
+    skipped = report.skipped_files
+    if not skipped:
+        return []
+    out = [f"{len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} of {report.raw} skipped, not read (path | why):",
+           *(f"skipped | {x['file']} | {x['why']}" for x in skipped[:DIGEST_LINES])]
+    if len(skipped) > DIGEST_LINES:
+        out.append(f"… and {len(skipped) - DIGEST_LINES} more: see the report's list of skipped entries")
+    return out
+
+
 def console_digest(report: RunReport) -> list[str]:
     """The end of a run on the console: what held notices back, a line a failing row
     (rule | notice | file:place | value | raw text), at most DIGEST_LINES and a count of the rest."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..jsonio import write_json
 from ..publish import current_manifest
-from ..report import console_digest, record_run
+from ..report import console_digest, record_run, skipped_digest
 from .cache import input_fingerprint, up_to_date
 from .lock import exclusive
 from .stages import (
@@ -87,6 +87,8 @@ def _run(cfg: Config) -> RunReport:
                  last.get("run_id", "?"), Path(report.report_dir) / "summary.html")
         for nid, rules in sorted(held.items()):
             log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
+        for line in skipped_digest(report):
+            log.warning("%s", line)
         record_run(report, cfg.reports)
         save_state(cfg, report)
         return report
@@ -96,6 +98,8 @@ def _run(cfg: Config) -> RunReport:
         report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
         report.stages_run.append(name)
         save_state(cfg, report)
+    for line in skipped_digest(report):
+        log.warning("%s", line)
     for line in console_digest(report):
         log.error("%s", line)
     if report.verdict in ("published", "unchanged"):

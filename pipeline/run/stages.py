@@ -54,9 +54,9 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
         raise SystemExit(f"ERROR {cfg.raw}: the raw folder does not exist")
     cfg.interim.mkdir(parents=True, exist_ok=True)
     found = discover(cfg.raw)
-    report.ignored_files = found.ignored
-    for name in found.ignored:
-        log.warning("%s: not a notice format this pipeline reads; ignored", name)
+    for name, why in found.skipped:
+        log.warning("%s: %s", name, why)
+        report.skipped_files.append({"file": name, "why": why})
     for name, why in found.refused:
         log.error("%s: %s", name, why)
         report.refused_files.append({"file": name, "problem": why})

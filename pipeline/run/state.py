@@ -74,7 +74,7 @@ class RunReport:
     raw: str
     curated: str
     notices: list[NoticeStatus] = field(default_factory=list)
-    ignored_files: list[str] = field(default_factory=list)
+    skipped_files: list[dict] = field(default_factory=list)  # {file, why}: folders, hidden files, other formats in raw/
     refused_files: list[dict] = field(default_factory=list)  # {file, problem}: links out of raw/, loops …
     findings: list[Finding] = field(default_factory=list)
     validation: dict = field(default_factory=dict)
@@ -166,6 +166,6 @@ def load_state(cfg: Config) -> RunReport:
         raise SystemExit(f"ERROR {path}: damaged (a run was stopped while writing it): run `python -m pipeline extract` again") from None
     d["notices"] = [NoticeStatus(**n) for n in d["notices"]]
     d["findings"] = [Finding(**f) for f in d["findings"]]
-    return RunReport(**d)
+    return RunReport(**{k: v for k, v in d.items() if k in RunReport.__dataclass_fields__})  # a field an older version wrote is dropped
 
 
