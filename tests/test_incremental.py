@@ -79,7 +79,7 @@ def test_a_held_back_notice_keeps_its_published_rows_in_the_file_a_new_neighbour
     run(cfg)
     before = read_curated(cfg.curated)
     old_file = (cfg.curated / "measures" / part_name(bucket_of("good"))).resolve()
-    (cfg.raw / "good.txt").write_text(notice([*GOOD_ROWS, "3\t重复编号。\t市政务服务办负责\t2026年7月"]), encoding="utf-8")  # 3 printed twice
+    (cfg.raw / "good.txt").write_text(notice([*GOOD_ROWS, "4\t月份有误。\t市政务服务办负责\t2026年13月"]), encoding="utf-8")  # a month that does not exist
     neighbour = next(f"neighbour-{i}" for i in range(10_000) if bucket_of(f"neighbour-{i}") == bucket_of("good"))
     shutil.copy(SAMPLES / f"{NOTICES[0]}.txt", cfg.raw / f"{neighbour}.txt")
     again = run(cfg)
