@@ -205,8 +205,12 @@ def pdf_with_a_scanned_page(raw: Path) -> Path:
     return p
 
 
-def _pdf(pages: list[bytes]) -> bytes:
-    """A minimal PDF: one content stream per page, Helvetica."""
+HELVETICA = b"/Type /Font /Subtype /Type1 /BaseFont /Helvetica"
+
+
+def _pdf(pages: list[bytes], font: bytes = HELVETICA, to_unicode: bytes | None = None) -> bytes:
+    """A minimal PDF: one content stream per page, one font /F1 (the entries of its dictionary,
+    Helvetica unless given) with `to_unicode` as its /ToUnicode CMap when given."""
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
     kids = []
     for content in pages:
@@ -214,10 +218,14 @@ def _pdf(pages: list[bytes]) -> bytes:
         kids.append(f"{n} 0 R")
         objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {n + 1} 0 R /Resources << /Font << /F1 {{font}} 0 R >> >> >>".encode())
         objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
-    font = len(objs) + 1
-    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    font_no = len(objs) + 1
+    if to_unicode is None:
+        objs.append(b"<< " + font + b" >>")
+    else:
+        objs.append(b"<< %s /ToUnicode %d 0 R >>" % (font, font_no + 1))
+        objs.append(b"<< /Length %d >>\nstream\n" % len(to_unicode) + to_unicode + b"\nendstream")
     objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
-    objs = [o.replace(b"{font}", str(font).encode()) for o in objs]
+    objs = [o.replace(b"{font}", str(font_no).encode()) for o in objs]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
