@@ -115,3 +115,46 @@ def test_a_page_pdfium_cannot_load_goes_to_pdfplumber(tmp_path: Path) -> None:
     assert pdfium.open_document(p) is None
     blocks, pages, _ = extract_pdf(p, lexicon)
     assert [b.text for b in blocks] == ["Hello"] and pages == 1
+
+
+# a font whose code b is one glyph standing for several characters (its /ToUnicode maps it to two)
+LIGATURE_FONT = b"/Type /Font /Subtype /Type1 /BaseFont /NoticeSerif /FirstChar 97 /LastChar 99 /Widths [1000 1690 1000]"
+
+
+def _cmap(glyph: bytes) -> bytes:
+    """The font's /ToUnicode: a is 平, c is 内, b is `glyph` (UTF-16BE in hex)."""
+    return (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Notice-UCS def /CMapType 2 def\n"
+            b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+            b"3 beginbfchar <61> <5E73> <62> <" + glyph + b"> <63> <5185> endbfchar\n"
+            b"endcmap CMapName currentdict /CMap defineresource pop end end")
+
+
+@pytest.mark.parametrize("glyph, text", [(b"20142014", "平——内"), (b"00660069", "平fi内")], ids=["double-dash", "fi"])
+def test_a_glyph_of_several_characters_is_one_char_as_pdfminer_reads_it(tmp_path: Path, glyph: bytes, text: str) -> None:
+    """LibreOffice draws —— as one glyph mapped to two em dashes. PDFium gives it as two characters
+    at the glyph's origin, pdfminer as one char holding both and as wide as the glyph: read as the
+    two, the dashes were folded as a glyph drawn twice, and the gap after them read as a space."""
+    import pdfplumber
+
+    p = tmp_path / "ligature.pdf"
+    p.write_bytes(bad._pdf([b"BT /F1 12 Tf 72 700 Td (abc) Tj ET"], LIGATURE_FONT, _cmap(glyph)))
+    with pdfplumber.open(p) as pdf:
+        want = [(c["text"], round(c["x0"], 2), round(c["x1"], 2)) for c in pdf.pages[0].chars]
+    doc = pdfium.open_document(p)
+    assert doc is not None
+    with doc:
+        got = [(c["text"], round(c["x0"], 2), round(c["x1"], 2)) for c in next(iter(doc.pages)).chars]
+    assert got == want and "".join(t for t, _, _ in got) == text
+    lexicon = wording().lexicon
+    blocks = extract_pdf(p, lexicon, "pdfium")
+    assert blocks == extract_pdf(p, lexicon, "pdfplumber") and [b.text for b in blocks[0]] == [text]
+
+
+def test_a_turned_glyph_of_several_characters_goes_to_pdfplumber(tmp_path: Path) -> None:
+    """Turned a quarter, the glyph's loose box no longer gives its advance."""
+    p = tmp_path / "turned-ligature.pdf"
+    p.write_bytes(bad._pdf([b"BT /F1 12 Tf 0 1 -1 0 300 500 Tm (abc) Tj ET"], LIGATURE_FONT, _cmap(b"20142014")))
+    lexicon = wording().lexicon
+    with pytest.raises(pdfium.Unfaithful):
+        extract_pdf(p, lexicon, "pdfium")
+    assert extract_pdf(p, lexicon) == extract_pdf(p, lexicon, "pdfplumber")

@@ -16,9 +16,13 @@ a few known ways; each is undone here or the document goes to pdfplumber (`Unfai
 - a space glyph it folds into such a generated space (a run keeps one) comes back where the next
   glyph's origin shows it was: the layout counts a run of blanks as one gap anyway;
 - a text object of blanks only has no width, and PDFium skips it: it comes back as one blank;
+- a glyph whose /ToUnicode holds several characters (LibreOffice draws —— as one glyph) is as
+  many characters at the glyph's origin: they are one char again, as wide as the glyph, as pdfminer
+  reads it (the two dashes were folded as a glyph drawn twice and the gap after them read as a space);
 - a hyphen it rewrites at a line end, a glyph without Unicode, text replaced by /ActualText, an
-  unpainted one-glyph object it skips (could be any glyph), a rotated page or a box not at the
-  origin: pdfplumber reads that document.
+  unpainted one-glyph object it skips (could be any glyph), a glyph of several characters drawn
+  turned (its advance is not given), a rotated page or a box not at the origin: pdfplumber reads
+  that document.
 Known differences left (none in the test PDFs): a glyph box stands on the baseline, where pdfminer
 lowers a simple font's box by its /Descent (a fifth of the size at most; lines and cells are found
 with tolerances wider than that); a text object drawn again a little to the side (fake bold more
@@ -197,6 +201,7 @@ def _chars(page: pdfium.PdfPage, height: float, p_no: int, fonts: _Fonts) -> lis
         x, y = ctypes.c_double(), ctypes.c_double()
         m = R.FS_MATRIX()
         folded: tuple[float, float] | None = None  # a space PDFium generated inside a text object: its origin
+        last: int | None = None  # the index of the character last appended
         for i in range(n):
             u = R.FPDFText_GetUnicode(raw, i)
             if R.FPDFText_IsGenerated(raw, i) == 1:
@@ -208,6 +213,15 @@ def _chars(page: pdfium.PdfPage, height: float, p_no: int, fonts: _Fonts) -> lis
             if u in (0, HYPHEN, NO_UNICODE) or R.FPDFText_HasUnicodeMapError(raw, i) == 1:
                 raise Unfaithful(f"p.{p_no}: a glyph PDFium reads without its own Unicode")
             R.FPDFText_GetCharOrigin(raw, i, x, y)
+            if last == i - 1 and out[-1]["x0"] == x.value and out[-1]["bottom"] == height - y.value and _same_glyph(raw, i):
+                # one glyph mapped to several characters: pdfminer reads it as one char holding them all
+                R.FPDFText_GetMatrix(raw, i, m)
+                c = out[-1]
+                c["text"] += chr(u)
+                c["width"] = _glyph_advance(raw, i, x.value, m, p_no)
+                c["x1"] = c["x0"] + c["width"]
+                last = i
+                continue
             obj = R.FPDFText_GetTextObject(raw, i)
             font = R.FPDFTextObj_GetFont(obj)
             # the Tf size, drawn larger or smaller by the text and page matrices (Tm, cm, Tz):
@@ -225,9 +239,40 @@ def _chars(page: pdfium.PdfPage, height: float, p_no: int, fonts: _Fonts) -> lis
                     out.append(_char(" ", folded[0], height - folded[1], fonts.advance(font, 32, tf) * stretch, size, name, upright))
                 folded = None
             out.append(_char(chr(u), x.value, height - y.value, fonts.advance(font, u, tf) * stretch, size, name, upright))
+            last = i
         return out
     finally:
         tp.close()
+
+
+def _same_glyph(raw: object, i: int) -> bool:
+    """Character i is one more character of the glyph before it (called where both have the same
+    origin). A glyph whose /ToUnicode holds several characters (LibreOffice's one-glyph ——, a ﬁ
+    ligature mapped to "fi") is as many characters to PDFium, each with the glyph's object, origin
+    and box; two glyphs drawn at one place differ in box unless they are one glyph drawn twice,
+    which PDFium drops as a twin."""
+    if ctypes.cast(R.FPDFText_GetTextObject(raw, i), ctypes.c_void_p).value != ctypes.cast(
+            R.FPDFText_GetTextObject(raw, i - 1), ctypes.c_void_p).value:
+        return False
+    return _box(raw, i) == _box(raw, i - 1)
+
+
+def _box(raw: object, i: int) -> tuple[float, float, float, float]:
+    left, right, bottom, top = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    R.FPDFText_GetCharBox(raw, i, left, right, bottom, top)
+    return (left.value, right.value, bottom.value, top.value)
+
+
+def _glyph_advance(raw: object, i: int, x0: float, m: R.FS_MATRIX, p_no: int) -> float:
+    """The advance on the page of a glyph read as several characters. `_Fonts.advance` asks the
+    font by Unicode, which cannot name such a glyph; PDFium's loose box runs from the origin as far
+    as the glyph's width times the matrix's a. Where it is the ink box instead (a font without
+    ascent and descent) or the text is turned or mirrored (a ≤ 0), pdfplumber reads the document."""
+    loose = R.FS_RECTF()
+    if (R.FPDFText_GetLooseCharBox(raw, i, loose) and m.a > 0 and abs(loose.left - x0) < 1e-3
+            and loose.right >= loose.left and (loose.left, loose.right, loose.bottom, loose.top) != _box(raw, i)):
+        return (loose.right - loose.left) / m.a * math.hypot(m.a, m.b)
+    raise Unfaithful(f"p.{p_no}: a glyph read as several characters whose advance PDFium does not give")
 
 
 def _walk(obj: object, outer: Matrix, height: float, vp: VirtualPage, blanks: list[dict], fonts: _Fonts) -> None:
