@@ -17,7 +17,7 @@ from .conftest import SAMPLES, extract
 
 PKG = Path(__file__).parent.parent / "pipeline"
 FLOW = ["extract", "outline", "structure", "normalize", "validate", "publish", "report", "run"]  # report and run sit beside the end
-SHARED = {"model", "wording", "errors", "jsonio", "csvio", "numerals", "__init__"}
+SHARED = {"model", "wording", "errors", "jsonio", "csvio", "lock", "numerals", "__init__"}
 
 
 def _module(path: Path) -> str:

@@ -13,11 +13,12 @@ import logging
 import time
 from pathlib import Path
 
+from ..errors import Refused
 from ..jsonio import write_json
+from ..lock import exclusive
 from ..publish import current_manifest
 from ..report import console_digest, record_run, skipped_digest
 from .cache import input_fingerprint, up_to_date
-from .lock import exclusive
 from .stages import (
     EXIT_HELD_BACK,
     EXIT_NOTHING,
@@ -29,7 +30,7 @@ from .stages import (
     stage_structure,
     stage_validate,
 )
-from .state import ROOT, Config, NoticeStatus, RunReport, load_state, new_report, save_state
+from .state import ROOT, Config, NoticeStatus, RunReport, config_problem, load_state, new_report, save_state
 
 __all__ = ["EXIT_HELD_BACK", "EXIT_NOTHING", "EXIT_PUBLISHED", "ROOT", "Config", "NoticeStatus", "RunReport", "run", "run_stage"]
 
@@ -40,9 +41,17 @@ STAGES = {"extract": stage_extract, "outline": stage_outline, "structure": stage
           "validate": stage_validate, "publish": stage_publish}
 
 
+def refuse_unfit(cfg: Config) -> None:
+    """Settings no run may take are refused before any folder is touched (the command line names
+    the option or file first; this holds for a Config built in code too)."""
+    if problem := config_problem(cfg):
+        raise Refused("settings", problem)
+
+
 def run_stage(cfg: Config, name: str) -> int:
     """One stage on its own, continuing the run state left in interim/."""
-    with exclusive(cfg.interim, "interim/"):
+    refuse_unfit(cfg)
+    with exclusive(cfg.interim, "interim/", name):
         return _run_stage(cfg, name)
 
 
@@ -57,7 +66,8 @@ def _run_stage(cfg: Config, name: str) -> int:
 
 def run(cfg: Config) -> RunReport:
     """Every stage in order; when nothing that makes the tables changed, only extract's check."""
-    with exclusive(cfg.interim, "interim/"):
+    refuse_unfit(cfg)
+    with exclusive(cfg.interim, "interim/", "run"):
         return _run(cfg)
 
 

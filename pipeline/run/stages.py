@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .. import __version__
-from ..errors import Finding
+from ..errors import Finding, Refused
 from ..extract import discover, shown_name
 from ..jsonio import write_json, write_text
 from ..libraries import library_versions
@@ -51,7 +51,7 @@ EXIT_PUBLISHED, EXIT_HELD_BACK, EXIT_NOTHING = 0, 1, 2  # documented in the READ
 def stage_extract(cfg: Config, report: RunReport) -> None:
     """raw/ → interim/<id>/document.json, parsing only new or changed files."""
     if not cfg.raw.is_dir():
-        raise SystemExit(f"ERROR {cfg.raw}: the raw folder does not exist")
+        raise Refused(cfg.raw, "the raw folder does not exist")
     cfg.interim.mkdir(parents=True, exist_ok=True)
     found = discover(cfg.raw)
     for name, why in found.skipped:
@@ -306,7 +306,7 @@ def candidate(interim: Path) -> dict[str, str]:
     """The notices in the candidate tables, each with its pieces' digest."""
     path = interim / CANDIDATE / "index.json"
     if not path.exists():
-        raise SystemExit(f"{interim} holds no candidate tables: run `python -m pipeline normalize` first")
+        raise Refused(interim, "holds no candidate tables: run `python -m pipeline normalize` first")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -426,9 +426,9 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     registry = _registry(cfg.registry)
     v = report.validation
     if not v:
-        raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
+        raise Refused(cfg.interim, "the candidate tables were not validated: run `python -m pipeline validate` first")
     if v.get("tables_hash") and v["tables_hash"] != pieces_hash(index):
-        raise SystemExit("the candidate tables changed since they were validated: run `python -m pipeline validate` again")
+        raise Refused(cfg.interim, "the candidate tables changed since they were validated: run `python -m pipeline validate` again")
     held = {nid: rules for nid, rules in (v.get("held_back") or {}).items()}
     for st in report.failed:
         held.setdefault(st.notice_id, []).append(f"unreadable: {st.error}")
@@ -464,7 +464,7 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
                     rows_of[f["table"]] += f["rows"]
                 log.info("published version %s: %s", report.manifest.get("version"), ", ".join(f"{t} ({n} rows)" for t, n in sorted(rows_of.items())))
             except StalePieces as exc:
-                raise SystemExit(f"{exc}: the candidate tables changed since they were validated: run `python -m pipeline validate` again") from None
+                raise Refused(cfg.interim, f"{exc}: the candidate tables changed since they were validated: run `python -m pipeline validate` again") from None
             except (PublishError, OSError) as exc:  # disk full, not writable, a mount point …
                 report.verdict = "failed"
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
-from ..errors import Finding
+from ..errors import Finding, Refused
 from ..jsonio import write_readable_json, write_text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -40,12 +42,47 @@ class Config:
     strict: bool = False  # one notice failing holds back every notice (all or nothing)
     keep_versions: int = 5  # published versions kept for rollback
     keep_reports: int = 30  # run reports kept in reports/ (the runs index keeps every run)
-    memory_mb: int = 4096  # memory one notice's extraction may use (0: no limit)
+    memory_mb: int = 4096  # memory one notice's extraction may use, in MB
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
 
     def __post_init__(self) -> None:
         if self.registry is None:
             self.registry = self.expectations / "reference"
+
+
+def _whole(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)  # TOML's true is no number of jobs
+
+
+def _number(v: object) -> bool:
+    return (_whole(v) or isinstance(v, float)) and not math.isnan(v)  # type: ignore[arg-type]
+
+
+# What each setting may hold, on the command line and in a settings file alike. A value that
+# would hang the run (jobs below 0 starts no worker and waits for one) or stop every notice (a
+# timeout or a memory limit of 0) is refused, with its key, before anything runs.
+RULES: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "jobs": ("a whole number, 0 or more (0: one per core)", lambda v: _whole(v) and v >= 0),  # type: ignore[operator]
+    "timeout": ("a number of seconds above 0", lambda v: _number(v) and v > 0),  # type: ignore[operator]
+    "memory_mb": ("a whole number of MB above 0", lambda v: _whole(v) and v > 0),  # type: ignore[operator]
+    "keep_versions": ("a whole number", _whole),
+    "keep_reports": ("a whole number", _whole),
+    "strict": ("true or false", lambda v: isinstance(v, bool)),
+    "progress": ("true or false", lambda v: v is None or isinstance(v, bool)),
+}
+PATH_RULE = ("a folder's path", lambda v: isinstance(v, str | Path))
+
+
+def setting_problem(name: str, value: object) -> str | None:
+    """Why `value` cannot be the setting `name` (in words, with the key); None when it can."""
+    rule, ok = RULES.get(name, PATH_RULE)
+    shown = f"{value:g}" if isinstance(value, float) else json.dumps(value, default=str)
+    return None if ok(value) else f"{name} must be {rule}, not {shown}"
+
+
+def config_problem(cfg: Config) -> str | None:
+    """The first setting of `cfg` that no run may take, in words; None when all can."""
+    return next((p for f in fields(cfg) if (p := setting_problem(f.name, getattr(cfg, f.name)))), None)
 
 
 @dataclass
@@ -159,11 +196,11 @@ def save_state(cfg: Config, report: RunReport) -> None:
 def load_state(cfg: Config) -> RunReport:
     path = cfg.interim / STATE
     if not path.exists():
-        raise SystemExit(f"{path} not found: run `python -m pipeline extract` first")
+        raise Refused(path, "not found: run `python -m pipeline extract` first")
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise SystemExit(f"ERROR {path}: damaged (a run was stopped while writing it): run `python -m pipeline extract` again") from None
+        raise Refused(path, "damaged (a run was stopped while writing it): run `python -m pipeline extract` again") from None
     d["notices"] = [NoticeStatus(**n) for n in d["notices"]]
     d["findings"] = [Finding(**f) for f in d["findings"]]
     return RunReport(**{k: v for k, v in d.items() if k in RunReport.__dataclass_fields__})  # a field an older version wrote is dropped

@@ -1,0 +1,127 @@
+"""The pipeline's folders, locks, gate and usage errors, tried as a careless or hostile user would
+(issue 23, cases 1-4, 15 and 17-19). Each case runs the real command in a subprocess and checks
+the exact message, the exit code, that the good notices are published and that `curated` matches
+its manifest, file by file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.lock import exclusive
+from pipeline.publish import current_manifest
+from pipeline.run import EXIT_NOTHING, EXIT_PUBLISHED, Config, run
+
+ROOT = Path(__file__).parent.parent
+HEAD = "附件\n\n某市重点任务分工表\n\n序号\t工作任务\t责任单位\t完成时限\n一、优化服务\t\t\t\n"
+ROWS = "1\t推进一网通办。\t市政务服务办负责\t2026年5月\n2\t优化窗口服务。\t市政务服务办、市数据局按职责分工负责\t2026年6月\n"
+
+
+def small_notice(title: str) -> str:
+    """A two-measure responsibility table: quick to read, check and publish."""
+    return HEAD.replace("某市重点任务分工表", title) + ROWS
+
+
+def cli(*args: str, **kw: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "GX_ANALYTICS_ENABLED": "False", "NOTICE_PIPELINE_SERVER": "off"}, **kw)
+
+
+def folders(cfg: Config) -> list[str]:
+    return ["--raw", str(cfg.raw), "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports), "--no-progress"]
+
+
+def config(tmp: Path, **notices: str) -> Config:
+    """Folders side by side under tmp, raw/ holding the notices given (name -> text)."""
+    cfg = Config(raw=tmp / "raw", interim=tmp / "interim", curated=tmp / "curated", reports=tmp / "reports", progress=False)
+    cfg.raw.mkdir(parents=True)
+    for name, text in notices.items():
+        (cfg.raw / f"{name}.txt").write_text(text, encoding="utf-8")
+    return cfg
+
+
+def files_under(folder: Path) -> dict[str, str]:
+    """Every file under folder (links not followed) with the sha256 of its bytes."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def assert_published(curated: Path, notices: set[str]) -> dict:
+    """`curated` holds exactly these notices, and every file of it is the one its manifest names."""
+    manifest = current_manifest(curated)
+    assert manifest is not None, f"{curated} holds no complete version"
+    assert set(pq.read_table(curated / "notices").column("notice_id").to_pylist()) == notices
+    listed = {f["file"]: f["sha256"] for f in manifest["published"]}
+    assert {k: v for k, v in files_under(curated.resolve()).items() if k.endswith(".parquet")} == listed
+    return manifest
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """One good notice published; the refusals below must leave it as it is."""
+    cfg = config(tmp_path_factory.mktemp("published"), good=small_notice("某市重点任务分工表"))
+    assert run(cfg).exit_code == EXIT_PUBLISHED
+    return cfg
+
+
+# -- case 15: settings no run may take ------------------------------------------------------------
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--jobs", "-1", "ERROR --jobs: jobs must be a whole number, 0 or more (0: one per core), not -1"),
+    ("--timeout", "0", "ERROR --timeout: timeout must be a number of seconds above 0, not 0"),
+    ("--timeout", "-5", "ERROR --timeout: timeout must be a number of seconds above 0, not -5"),
+    ("--memory-mb", "0", "ERROR --memory-mb: memory_mb must be a whole number of MB above 0, not 0"),
+    ("--memory-mb", "-1", "ERROR --memory-mb: memory_mb must be a whole number of MB above 0, not -1"),
+])
+def test_a_setting_no_run_may_take_is_refused_with_its_option(published: Config, option: str, value: str, message: str) -> None:
+    before = files_under(published.interim)
+    done = cli("run", *folders(published), option, value, timeout=60)  # --jobs -1 used to wait for ever
+    assert (done.returncode, done.stderr) == (EXIT_NOTHING, message + "\n")
+    assert_published(published.curated, {"good"})
+    assert files_under(published.interim) == before
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("jobs = -1", "jobs must be a whole number, 0 or more (0: one per core), not -1"),
+    ("timeout = 0", "timeout must be a number of seconds above 0, not 0"),
+    ("timeout = -0.5", "timeout must be a number of seconds above 0, not -0.5"),
+    ("memory_mb = 0", "memory_mb must be a whole number of MB above 0, not 0"),
+    ('jobs = "2"', 'jobs must be a whole number, 0 or more (0: one per core), not "2"'),
+    ("strict = 1", "strict must be true or false, not 1"),
+])
+def test_a_setting_no_run_may_take_is_refused_with_its_file(published: Config, tmp_path: Path, line: str, message: str) -> None:
+    settings = tmp_path / "notice-pipeline.toml"
+    settings.write_text(line + "\n", encoding="utf-8")
+    done = cli("run", "--config", str(settings), *folders(published), timeout=60)
+    assert (done.returncode, done.stderr) == (EXIT_NOTHING, f"ERROR {settings}: {message}\n")
+    assert_published(published.curated, {"good"})
+
+
+# -- case 17: refusals are usage errors (2), never "published, some held back" (1) ----------------
+
+def test_interim_in_use_by_another_run_is_refused_with_2(published: Config) -> None:
+    with exclusive(published.interim, "interim/", "run"):  # the lock a run holds, taken here as a run would
+        done = cli("run", *folders(published))
+    assert done.returncode == EXIT_NOTHING
+    assert done.stderr == (f"ERROR {published.interim}: interim/ is in use by run pid {os.getpid()} started "
+                           f"{(published.interim / '.lock').read_text().split(' started ')[1]}; wait for it to finish, or use another folder\n")
+    assert_published(published.curated, {"good"})
+
+
+def test_publish_before_extract_is_refused_with_2(published: Config, tmp_path: Path) -> None:
+    done = cli("publish", *folders(published), "--interim", str(tmp_path / "fresh"))
+    state = tmp_path / "fresh" / "_run.json"
+    assert (done.returncode, done.stderr) == (EXIT_NOTHING, f"ERROR {state}: not found: run `python -m pipeline extract` first\n")
+    assert_published(published.curated, {"good"})
+
+
+def test_a_missing_raw_folder_is_refused_with_2(published: Config, tmp_path: Path) -> None:
+    done = cli("run", *folders(published), "--raw", str(tmp_path / "no-such-raw"))
+    assert (done.returncode, done.stderr) == (EXIT_NOTHING, f"ERROR {tmp_path / 'no-such-raw'}: the raw folder does not exist\n")
+    assert_published(published.curated, {"good"})
