@@ -64,10 +64,34 @@ def assert_published(curated: Path, notices: set[str]) -> dict:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """One good notice published; the refusals below must leave it as it is."""
+    """One good notice published, beside the user's own files in raw/ (a sub-folder, a hidden
+    file) that the pipeline does not read; the refusals below must leave all of it as it is."""
     cfg = config(tmp_path_factory.mktemp("published"), good=small_notice("某市重点任务分工表"))
+    (cfg.raw / "archive" / "2023").mkdir(parents=True)
+    (cfg.raw / "archive" / "2023" / "old.txt").write_text(small_notice("某区年度工作分工表"), encoding="utf-8")
+    (cfg.raw / ".notes").write_text("who sent what", encoding="utf-8")
     assert run(cfg).exit_code == EXIT_PUBLISHED
     return cfg
+
+
+# -- case 1: the pipeline's folders lie apart ------------------------------------------------------
+
+@pytest.mark.parametrize(("option", "where", "message"), [
+    ("--interim", "raw", "ERROR {raw}: the interim folder is the raw folder {raw}"),
+    ("--interim", "parent of raw", "ERROR {top}: the interim folder holds the raw folder {raw}"),
+    ("--reports", "inside raw", "ERROR {raw}/reports: the reports folder is inside the raw folder {raw}"),
+    ("--curated", "inside interim", "ERROR {interim}/curated: the curated folder is inside the interim folder {interim}"),
+])
+def test_folders_that_meet_are_refused_and_every_file_of_the_user_stays(published: Config, option: str, where: str, message: str) -> None:
+    top = published.raw.parent
+    path = {"raw": published.raw, "parent of raw": top, "inside raw": published.raw / "reports",
+            "inside interim": published.interim / "curated"}[where]
+    before = files_under(top)
+    done = cli("run", *folders(published), option, str(path))
+    line = message.format(raw=published.raw, top=top, interim=published.interim)
+    assert (done.returncode, done.stderr) == (EXIT_NOTHING, f"{line}; raw, interim, curated and reports must be separate folders, none inside another\n")
+    assert files_under(top) == before  # nothing deleted, nothing made: the user's folders and the pipeline's
+    assert_published(published.curated, {"good"})
 
 
 # -- case 15: settings no run may take ------------------------------------------------------------

@@ -19,6 +19,7 @@ from ..lock import exclusive
 from ..publish import current_manifest
 from ..report import console_digest, record_run, skipped_digest
 from .cache import input_fingerprint, up_to_date
+from .folders import check_folders
 from .stages import (
     EXIT_HELD_BACK,
     EXIT_NOTHING,
@@ -42,10 +43,13 @@ STAGES = {"extract": stage_extract, "outline": stage_outline, "structure": stage
 
 
 def refuse_unfit(cfg: Config) -> None:
-    """Settings no run may take are refused before any folder is touched (the command line names
-    the option or file first; this holds for a Config built in code too)."""
+    """Settings no run may take, and folders that meet, are refused before any folder is touched
+    (the command line names a setting's option or file first; this holds for a Config built in
+    code too)."""
     if problem := config_problem(cfg):
         raise Refused("settings", problem)
+    if overlap := check_folders(cfg):
+        raise Refused(*overlap)
 
 
 def run_stage(cfg: Config, name: str) -> int:
