@@ -6,7 +6,9 @@ its manifest, file by file."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,8 @@ import pytest
 from pipeline.lock import exclusive
 from pipeline.publish import current_manifest
 from pipeline.run import EXIT_NOTHING, EXIT_PUBLISHED, Config, run
+
+from .conftest import NOTICES, SAMPLES
 
 ROOT = Path(__file__).parent.parent
 HEAD = "附件\n\n某市重点任务分工表\n\n序号\t工作任务\t责任单位\t完成时限\n一、优化服务\t\t\t\n"
@@ -140,7 +144,7 @@ def test_interim_in_use_by_another_run_is_refused_with_2(published: Config) -> N
 
 def test_publish_before_extract_is_refused_with_2(published: Config, tmp_path: Path) -> None:
     done = cli("publish", *folders(published), "--interim", str(tmp_path / "fresh"))
-    state = tmp_path / "fresh" / "_run.json"
+    state = tmp_path / "fresh" / ".pipeline" / "run.json"
     assert (done.returncode, done.stderr) == (EXIT_NOTHING, f"ERROR {state}: not found: run `python -m pipeline extract` first\n")
     assert_published(published.curated, {"good"})
 
@@ -149,3 +153,42 @@ def test_a_missing_raw_folder_is_refused_with_2(published: Config, tmp_path: Pat
     done = cli("run", *folders(published), "--raw", str(tmp_path / "no-such-raw"))
     assert (done.returncode, done.stderr) == (EXIT_NOTHING, f"ERROR {tmp_path / 'no-such-raw'}: the raw folder does not exist\n")
     assert_published(published.curated, {"good"})
+
+
+# -- case 2: no raw file can take a state file's name -----------------------------------------------
+
+def test_raw_files_named_like_state_files_are_ordinary_notices(tmp_path: Path) -> None:
+    cfg = config(tmp_path, good=small_notice("某市重点任务分工表"), _candidate=small_notice("某区年度工作分工表"))
+    (cfg.raw / "_published.json.txt").write_text(small_notice("某县专项行动分工表"), encoding="utf-8")
+    shutil.copy(SAMPLES / f"{NOTICES[0]}.docx", cfg.raw / "_run.json.docx")
+    shutil.copy(SAMPLES / f"{NOTICES[1]}.pdf", cfg.raw / "_hashes.json.pdf")
+    first = cli("run", *folders(cfg))
+    assert first.returncode == EXIT_PUBLISHED, first.stderr
+    assert "ERROR" not in first.stderr and "Traceback" not in first.stderr
+    assert_published(cfg.curated, {"good", "_candidate", "_published.json", "_run.json", "_hashes.json"})
+    again = cli("run", *folders(cfg))  # the state written by the first run reads back
+    assert again.returncode == EXIT_PUBLISHED and "nothing changed since the last publish" in again.stderr, again.stderr
+
+
+def test_state_of_the_layout_before_moves_and_pruning_removes_only_the_folders_the_pipeline_made(tmp_path: Path) -> None:
+    cfg = config(tmp_path, good=small_notice("某市重点任务分工表"), gone=small_notice("某区年度工作分工表"))
+    assert run(cfg).exit_code == EXIT_PUBLISHED
+    state = cfg.interim / ".pipeline"
+    old = {"_run.json": "run.json", "_hashes.json": "hashes.json", "_published.json": "published.json", "_candidate/index.json": "candidate.json"}
+    (cfg.interim / "_candidate").mkdir()
+    for before, now in old.items():  # interim/ as the layout before .pipeline/ left it
+        (state / now).rename(cfg.interim / before)
+    shutil.rmtree(state)
+    (cfg.interim / "mine").mkdir()  # a folder the pipeline did not make
+    (cfg.interim / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    moved = cli("run", *folders(cfg))
+    assert moved.returncode == EXIT_PUBLISHED and "nothing changed since the last publish" in moved.stderr, moved.stderr
+    assert sorted(p.name for p in state.iterdir()) == ["candidate.json", "hashes.json", "notices.json", "published.json", "run.json"]
+    assert not [p for p in cfg.interim.iterdir() if p.name.startswith("_")]
+    assert json.loads((state / "notices.json").read_text(encoding="utf-8")) == ["gone", "good"]
+    (cfg.raw / "gone.txt").unlink()
+    pruned = cli("run", *folders(cfg))
+    assert pruned.returncode == EXIT_PUBLISHED, pruned.stderr
+    assert sorted(p.name for p in cfg.interim.iterdir()) == [".lock", ".pipeline", "good", "mine"]
+    assert (cfg.interim / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert_published(cfg.curated, {"good"})

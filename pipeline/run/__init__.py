@@ -31,7 +31,7 @@ from .stages import (
     stage_structure,
     stage_validate,
 )
-from .state import ROOT, Config, NoticeStatus, RunReport, config_problem, load_state, new_report, save_state
+from .state import PUBLISHED, ROOT, Config, NoticeStatus, RunReport, config_problem, load_state, migrate_state, new_report, own, save_state
 
 __all__ = ["EXIT_HELD_BACK", "EXIT_NOTHING", "EXIT_PUBLISHED", "ROOT", "Config", "NoticeStatus", "RunReport", "run", "run_stage"]
 
@@ -56,6 +56,7 @@ def run_stage(cfg: Config, name: str) -> int:
     """One stage on its own, continuing the run state left in interim/."""
     refuse_unfit(cfg)
     with exclusive(cfg.interim, "interim/", name):
+        migrate_state(cfg.interim)
         return _run_stage(cfg, name)
 
 
@@ -72,6 +73,7 @@ def run(cfg: Config) -> RunReport:
     """Every stage in order; when nothing that makes the tables changed, only extract's check."""
     refuse_unfit(cfg)
     with exclusive(cfg.interim, "interim/", "run"):
+        migrate_state(cfg.interim)
         return _run(cfg)
 
 
@@ -118,8 +120,8 @@ def _run(cfg: Config) -> RunReport:
         log.error("%s", line)
     if report.verdict in ("published", "unchanged"):
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
-        write_json(cfg.interim / "_published.json", {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
-                                                     "report_dir": report.report_dir, "held_back": report.validation.get("held_back") or {}})
+        write_json(own(cfg.interim) / PUBLISHED, {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
+                                                  "report_dir": report.report_dir, "held_back": report.validation.get("held_back") or {}})
     return report
 
 

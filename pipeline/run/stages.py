@@ -41,7 +41,7 @@ from ..wording import fingerprint as wording_fingerprint
 from .cache import cached, code_fingerprint, stage_key
 from .progress import Progress
 from .scheduler import cache_key, extract_all, is_cached
-from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport
+from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport, made_folders, own, record_made
 
 log = logging.getLogger("pipeline")
 
@@ -81,6 +81,11 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
                  ", ".join(f"{rn.name} over {', '.join(shown_name(a)[0] for a in rn.alternates)}" for rn in with_alternates[:3])
                  + (", …" if len(with_alternates) > 3 else ""))
     hashes.save()
+    made = made_folders(cfg.interim)
+    new = {rn.notice_id for rn, _ in todo if not (cfg.interim / rn.notice_id).exists()} - made
+    if new:  # recorded before the workers make them: a run killed midway still knows them
+        made |= new
+        record_made(cfg.interim, made)
     jobs = cfg.jobs or mp.cpu_count() or 1
     log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(found.notices), cfg.raw, len(todo), len(found.notices) - len(todo))
     results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress, cfg.memory_mb) if todo else {}
@@ -111,7 +116,9 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
                 report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))
     if not todo:
         log.info("nothing changed in raw/: no notice was parsed again")
-    _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
+    kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
+    if kept != made:
+        record_made(cfg.interim, kept)
 
 
 def _extract_meta(folder: Path) -> dict:
@@ -289,7 +296,7 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
         return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, summary["digest"]
 
     index = {st.notice_id: digest for st, digest in _per_notice(cfg, report, "normalize", one)}
-    write_json(cfg.interim / CANDIDATE / "index.json", index)  # the notices the candidate tables hold, with their pieces' digests
+    write_json(own(cfg.interim) / CANDIDATE, index)  # the notices the candidate tables hold, with their pieces' digests
     log.info("%d notice(s): %d measures, %d department pairs", len(index), sum(st.measures for st in report.notices if st.notice_id in index),
              sum(st.pairs for st in report.notices if st.notice_id in index))
 
@@ -304,7 +311,7 @@ def notice_year(head: dict) -> int | None:
 
 def candidate(interim: Path) -> dict[str, str]:
     """The notices in the candidate tables, each with its pieces' digest."""
-    path = interim / CANDIDATE / "index.json"
+    path = own(interim) / CANDIDATE
     if not path.exists():
         raise Refused(interim, "holds no candidate tables: run `python -m pipeline normalize` first")
     return json.loads(path.read_text(encoding="utf-8"))
@@ -553,8 +560,12 @@ def _to_publish(cfg: Config, index: dict[str, str], good: set[str], keep_old: se
     return rows, merge_departments(department_rows())
 
 
-def _prune_interim(interim: Path, keep: set[str]) -> None:
-    """Interim results of notices no longer in raw/ go, so they cannot leak into a publish."""
-    for d in interim.iterdir():
-        if d.is_dir() and not d.name.startswith((".", "_")) and d.name not in keep:
+def _prune_interim(interim: Path, made: set[str], keep: set[str]) -> set[str]:
+    """Interim results of notices no longer in raw/ go, so they cannot leak into a publish: only
+    the folders this pipeline made (recorded as it made them), never a folder it does not know.
+    Returns the folders it made that remain."""
+    for nid in sorted(made - keep):
+        d = interim / nid
+        if d.is_dir() and not d.is_symlink():
             shutil.rmtree(d)
+    return made & keep

@@ -1,12 +1,18 @@
-"""The run's state: its configuration and its report, kept in interim/_run.json so each stage
-can run on its own as a subcommand and continue from the one before."""
+"""The run's state: its configuration and its report, kept in interim/.pipeline/run.json so each
+stage can run on its own as a subcommand and continue from the one before.
+
+Everything a run keeps for itself lives in interim/.pipeline/: a notice's folder is named after its
+file, and no notice id starts with a dot (raw files whose names do, hidden files, are not read), so
+no raw file can take one of these names (`_run.json.docx` once made interim/_run.json a folder)."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
+import logging
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -14,10 +20,16 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import Finding, Refused
-from ..jsonio import write_readable_json, write_text
+from ..jsonio import write_json, write_readable_json, write_text
+
+log = logging.getLogger("pipeline")
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-STATE = "_run.json"
+OWN = ".pipeline"  # interim/.pipeline/: the run's own files
+STATE = "run.json"  # the run report so far
+CANDIDATE = "candidate.json"  # the notices of the candidate tables with their pieces' digests
+PUBLISHED = "published.json"  # what the last publish was made from
+MADE = "notices.json"  # the notice folders this pipeline made: the only ones pruning may remove
 
 
 def packaged(name: str) -> Path:
@@ -26,7 +38,11 @@ def packaged(name: str) -> Path:
     here = Path(__file__).resolve().parent.parent
     inside = here / name
     return inside if inside.is_dir() else here.parent / name
-CANDIDATE = "_candidate"
+
+
+def own(interim: Path) -> Path:
+    """interim/.pipeline/, where the run keeps its own files."""
+    return interim / OWN
 
 
 @dataclass
@@ -155,10 +171,10 @@ class FileHashes:
     """The SHA-256 of raw files, kept with what `stat` said of each when it was hashed (size,
     times, inode): a file stat says is unchanged is not read again, as git's index does."""
 
-    NAME = "_hashes.json"
+    NAME = "hashes.json"
 
     def __init__(self, interim: Path) -> None:
-        self.path = interim / self.NAME
+        self.path = own(interim) / self.NAME
         try:
             self.known: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -190,11 +206,11 @@ def save_state(cfg: Config, report: RunReport) -> None:
 
     report.peak_mb = {"run": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
-    write_readable_json(cfg.interim / STATE, report.as_dict())
+    write_readable_json(own(cfg.interim) / STATE, report.as_dict())
 
 
 def load_state(cfg: Config) -> RunReport:
-    path = cfg.interim / STATE
+    path = own(cfg.interim) / STATE
     if not path.exists():
         raise Refused(path, "not found: run `python -m pipeline extract` first")
     try:
@@ -206,3 +222,39 @@ def load_state(cfg: Config) -> RunReport:
     return RunReport(**{k: v for k, v in d.items() if k in RunReport.__dataclass_fields__})  # a field an older version wrote is dropped
 
 
+
+
+def made_folders(interim: Path) -> set[str]:
+    """The notice folders this pipeline made in interim/ (a damaged record: none, so nothing is removed)."""
+    try:
+        ids = json.loads((own(interim) / MADE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {i for i in ids if isinstance(i, str) and i and "/" not in i and not i.startswith(".")} if isinstance(ids, list) else set()
+
+
+def record_made(interim: Path, ids: set[str]) -> None:
+    write_json(own(interim) / MADE, sorted(ids))
+
+
+# The state files of the layout before interim/.pipeline/, and their names there.
+OLD_STATE = {"_run.json": STATE, "_hashes.json": FileHashes.NAME, "_published.json": PUBLISHED, "_candidate/index.json": CANDIDATE}
+
+
+def migrate_state(interim: Path) -> None:
+    """An interim/ written before its state moved to .pipeline/: the state files move there and
+    the notice folders of that layout (those holding an extraction's record) are recorded as the
+    pipeline's own. A file of that name that is no state file (a notice's folder) stays; a
+    migration cut short leaves the rest to be derived again by the next run."""
+    home = own(interim)
+    old = {src: dst for src, dst in OLD_STATE.items() if (interim / src).is_file()}
+    if home.exists() or not old:
+        return
+    home.mkdir()
+    record_made(interim, {d.name for d in interim.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")
+                          and ((d / "extract.json").is_file() or (d / "error.json").is_file())})
+    for src, dst in old.items():
+        os.replace(interim / src, home / dst)
+    if (interim / "_candidate").is_dir() and not any((interim / "_candidate").iterdir()):
+        (interim / "_candidate").rmdir()
+    log.info("%s: the run's state moved to %s (%s)", interim, home, ", ".join(old))
