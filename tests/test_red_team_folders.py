@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -18,7 +20,7 @@ import pytest
 
 from pipeline.lock import exclusive
 from pipeline.publish import current_manifest
-from pipeline.run import EXIT_NOTHING, EXIT_PUBLISHED, Config, run
+from pipeline.run import EXIT_NOTHING, EXIT_PUBLISHED, Config, run, run_stage
 
 from .conftest import NOTICES, SAMPLES
 
@@ -191,4 +193,48 @@ def test_state_of_the_layout_before_moves_and_pruning_removes_only_the_folders_t
     assert pruned.returncode == EXIT_PUBLISHED, pruned.stderr
     assert sorted(p.name for p in cfg.interim.iterdir()) == [".lock", ".pipeline", "good", "mine"]
     assert (cfg.interim / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert_published(cfg.curated, {"good"})
+
+
+# -- case 3: one lock for run, publish and rollback ------------------------------------------------
+
+def holds_lock(pid: int, lock: Path) -> bool:
+    """Whether process `pid` holds the flock on `lock` (read from /proc/locks: looking takes no lock)."""
+    inode = lock.stat().st_ino
+    for line in Path("/proc/locks").read_text().splitlines():
+        f = line.split()
+        if len(f) >= 6 and f[1] == "FLOCK" and f[4] == str(pid) and f[5].rsplit(":", 1)[-1] == str(inode):
+            return True
+    return False
+
+
+def test_a_rollback_while_a_publish_holds_curated_is_refused(tmp_path: Path) -> None:
+    cfg = config(tmp_path, good=small_notice("某市重点任务分工表"))
+    assert run(cfg).exit_code == EXIT_PUBLISHED  # version 1
+    (cfg.raw / "two.txt").write_text(small_notice("某区年度工作分工表"), encoding="utf-8")
+    for stage in ("extract", "outline", "structure", "normalize", "validate"):
+        run_stage(cfg, stage)
+    lock = tmp_path / "curated.versions" / ".lock"
+    publish = subprocess.Popen([sys.executable, "-m", "pipeline", "publish", *folders(cfg)], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, "NOTICE_PIPELINE_SERVER": "off"})
+    try:
+        deadline = time.monotonic() + 60
+        holder = f"publish pid {publish.pid} started "
+        # stopped while it holds the lock and has signed it: the rollback comes in the middle of the publish
+        while not (holds_lock(publish.pid, lock) and lock.read_text().startswith(holder)):
+            assert publish.poll() is None and time.monotonic() < deadline, "the publish ended without being seen holding curated's lock"
+            time.sleep(0.002)  # it holds the lock for about half a second
+        publish.send_signal(signal.SIGSTOP)
+        assert holds_lock(publish.pid, lock)
+        refused = cli("rollback", "--curated", str(cfg.curated))
+    finally:
+        publish.send_signal(signal.SIGCONT)
+    _, err = publish.communicate(timeout=120)
+    started = lock.read_text().split(" started ")[1]
+    assert (refused.returncode, refused.stderr) == (
+        EXIT_NOTHING, f"ERROR {cfg.curated}: curated is in use by publish pid {publish.pid} started {started}; wait for it to finish, or use another folder\n")
+    assert publish.returncode == EXIT_PUBLISHED, err
+    assert_published(cfg.curated, {"good", "two"})
+    back = cli("rollback", "--curated", str(cfg.curated))  # once the publish is over, the rollback goes through
+    assert back.returncode == 0, back.stderr
     assert_published(cfg.curated, {"good"})

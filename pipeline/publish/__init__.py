@@ -23,14 +23,12 @@ again: one new notice rewrites one file per table.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import pyarrow as pa
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
+from ..lock import exclusive
 from ..model.tables import SCHEMA_VERSION, SCHEMAS, data_dictionary
 
 MANIFEST = "_manifest.json"
@@ -159,19 +158,8 @@ def _write(path: Path, text: str) -> None:
 def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str,
             keep: int = KEEP_VERSIONS) -> list[dict]:
     folder = store(curated)
-    folder.mkdir(parents=True, exist_ok=True)
-    with _store_lock(folder):  # two pipelines publishing to one curated take turns
+    with exclusive(folder, "curated", "publish", curated):  # the lock of run, publish and rollback (the same hold inside a run)
         return _publish(notices, departments, curated, folder, manifest, version, keep)
-
-
-@contextmanager
-def _store_lock(folder: Path) -> Iterator[None]:
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _write_table(table: pa.Table, name: str, path: Path) -> dict:
@@ -309,7 +297,16 @@ def prune(curated: Path, keep: int) -> list[str]:
 
 
 def rollback(curated: Path, to: str | None = None) -> str:
-    """Make an earlier version current: `to`, or the newest one older than the current one."""
+    """Make an earlier version current: `to`, or the newest one older than the current one. Takes
+    the lock of every command that changes `curated`: a rollback in the middle of a publish made it
+    link files of one version under the manifest of another."""
+    if not store(curated).is_dir():
+        raise PublishError(f"{curated}: no published version to roll back to")
+    with exclusive(store(curated), "curated", "rollback", curated):
+        return _rollback(curated, to)
+
+
+def _rollback(curated: Path, to: str | None) -> str:
     vs = [v for v in versions(curated) if v.complete]
     if not vs:
         raise PublishError(f"{curated}: no published version to roll back to")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 from ..errors import Refused
 from ..jsonio import write_json
 from ..lock import exclusive
-from ..publish import current_manifest
+from ..publish import current_manifest, store
 from ..report import console_digest, record_run, skipped_digest
 from .cache import input_fingerprint, up_to_date
 from .folders import check_folders
@@ -55,9 +56,18 @@ def refuse_unfit(cfg: Config) -> None:
 def run_stage(cfg: Config, name: str) -> int:
     """One stage on its own, continuing the run state left in interim/."""
     refuse_unfit(cfg)
-    with exclusive(cfg.interim, "interim/", name):
+    with ExitStack() as held:
+        held.enter_context(exclusive(cfg.interim, "interim/", name))
+        if name == "publish":
+            held.enter_context(_curated_lock(cfg, name))
         migrate_state(cfg.interim)
         return _run_stage(cfg, name)
+
+
+def _curated_lock(cfg: Config, holder: str) -> AbstractContextManager[None]:
+    """The one lock of every command that changes `curated` (run, publish, rollback): held from
+    the manifest read before a publish to the report after it, so no rollback lands between."""
+    return exclusive(store(cfg.curated), "curated", holder, cfg.curated)
 
 
 def _run_stage(cfg: Config, name: str) -> int:
@@ -72,7 +82,7 @@ def _run_stage(cfg: Config, name: str) -> int:
 def run(cfg: Config) -> RunReport:
     """Every stage in order; when nothing that makes the tables changed, only extract's check."""
     refuse_unfit(cfg)
-    with exclusive(cfg.interim, "interim/", "run"):
+    with exclusive(cfg.interim, "interim/", "run"), _curated_lock(cfg, "run"):
         migrate_state(cfg.interim)
         return _run(cfg)
 
