@@ -238,3 +238,34 @@ def test_a_rollback_while_a_publish_holds_curated_is_refused(tmp_path: Path) -> 
     back = cli("rollback", "--curated", str(cfg.curated))  # once the publish is over, the rollback goes through
     assert back.returncode == 0, back.stderr
     assert_published(cfg.curated, {"good"})
+
+
+# -- case 4: the gate cannot be stepped around ------------------------------------------------------
+
+def test_publish_refuses_tables_not_validated_as_they_are_or_with_another_registry(tmp_path: Path) -> None:
+    cfg = config(tmp_path / "run", good=small_notice("某市重点任务分工表"))
+    other = tmp_path / "other-registry"  # resolves a name the notice writes (its rows change), and validate blocks it: two canonical names
+    shutil.copytree(ROOT / "expectations" / "reference", other)
+    with (other / "departments.csv").open("a", encoding="utf-8") as fh:
+        fh.write("某市数据局,市数据局,,government body\n另一数据局,市数据局,,government body\n")
+    assert run(cfg).exit_code == EXIT_PUBLISHED
+    published = assert_published(cfg.curated, {"good"})
+    # a run that finds nothing changed, then the candidate tables made again with the other registry
+    assert run(cfg).verdict == "unchanged"
+    run_stage(Config(**{**vars(cfg), "registry": other}), "normalize")
+    done = cli("publish", *folders(cfg), "--registry", str(other))
+    assert (done.returncode, done.stderr) == (
+        EXIT_NOTHING, f"ERROR {cfg.interim}: the candidate tables changed since they were validated: run `python -m pipeline validate` again\n")
+    assert assert_published(cfg.curated, {"good"}) == published
+    # the tables validated, then published with another registry than the one they were checked with
+    assert run(cfg).verdict == "unchanged"
+    run_stage(cfg, "normalize")
+    done = cli("publish", *folders(cfg), "--registry", str(other))
+    assert (done.returncode, done.stderr) == (
+        EXIT_NOTHING, f"ERROR {other}: the candidate tables were validated with another registry: "
+                      "run `python -m pipeline normalize` and `validate` with this one first\n")
+    assert assert_published(cfg.curated, {"good"}) == published
+    # with the registry they were validated with, they go through (curated already holds them)
+    done = cli("publish", *folders(cfg))
+    assert done.returncode == EXIT_PUBLISHED and "curated/ already holds exactly these tables" in done.stderr, done.stderr
+    assert assert_published(cfg.curated, {"good"}) == published

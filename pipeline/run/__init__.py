@@ -104,8 +104,10 @@ def _run(cfg: Config) -> RunReport:
         report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
         report.manifest = current_manifest(cfg.curated) or {}
         report.published = report.manifest.get("published", [])
+        # what that run validated, and with which registry: a publish after this run checks it is what it publishes
         report.validation = {"passed": not held, "held_back": held, "results": [], "blocking_failed": [], "warnings": [],
-                             "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}"}
+                             "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}",
+                             "tables_hash": last.get("tables_hash"), "registry": last.get("registry")}
         report.report_dir = last.get("report_dir", "")
         for st in report.notices:
             st.status = "held back" if st.notice_id in held else "published"
@@ -130,8 +132,10 @@ def _run(cfg: Config) -> RunReport:
         log.error("%s", line)
     if report.verdict in ("published", "unchanged"):
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
+        v = report.validation
         write_json(own(cfg.interim) / PUBLISHED, {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
-                                                  "report_dir": report.report_dir, "held_back": report.validation.get("held_back") or {}})
+                                                  "report_dir": report.report_dir, "held_back": v.get("held_back") or {},
+                                                  "tables_hash": v.get("tables_hash"), "registry": v.get("registry")})
     return report
 
 

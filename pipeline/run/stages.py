@@ -34,7 +34,7 @@ from ..normalize.registry import Registry
 from ..normalize.tables import PIECES, SUMMARY, StalePieces, merge_departments, pieces_exist, read_pieces, write_pieces
 from ..outline import Outline, outline
 from ..publish import NoticeRows, PublishError, content_hash, current_manifest, publish, published_rows
-from ..publish.gate import departments_of
+from ..publish.gate import departments_of, unvalidated
 from ..report import FailureWriter, RunSummary, prune_reports, record_run, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
 from ..wording import fingerprint as wording_fingerprint
@@ -382,7 +382,8 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
             validation = verdict(results, suites, registry, report_dir, failures=False)
         for row in validation.failures:
             failures.add(row)
-    report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index)}  # publish checks it publishes what was validated
+    # publish checks it publishes what was validated: these tables, with this registry
+    report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index), "registry": registry.fingerprint}
     report.findings += validation.findings
     report.report_dir = str(report_dir)
     if not validation.passed:
@@ -432,10 +433,9 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     index = candidate(cfg.interim)
     registry = _registry(cfg.registry)
     v = report.validation
-    if not v:
-        raise Refused(cfg.interim, "the candidate tables were not validated: run `python -m pipeline validate` first")
-    if v.get("tables_hash") and v["tables_hash"] != pieces_hash(index):
-        raise Refused(cfg.interim, "the candidate tables changed since they were validated: run `python -m pipeline validate` again")
+    if problem := unvalidated(v, pieces_hash(index), registry.fingerprint):
+        what, words = problem
+        raise Refused(cfg.registry if what == "registry" else cfg.interim, words)
     held = {nid: rules for nid, rules in (v.get("held_back") or {}).items()}
     for st in report.failed:
         held.setdefault(st.notice_id, []).append(f"unreadable: {st.error}")
