@@ -269,3 +269,57 @@ def test_publish_refuses_tables_not_validated_as_they_are_or_with_another_regist
     done = cli("publish", *folders(cfg))
     assert done.returncode == EXIT_PUBLISHED and "curated/ already holds exactly these tables" in done.stderr, done.stderr
     assert assert_published(cfg.curated, {"good"}) == published
+
+
+# -- case 18: reports/ cannot be written ------------------------------------------------------------
+
+def test_a_reports_folder_that_cannot_be_written_is_named_and_the_tables_are_published_all_the_same(tmp_path: Path) -> None:
+    """Every write under reports/ fails, as on a full disk: its parent is a file (ENOTDIR), which
+    needs no privilege and fails the same on every machine."""
+    cfg = config(tmp_path, good=small_notice("某市重点任务分工表"))
+    (tmp_path / "full").write_text("a file where reports/ would go", encoding="utf-8")
+    cfg.reports = tmp_path / "full" / "reports"
+    done = cli("run", *folders(cfg))
+    run_id = json.loads((cfg.interim / ".pipeline" / "run.json").read_text(encoding="utf-8"))["run_id"]
+    assert done.returncode == EXIT_PUBLISHED, done.stderr
+    assert [ln for ln in done.stderr.splitlines() if ln.startswith("ERROR")] == [
+        f"ERROR   {cfg.reports / run_id}: cannot write the run report: Not a directory; reports/latest removed"]
+    assert_published(cfg.curated, {"good"})
+    again = cli("run", *folders(cfg))  # nothing changed: the run is only added to the runs index, which cannot be written either
+    assert again.returncode == EXIT_PUBLISHED, again.stderr
+    assert [ln for ln in again.stderr.splitlines() if ln.startswith("ERROR")] == [
+        f"ERROR   {cfg.reports}: cannot add the run to the runs index: Not a directory"]
+    assert_published(cfg.curated, {"good"})
+
+
+# -- case 19: a kill right after the link switch ------------------------------------------------------
+
+def test_a_run_killed_right_after_the_switch_leaves_its_report_whole_and_the_next_run_indexes_it(tmp_path: Path) -> None:
+    cfg = config(tmp_path, good=small_notice("某市重点任务分工表"))
+    assert run(cfg).exit_code == EXIT_PUBLISHED
+    for attempt in range(3):  # a run that ends before it is seen switching is not the case: again, with another notice
+        before = os.readlink(cfg.curated)
+        (cfg.raw / f"new{attempt}.txt").write_text(small_notice(f"某区第{attempt + 1}号工作分工表"), encoding="utf-8")
+        killed = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *folders(cfg)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, env={**os.environ, "NOTICE_PIPELINE_SERVER": "off"})
+        while killed.poll() is None and os.readlink(cfg.curated) == before:
+            time.sleep(0.0002)
+        killed.send_signal(signal.SIGKILL)  # the moment curated points at the new version
+        if killed.wait() == -signal.SIGKILL:
+            break
+    assert killed.returncode == -signal.SIGKILL
+    new = {"good", *(f"new{i}" for i in range(attempt + 1))}
+    run_id = assert_published(cfg.curated, new)["run_id"]
+    # the report of the version now current was written whole before the switch (staged, or already in place)
+    assert (cfg.reports / f".staging-{run_id}" / "summary.html").exists() or (cfg.reports / run_id / "summary.html").exists()
+    after = cli("run", *folders(cfg))
+    assert after.returncode == EXIT_PUBLISHED, after.stderr
+    assert "curated/ already holds exactly these tables" in after.stderr
+    assert (cfg.reports / run_id / "summary.html").exists() and not (cfg.reports / f".staging-{run_id}").exists()
+    docs = json.loads((cfg.reports / run_id / "validation.json").read_text(encoding="utf-8"))["data_docs"]
+    assert docs == str(cfg.reports / run_id / "data_docs" / "index.html") and Path(docs).exists()  # moved in from interim/
+    index = [json.loads(ln) for ln in (cfg.reports / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [x["run_id"] for x in index].count(run_id) == 1
+    assert next(x for x in index if x["run_id"] == run_id)["verdict"] == "published"
+    assert f'href="{run_id}/summary.html"' in (cfg.reports / "index.html").read_text(encoding="utf-8")
+    assert_published(cfg.curated, new)

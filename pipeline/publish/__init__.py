@@ -1,6 +1,7 @@
 """Publish stage: versioned, atomic publishes of the curated tables.
 
     publish(notices, departments, curated, manifest, version) -> published files
+        = write_version(...) -> the complete version folder, then make_current(curated, folder)
     rollback(curated, to=None) -> the version made current
     versions(curated) -> the versions kept, oldest first
 
@@ -157,9 +158,10 @@ def _write(path: Path, text: str) -> None:
 
 def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str,
             keep: int = KEEP_VERSIONS) -> list[dict]:
-    folder = store(curated)
-    with exclusive(folder, "curated", "publish", curated):  # the lock of run, publish and rollback (the same hold inside a run)
-        return _publish(notices, departments, curated, folder, manifest, version, keep)
+    with exclusive(store(curated), "curated", "publish", curated):  # the lock of run, publish and rollback (the same hold inside a run)
+        final, files = write_version(notices, departments, curated, manifest, version)
+        make_current(curated, final, keep)
+        return files
 
 
 def _write_table(table: pa.Table, name: str, path: Path) -> dict:
@@ -173,8 +175,11 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
     return {"rows": table.num_rows, "sha256": sha256_file(path)}
 
 
-def _publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, folder: Path, manifest: dict, version: str,
-             keep: int) -> list[dict]:
+def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str) -> tuple[Path, list[dict]]:
+    """A complete version folder in the store, synced, not yet current; and its files. The caller
+    holds curated's lock until make_current (the run writes its report in between)."""
+    folder = store(curated)
+    folder.mkdir(parents=True, exist_ok=True)
     _adopt(curated)
     for stale in folder.glob(".staging-*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)
@@ -226,9 +231,14 @@ def _publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, fo
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _switch(curated, final)
+    return final, files
+
+
+def make_current(curated: Path, version: Path, keep: int = KEEP_VERSIONS) -> None:
+    """`curated` switched to a complete version (the one atomic step of a publish); the versions
+    beyond `keep` go."""
+    _switch(curated, version)
     prune(curated, keep)
-    return files
 
 
 def _link(src: Path, dst: Path) -> None:

@@ -18,7 +18,7 @@ from ..errors import Refused
 from ..jsonio import write_json
 from ..lock import exclusive
 from ..publish import current_manifest, store
-from ..report import console_digest, record_run, skipped_digest
+from ..report import console_digest, record_run, settle, skipped_digest
 from .cache import input_fingerprint, up_to_date
 from .folders import check_folders
 from .stages import (
@@ -117,7 +117,11 @@ def _run(cfg: Config) -> RunReport:
             log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
         for line in skipped_digest(report):
             log.warning("%s", line)
-        record_run(report, cfg.reports)
+        try:
+            settle(cfg.reports, report.manifest.get("run_id"))
+            record_run(report, cfg.reports)
+        except OSError as exc:  # a full disk under reports/: said, and the run stands
+            log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc)
         save_state(cfg, report)
         return report
     for name, stage in list(STAGES.items())[1:]:

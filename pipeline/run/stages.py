@@ -4,6 +4,7 @@ wraps the stage's plain function (outline(), structure(), normalize() …) with 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -33,15 +34,15 @@ from ..normalize import normalize, read_normalized, write_normalized
 from ..normalize.registry import Registry
 from ..normalize.tables import PIECES, SUMMARY, StalePieces, merge_departments, pieces_exist, read_pieces, write_pieces
 from ..outline import Outline, outline
-from ..publish import NoticeRows, PublishError, content_hash, current_manifest, publish, published_rows
+from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, write_version
 from ..publish.gate import departments_of, unvalidated
-from ..report import FailureWriter, RunSummary, prune_reports, record_run, write_report
+from ..report import FailureWriter, RunSummary, prune_reports, put_in_place, record_run, settle, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
 from ..wording import fingerprint as wording_fingerprint
 from .cache import cached, code_fingerprint, stage_key
 from .progress import Progress
 from .scheduler import cache_key, extract_all, is_cached
-from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport, made_folders, own, record_made
+from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport, made_folders, own, record_made, report_parts
 
 log = logging.getLogger("pipeline")
 
@@ -335,7 +336,9 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     index = candidate(cfg.interim)
     registry = _registry(cfg.registry)
     report_dir = cfg.reports / report.run_id
-    report_dir.mkdir(parents=True, exist_ok=True)
+    parts = report_parts(cfg.interim)  # reports/ is written by publish only
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
     records: dict[str, NoticeRecord] = {}
     names: set[tuple[str, str, str]] = set()
     seen: dict[str, tuple] = {}  # per notice: digest, rows, the names it writes (interned: shared across notices)
@@ -356,7 +359,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     del seen
     try:
         suites = load_suites(cfg.expectations)
-        checker = Checker(suites, (report_dir / "data_docs").resolve(), report.run_id) if todo else None
+        checker = Checker(suites, (parts / "data_docs").resolve(), report.run_id) if todo else None
     except SuiteError as exc:
         validation = suite_failure(exc)
         suites, checker, todo = [], None, []
@@ -375,13 +378,15 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
                 bar.step(nid)
     if checker is not None:
         checker.finish()
-    with FailureWriter(report_dir / "failures.parquet") as failures:
+    with FailureWriter(parts / "failures.parquet") as failures:
         if suites:
             results = combine_results(((nid, json.loads((cfg.interim / nid / "validation.json").read_text(encoding="utf-8")))
                                        for nid in sorted(index)), failures.add)
-            validation = verdict(results, suites, registry, report_dir, failures=False)
+            validation = verdict(results, suites, registry, None, failures=False)
         for row in validation.failures:
             failures.add(row)
+    if (parts / "data_docs" / "index.html").exists():  # where the report will hold them
+        validation.data_docs = str(report_dir / "data_docs" / "index.html")
     # publish checks it publishes what was validated: these tables, with this registry
     report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index), "registry": registry.fingerprint}
     report.findings += validation.findings
@@ -446,6 +451,8 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
         st.held_because = held.get(st.notice_id, [])
     old_manifest = current_manifest(cfg.curated)
     previously = set()
+    staged: Path | None = None  # this run's report, written whole, not yet in place
+    written = False  # the report was tried (a report that cannot be written is said once)
     if v.get("run_blocked") or (cfg.strict and held) or not good:
         report.verdict = "blocked" if (v.get("run_blocked") or held) else "nothing"
         for st in report.notices:
@@ -462,10 +469,14 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
             try:
-                report.published = publish(rows, departments, cfg.curated, _manifest(report, held, registry, digest), report.run_id,
-                                           cfg.keep_versions)
+                final, report.published = write_version(rows, departments, cfg.curated, _manifest(report, held, registry, digest), report.run_id)
                 report.verdict = "published"
-                report.manifest = current_manifest(cfg.curated) or {}  # the one manifest
+                report.manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))  # the one manifest
+                report.exit_code = _exit_code(report, held)
+                # the report is written before the switch and put in place after: a kill between the
+                # two leaves it staged for the next run to put in place (report.settle)
+                staged, written = _write_report(cfg, report, index, old_manifest), True
+                make_current(cfg.curated, final, cfg.keep_versions)
                 rows_of = Counter()
                 for f in report.published:
                     rows_of[f["table"]] += f["rows"]
@@ -473,7 +484,10 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             except StalePieces as exc:
                 raise Refused(cfg.interim, f"{exc}: the candidate tables changed since they were validated: run `python -m pipeline validate` again") from None
             except (PublishError, OSError) as exc:  # disk full, not writable, a mount point …
-                report.verdict = "failed"
+                if staged is not None:  # it says "published": this run's report is written again below
+                    shutil.rmtree(staged, ignore_errors=True)
+                staged, written = None, False
+                report.verdict, report.published, report.manifest = "failed", [], {}
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
                 report.validation = {**v, "publish_error": f"{why}{where}"}
@@ -485,31 +499,62 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             checks = [r for r in rules if not r.startswith("unreadable: ")]  # unreadable files were named once already
             if checks:
                 log.error("held back %s: %s (%s)", nid, "; ".join(checks)[:300], kept)
-    unread = report.refused_files or any(f.code == "alternate-differs" for f in report.findings)
-    if report.verdict in ("published", "unchanged"):
-        report.exit_code = EXIT_HELD_BACK if held or unread else EXIT_PUBLISHED
-    else:
-        report.exit_code = EXIT_NOTHING
-        if report.verdict == "failed":
-            for st in report.notices:
-                st.status = "not published"
+    report.exit_code = _exit_code(report, held)
     if not report.manifest:  # nothing written to curated/: the same manifest, saying why
         report.manifest = {**_manifest(report, held, registry, None), "verdict": report.verdict, "published": report.published}
-    report_dir = cfg.reports / report.run_id
-    report.report_dir = str(report_dir)
-    try:
-        write_report(report, RunSummary.of(summaries(cfg.interim, index)), report_dir, cfg.reports)
-        prune_reports(cfg.reports, cfg.keep_reports)
-        record_run(report, cfg.reports)
-    except OSError as exc:  # a full disk: say so, and let no stale report pass for this run's
-        (cfg.reports / "latest").unlink(missing_ok=True)
-        log.error("%s: cannot write the run report: %s; reports/latest removed", exc.filename or report_dir, exc.strerror or exc)
+    if not written:
+        staged = _write_report(cfg, report, index, old_manifest)
+    if staged is None or not _put_report_in_place(cfg, report, staged):
         return
+    report_dir = Path(report.report_dir)
     unknown = sum(1 for _ in (report_dir / "unknown_departments.csv").open(encoding="utf-8")) - 1
     if unknown:
         log.warning("%d department name(s) not in the registry: rows ready for departments.csv in %s", unknown,
                     report_dir / "unknown_departments.csv")
     log.info("report: %s (all runs: %s)", report_dir / "summary.html", cfg.reports / "index.html")
+
+
+def _exit_code(report: RunReport, held: dict[str, list[str]]) -> int:
+    """The publish's exit code from its verdict (a failed publish also marks every notice)."""
+    unread = report.refused_files or any(f.code == "alternate-differs" for f in report.findings)
+    if report.verdict in ("published", "unchanged"):
+        return EXIT_HELD_BACK if held or unread else EXIT_PUBLISHED
+    if report.verdict == "failed":
+        for st in report.notices:
+            st.status = "not published"
+    return EXIT_NOTHING
+
+
+def _report_failed(cfg: Config, report: RunReport, exc: OSError) -> None:
+    """A report that cannot be written (a full disk) is an error naming the path; the publish
+    stands, and no earlier report passes for this run's."""
+    with contextlib.suppress(OSError):
+        (cfg.reports / "latest").unlink(missing_ok=True)
+    log.error("%s: cannot write the run report: %s; reports/latest removed", cfg.reports / report.run_id, exc.strerror or exc)
+    log.debug("%s", exc.filename, exc_info=True)
+
+
+def _write_report(cfg: Config, report: RunReport, index: dict[str, str], old_manifest: dict | None) -> Path | None:
+    """This run's report written whole, staged in reports/ (None when it cannot be written). A
+    report the run before left staged, when that run's version is current, is put in place first."""
+    report.report_dir = str(cfg.reports / report.run_id)
+    try:
+        settle(cfg.reports, (old_manifest or {}).get("run_id"))
+        return write_report(report, RunSummary.of(summaries(cfg.interim, index)), cfg.reports, report_parts(cfg.interim))
+    except OSError as exc:
+        _report_failed(cfg, report, exc)
+        return None
+
+
+def _put_report_in_place(cfg: Config, report: RunReport, staged: Path) -> bool:
+    try:
+        put_in_place(staged, cfg.reports)
+        prune_reports(cfg.reports, cfg.keep_reports)
+        record_run(report, cfg.reports)
+        return True
+    except OSError as exc:
+        _report_failed(cfg, report, exc)
+        return False
 
 
 def _manifest(report: RunReport, held: dict[str, list[str]], registry: Registry, digest: str | None) -> dict:

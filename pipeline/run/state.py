@@ -30,6 +30,7 @@ STATE = "run.json"  # the run report so far
 CANDIDATE = "candidate.json"  # the notices of the candidate tables with their pieces' digests
 PUBLISHED = "published.json"  # what the last publish was made from
 MADE = "notices.json"  # the notice folders this pipeline made: the only ones pruning may remove
+REPORT_PARTS = "report"  # failures.parquet and data_docs/ from validate, until the report takes them
 
 
 def packaged(name: str) -> Path:
@@ -43,6 +44,12 @@ def packaged(name: str) -> Path:
 def own(interim: Path) -> Path:
     """interim/.pipeline/, where the run keeps its own files."""
     return interim / OWN
+
+
+def report_parts(interim: Path) -> Path:
+    """What validate makes for the run's report (failures.parquet, data_docs/), kept in interim/
+    until the report is written after the publish: a reports/ that cannot be written stops no publish."""
+    return own(interim) / REPORT_PARTS
 
 
 @dataclass
