@@ -63,7 +63,7 @@ constraints: $(VENV)/.installed ## write the installed versions to constraints.t
 	  $(PY) -m pip freeze --exclude-editable | grep -v '^notice-pipeline'; } > constraints.txt
 
 clean: ## empty interim/ (curated/ and reports/ stay)
-	rm -rf $(INTERIM)/* .pytest_cache
+	rm -rf $(INTERIM)/* $(INTERIM)/.pipeline .pytest_cache
 
 clean-reports: ## remove reports/ (the runs index with them)
 	rm -rf $(REPORTS)

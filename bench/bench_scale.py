@@ -89,7 +89,7 @@ def run_pipeline(out: Path, jobs: int) -> dict:
     env = {**os.environ, "NOTICE_PIPELINE_SERVER": "off"}  # each run in its own process: its CPU is all counted here
     res = subprocess.run([sys.executable, "-c", TIMED, *cmd], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     timed = json.loads(res.stdout)
-    state = json.loads((out / "interim" / "_run.json").read_text(encoding="utf-8"))
+    state = json.loads((out / "interim" / ".pipeline" / "run.json").read_text(encoding="utf-8"))
     if timed["rc"] not in (0, 1):
         raise SystemExit(f"the run failed (exit {timed['rc']})")
     return {"wall_s": round(timed["wall_s"], 2), "cpu_s": round(timed["cpu_s"], 1), "exit": timed["rc"], "verdict": state["verdict"],

@@ -17,9 +17,11 @@ from dataclasses import fields
 from pathlib import Path
 
 from . import __version__, server
+from .errors import Refused
 from .model.tables import dictionary_markdown
 from .publish import PublishError, rollback, store, versions
 from .run import EXIT_NOTHING, Config, run, run_stage
+from .run.state import setting_problem
 from .server import IDLE_MINUTES
 
 STAGE_HELP = {
@@ -49,19 +51,19 @@ def load_settings(path: Path | None) -> tuple[dict, Path | None]:
     for cand in candidates:
         if not cand.is_file():
             if path:
-                raise SystemExit(f"ERROR {cand}: no such configuration file")
+                raise Refused(cand, "no such configuration file")
             continue
         try:
             data = tomllib.loads(cand.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SystemExit(f"ERROR {cand}: not valid TOML ({exc})") from exc
+            raise Refused(cand, f"not valid TOML ({exc})") from exc
         table = data.get("tool", {}).get("notice-pipeline") if cand.name == "pyproject.toml" else data.get("notice-pipeline", data)
         if table is None:
             continue
         unknown = sorted(set(table) - set(SETTINGS))
         if unknown:
-            raise SystemExit(f"ERROR {cand}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
-        return table, cand.resolve().parent
+            raise Refused(cand, f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
+        return table, cand.resolve()
     return {}, None
 
 
@@ -73,11 +75,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", type=Path, help="folder for run reports (default: reports/ beside curated/)")
     p.add_argument("--expectations", type=Path, help="folder of Great Expectations suites (default: the suites shipped with the package)")
     p.add_argument("--registry", type=Path, help="folder of the department registry's CSV files (default: the registry shipped with the package)")
-    p.add_argument("--jobs", type=int, help="notices extracted in parallel (default: one per core)")
-    p.add_argument("--timeout", type=float, help="seconds allowed to extract one notice (default: 300)")
+    p.add_argument("--jobs", type=int, help="notices extracted in parallel (default and 0: one per core)")
+    p.add_argument("--timeout", type=float, help="seconds allowed to extract one notice, above 0 (default: 300)")
     p.add_argument("--keep-versions", type=int, dest="keep_versions", help="published versions kept for rollback (default: 5)")
     p.add_argument("--keep-reports", type=int, dest="keep_reports", help="run report folders kept in reports/ (default: 30)")
-    p.add_argument("--memory-mb", type=int, dest="memory_mb", help="memory one notice's extraction may use, in MB (default: 4096; 0: no limit)")
+    p.add_argument("--memory-mb", type=int, dest="memory_mb", help="memory one notice's extraction may use, in MB, above 0 (default: 4096)")
     p.add_argument("--strict", action="store_true", default=None, help="all or nothing: one notice failing a blocking check holds back every notice")
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="plain log lines instead of progress bars")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
@@ -85,14 +87,20 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(a: argparse.Namespace) -> Config:
-    table, base = load_settings(a.config)
+    """The settings, each checked where it came from: a value no run may take is refused with
+    its option or its file, before anything runs."""
+    table, source = load_settings(a.config)
     values: dict = {}
     for name in SETTINGS:
         v = getattr(a, name, None)
+        if v is not None and (problem := setting_problem(name, v)):
+            raise Refused(f"--{name.replace('_', '-')}", problem)
         if v is None and name in table:
             v = table[name]
+            if problem := setting_problem(name, v):
+                raise Refused(source, problem)
             if name in PATHS:
-                v = Path(v) if Path(v).is_absolute() or base is None else base / v
+                v = Path(v) if Path(v).is_absolute() or source is None else source.parent / v
         if v is not None:
             values[name] = Path(v) if name in PATHS else v
     cfg = Config(**values)
@@ -164,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, handlers=[handler])
     if getattr(a, "verbose", False):
         logging.getLogger("pipeline").setLevel(logging.DEBUG)
+    try:
+        return _command(a)
+    except Refused as exc:  # a usage error: one line naming the path, and 2, never 1 ("some notices held back")
+        print(exc, file=sys.stderr)
+        return EXIT_NOTHING
+
+
+def _command(a: argparse.Namespace) -> int:
     cfg = config_from(a)
     if a.command == "versions":
         vs = versions(cfg.curated)

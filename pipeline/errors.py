@@ -29,3 +29,13 @@ class Finding:
     source_file: str = ""
     source_ref: str = ""
     raw_text: str = ""
+
+
+class Refused(SystemExit):
+    """A command refused before it changed anything — folders that overlap, a setting out of
+    range, a folder another run holds, a stage run before the one it needs: a usage error, not a
+    bad notice. The message is one line, `ERROR <path>: <problem>`; the command line prints it
+    and exits 2 (1 would say "published, some notices held back")."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"ERROR {path}: {problem}")

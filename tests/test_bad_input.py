@@ -210,7 +210,7 @@ def test_a_second_run_on_the_same_folders_is_refused_while_the_first_runs(tmp_pa
         time.sleep(0.05)
     second = pipeline(raw, tmp_path)
     assert first.wait(timeout=300) == EXIT_PUBLISHED, first.stderr.read()
-    assert second.returncode != 0
+    assert second.returncode == EXIT_NOTHING  # a usage error, not "published with notices held back"
     assert re.fullmatch(r"ERROR .*interim: interim/ is in use by run pid \d+ started [0-9T:+-]+; wait for it to finish, or use another folder\n",
                         second.stderr), second.stderr
     assert len(pq.read_table(tmp_path / "curated" / "notices")) == 2
@@ -224,7 +224,7 @@ def test_a_kill_while_any_state_file_is_written_is_recovered_from(tmp_path: Path
     cfg = Config(raw=raw, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", progress=False)
     assert run(cfg).verdict == "published"
     before = tree_hash(cfg.curated)
-    state = [cfg.interim / "_published.json", cfg.interim / "a" / "extract.json", cfg.interim / "a" / "outline.key",
+    state = [cfg.interim / ".pipeline" / "published.json", cfg.interim / "a" / "extract.json", cfg.interim / "a" / "outline.key",
              cfg.interim / "a" / "structure.key", cfg.interim / "a" / "normalize.key", cfg.reports / "runs.jsonl"]
     for path in state:
         text = path.read_bytes()
@@ -232,8 +232,8 @@ def test_a_kill_while_any_state_file_is_written_is_recovered_from(tmp_path: Path
         report = run(cfg)
         assert report.exit_code == EXIT_PUBLISHED, path
         assert tree_hash(cfg.curated) == before, path
-    (cfg.interim / "_run.json").write_bytes(b'{"run_id": "x", "noti')
-    with pytest.raises(SystemExit, match=r"_run\.json: damaged \(a run was stopped while writing it\)"):
+    (cfg.interim / ".pipeline" / "run.json").write_bytes(b'{"run_id": "x", "noti')
+    with pytest.raises(SystemExit, match=r"\.pipeline/run\.json: damaged \(a run was stopped while writing it\)"):
         run_stage(cfg, "validate")
 
 

@@ -17,7 +17,7 @@ from .conftest import SAMPLES, extract
 
 PKG = Path(__file__).parent.parent / "pipeline"
 FLOW = ["extract", "outline", "structure", "normalize", "validate", "publish", "report", "run"]  # report and run sit beside the end
-SHARED = {"model", "wording", "errors", "jsonio", "csvio", "numerals", "__init__"}
+SHARED = {"model", "wording", "errors", "jsonio", "csvio", "lock", "numerals", "__init__"}
 
 
 def _module(path: Path) -> str:
@@ -105,7 +105,7 @@ def _run(raw: Path, tmp: Path, wording: Path) -> dict[str, dict]:
     args = ["--raw", str(raw), "--interim", str(tmp / "interim"), "--curated", str(tmp / "curated"), "--reports", str(tmp / "reports"), "-q"]
     res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, env=env, check=False)
     assert res.returncode == 0, res.stderr
-    state = json.loads((tmp / "interim" / "_run.json").read_text(encoding="utf-8"))
+    state = json.loads((tmp / "interim" / ".pipeline" / "run.json").read_text(encoding="utf-8"))
     return {n["notice_id"]: {"extraction": n["extraction"], "redone": n["redone"]} for n in state["notices"]}
 
 

@@ -157,7 +157,7 @@ def test_stage_subcommands_leave_each_step_in_interim(tmp_path: Path) -> None:
     folder = tmp_path / "interim" / TABLE
     expect = {"extract": folder / "document.json", "outline": folder / "outline.json", "structure": folder / "measures.json",
               "normalize": folder / "tables" / "measures.arrow",
-              "validate": tmp_path / "interim" / "_run.json", "publish": tmp_path / "curated" / "_SUCCESS"}
+              "validate": tmp_path / "interim" / ".pipeline" / "run.json", "publish": tmp_path / "curated" / "_SUCCESS"}
     for stage, made in expect.items():
         res = subprocess.run([sys.executable, "-m", "pipeline", stage, *args], capture_output=True, text=True, check=False)
         assert res.returncode == 0, res.stderr

@@ -1,6 +1,7 @@
 """Publish stage: versioned, atomic publishes of the curated tables.
 
     publish(notices, departments, curated, manifest, version) -> published files
+        = write_version(...) -> the complete version folder, then make_current(curated, folder)
     rollback(curated, to=None) -> the version made current
     versions(curated) -> the versions kept, oldest first
 
@@ -23,14 +24,12 @@ again: one new notice rewrites one file per table.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import io
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +37,7 @@ import pyarrow as pa
 import pyarrow.ipc
 import pyarrow.parquet as pq
 
+from ..lock import exclusive
 from ..model.tables import SCHEMA_VERSION, SCHEMAS, data_dictionary
 
 MANIFEST = "_manifest.json"
@@ -158,20 +158,10 @@ def _write(path: Path, text: str) -> None:
 
 def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str,
             keep: int = KEEP_VERSIONS) -> list[dict]:
-    folder = store(curated)
-    folder.mkdir(parents=True, exist_ok=True)
-    with _store_lock(folder):  # two pipelines publishing to one curated take turns
-        return _publish(notices, departments, curated, folder, manifest, version, keep)
-
-
-@contextmanager
-def _store_lock(folder: Path) -> Iterator[None]:
-    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+    with exclusive(store(curated), "curated", "publish", curated):  # the lock of run, publish and rollback (the same hold inside a run)
+        final, files = write_version(notices, departments, curated, manifest, version)
+        make_current(curated, final, keep)
+        return files
 
 
 def _write_table(table: pa.Table, name: str, path: Path) -> dict:
@@ -185,8 +175,11 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
     return {"rows": table.num_rows, "sha256": sha256_file(path)}
 
 
-def _publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, folder: Path, manifest: dict, version: str,
-             keep: int) -> list[dict]:
+def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str) -> tuple[Path, list[dict]]:
+    """A complete version folder in the store, synced, not yet current; and its files. The caller
+    holds curated's lock until make_current (the run writes its report in between)."""
+    folder = store(curated)
+    folder.mkdir(parents=True, exist_ok=True)
     _adopt(curated)
     for stale in folder.glob(".staging-*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)
@@ -238,9 +231,14 @@ def _publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, fo
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _switch(curated, final)
+    return final, files
+
+
+def make_current(curated: Path, version: Path, keep: int = KEEP_VERSIONS) -> None:
+    """`curated` switched to a complete version (the one atomic step of a publish); the versions
+    beyond `keep` go."""
+    _switch(curated, version)
     prune(curated, keep)
-    return files
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -309,7 +307,16 @@ def prune(curated: Path, keep: int) -> list[str]:
 
 
 def rollback(curated: Path, to: str | None = None) -> str:
-    """Make an earlier version current: `to`, or the newest one older than the current one."""
+    """Make an earlier version current: `to`, or the newest one older than the current one. Takes
+    the lock of every command that changes `curated`: a rollback in the middle of a publish made it
+    link files of one version under the manifest of another."""
+    if not store(curated).is_dir():
+        raise PublishError(f"{curated}: no published version to roll back to")
+    with exclusive(store(curated), "curated", "rollback", curated):
+        return _rollback(curated, to)
+
+
+def _rollback(curated: Path, to: str | None) -> str:
     vs = [v for v in versions(curated) if v.complete]
     if not vs:
         raise PublishError(f"{curated}: no published version to roll back to")

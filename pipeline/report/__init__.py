@@ -1,6 +1,9 @@
 """Run reports for the data team and auditors.
 
-Every run that validates writes reports/<run-id>/ (and points reports/latest at it):
+Every run that validates writes reports/<run-id>/ (and points reports/latest at it). The report is
+written whole under reports/.staging-<run-id>/ before `curated` switches to the version it
+describes, and put in place after: a run killed between the two leaves it staged, and the next
+run puts it in place and in the runs index (settle).
     summary.html            self-contained (no external CSS, scripts or fonts), from
                             templates/summary.html.j2: inputs linked to the raw files, the
                             verdict, every expectation, every failing row traced to file and
@@ -130,15 +133,24 @@ def _history(reports: Path) -> list[dict]:
     return out
 
 
+def _entry(run: dict) -> dict:
+    """A run's line in the runs index, from its report as JSON (RunReport.as_dict, run.json)."""
+    rows = {p.get("table"): p["rows"] for p in run["published"]}  # what curated/ holds after the run, else what was read
+    notices = run["notices"]
+    return {"run_id": run["run_id"], "started": run["started"], "verdict": run["verdict"], "exit_code": run["exit_code"],
+            "notices": len(notices), "measures": rows.get("measures", sum(n["measures"] for n in notices)),
+            "pairs": rows.get("measure_departments", sum(n["pairs"] for n in notices)),
+            "held_back": sorted(n["notice_id"] for n in notices if n["status"] == "held back"),
+            "report": Path(run["report_dir"]).name if run["report_dir"] else "", "version": (run["manifest"] or {}).get("version")}
+
+
 def record_run(report: RunReport, reports: Path) -> None:
     """Add the run to reports/runs.jsonl and draw reports/index.html again."""
+    _record(_entry(report.as_dict()), reports)
+
+
+def _record(entry: dict, reports: Path) -> None:
     reports.mkdir(parents=True, exist_ok=True)
-    rows = {p.get("table"): p["rows"] for p in report.published}  # what curated/ holds after the run, else what was read
-    entry = {"run_id": report.run_id, "started": report.started, "verdict": report.verdict, "exit_code": report.exit_code,
-             "notices": len(report.notices), "measures": rows.get("measures", sum(n.measures for n in report.notices)),
-             "pairs": rows.get("measure_departments", sum(n.pairs for n in report.notices)),
-             "held_back": sorted(n.notice_id for n in report.notices if n.status == "held back"),
-             "report": Path(report.report_dir).name if report.report_dir else "", "version": (report.manifest or {}).get("version")}
     with (reports / HISTORY).open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
     runs = _history(reports)
@@ -183,18 +195,49 @@ def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str
         findings=[f for f in report.findings if f.stage != "validate"], unknown=unknown[:UNKNOWN_SHOWN], unknown_total=len(unknown))
 
 
-def write_report(report: RunReport, summary: RunSummary, folder: Path, reports: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+STAGING = ".staging-"  # reports/.staging-<run-id>/: a report written whole, not yet in place
+
+
+def _previous(reports: Path, name: str) -> str | None:
+    """The report before run `name` in the runs index that is still on disk."""
+    earlier = [x["report"] for x in _history(reports) if x.get("report") and x["report"] != name
+               and (reports / x["report"] / "summary.html").exists()]
+    return earlier[-1] if earlier else None
+
+
+def write_report(report: RunReport, summary: RunSummary, reports: Path, parts: Path | None = None) -> Path:
+    """The run's report written whole into reports/.staging-<run-id>/ (with what validate left in
+    `parts`: failures.parquet, data_docs/), not yet in place: see put_in_place."""
+    folder = reports / f"{STAGING}{report.run_id}"
+    shutil.rmtree(folder, ignore_errors=True)  # left by an attempt of this run that failed
+    folder.mkdir(parents=True)
+    try:
+        _write_report(report, summary, folder, reports, parts)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no half report left behind (a full disk)
+        raise
+    return folder
+
+
+def _write_report(report: RunReport, summary: RunSummary, folder: Path, reports: Path, parts: Path | None) -> None:
+    for name in ("failures.parquet", "data_docs"):
+        if parts is not None and (parts / name).exists():
+            shutil.move(parts / name, folder / name)
     (folder / "validation.json").write_text(json.dumps(report.validation, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
     (folder / "manifest.json").write_text(json.dumps(report.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     write_readable_json(folder / "run.json", report.as_dict())
     write_unknown(folder / "unknown_departments.csv", summary.unknown)
-    earlier = [x["report"] for x in _history(reports) if x.get("report") and x["report"] != folder.name
-               and (reports / x["report"] / "summary.html").exists()]
-    prev = earlier[-1] if earlier else None
-    _replace(folder / "summary.html", summary_html(report, summary, folder, prev))
-    if prev:
+    _replace(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id)))
+
+
+def put_in_place(staged: Path, reports: Path) -> Path:
+    """A staged report becomes reports/<run-id>/: the report before it links to it and latest
+    points at it (the runs index is record_run's)."""
+    folder = reports / staged.name.removeprefix(STAGING)
+    shutil.rmtree(folder, ignore_errors=True)  # the publish stage of the same run, done again
+    os.rename(staged, folder)
+    if prev := _previous(reports, folder.name):
         _link_next(reports / prev / "summary.html", folder.name)
     latest = reports / "latest"
     tmp = reports / ".latest.tmp"
@@ -202,6 +245,20 @@ def write_report(report: RunReport, summary: RunSummary, folder: Path, reports: 
     os.symlink(folder.name, tmp)
     os.replace(tmp, latest)
     return folder
+
+
+def settle(reports: Path, current: str | None) -> None:
+    """The report of `current` (the run whose version `curated` holds) in place and in the runs
+    index, when that run was killed after switching `curated`: its report staged, or in place
+    but not recorded."""
+    if not current or not reports.is_dir():
+        return
+    staged = reports / f"{STAGING}{current}"
+    if (staged / "summary.html").exists() and not (reports / current).exists():
+        put_in_place(staged, reports)
+    run_json = reports / current / "run.json"
+    if run_json.exists() and current not in {x.get("run_id") for x in _history(reports)}:
+        _record(_entry(json.loads(run_json.read_text(encoding="utf-8"))), reports)
 
 
 def prune_reports(reports: Path, keep: int) -> list[str]:

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
+from ..errors import Refused
 from ..jsonio import write_json
-from ..publish import current_manifest
-from ..report import console_digest, record_run, skipped_digest
+from ..lock import exclusive
+from ..publish import current_manifest, store
+from ..report import console_digest, record_run, settle, skipped_digest
 from .cache import input_fingerprint, up_to_date
-from .lock import exclusive
+from .folders import check_folders
 from .stages import (
     EXIT_HELD_BACK,
     EXIT_NOTHING,
@@ -29,7 +32,7 @@ from .stages import (
     stage_structure,
     stage_validate,
 )
-from .state import ROOT, Config, NoticeStatus, RunReport, load_state, new_report, save_state
+from .state import PUBLISHED, ROOT, Config, NoticeStatus, RunReport, config_problem, load_state, migrate_state, new_report, own, save_state
 
 __all__ = ["EXIT_HELD_BACK", "EXIT_NOTHING", "EXIT_PUBLISHED", "ROOT", "Config", "NoticeStatus", "RunReport", "run", "run_stage"]
 
@@ -40,10 +43,31 @@ STAGES = {"extract": stage_extract, "outline": stage_outline, "structure": stage
           "validate": stage_validate, "publish": stage_publish}
 
 
+def refuse_unfit(cfg: Config) -> None:
+    """Settings no run may take, and folders that meet, are refused before any folder is touched
+    (the command line names a setting's option or file first; this holds for a Config built in
+    code too)."""
+    if problem := config_problem(cfg):
+        raise Refused("settings", problem)
+    if overlap := check_folders(cfg):
+        raise Refused(*overlap)
+
+
 def run_stage(cfg: Config, name: str) -> int:
     """One stage on its own, continuing the run state left in interim/."""
-    with exclusive(cfg.interim, "interim/"):
+    refuse_unfit(cfg)
+    with ExitStack() as held:
+        held.enter_context(exclusive(cfg.interim, "interim/", name))
+        if name == "publish":
+            held.enter_context(_curated_lock(cfg, name))
+        migrate_state(cfg.interim)
         return _run_stage(cfg, name)
+
+
+def _curated_lock(cfg: Config, holder: str) -> AbstractContextManager[None]:
+    """The one lock of every command that changes `curated` (run, publish, rollback): held from
+    the manifest read before a publish to the report after it, so no rollback lands between."""
+    return exclusive(store(cfg.curated), "curated", holder, cfg.curated)
 
 
 def _run_stage(cfg: Config, name: str) -> int:
@@ -57,7 +81,9 @@ def _run_stage(cfg: Config, name: str) -> int:
 
 def run(cfg: Config) -> RunReport:
     """Every stage in order; when nothing that makes the tables changed, only extract's check."""
-    with exclusive(cfg.interim, "interim/"):
+    refuse_unfit(cfg)
+    with exclusive(cfg.interim, "interim/", "run"), _curated_lock(cfg, "run"):
+        migrate_state(cfg.interim)
         return _run(cfg)
 
 
@@ -78,8 +104,10 @@ def _run(cfg: Config) -> RunReport:
         report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
         report.manifest = current_manifest(cfg.curated) or {}
         report.published = report.manifest.get("published", [])
+        # what that run validated, and with which registry: a publish after this run checks it is what it publishes
         report.validation = {"passed": not held, "held_back": held, "results": [], "blocking_failed": [], "warnings": [],
-                             "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}"}
+                             "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}",
+                             "tables_hash": last.get("tables_hash"), "registry": last.get("registry")}
         report.report_dir = last.get("report_dir", "")
         for st in report.notices:
             st.status = "held back" if st.notice_id in held else "published"
@@ -89,7 +117,11 @@ def _run(cfg: Config) -> RunReport:
             log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
         for line in skipped_digest(report):
             log.warning("%s", line)
-        record_run(report, cfg.reports)
+        try:
+            settle(cfg.reports, report.manifest.get("run_id"))
+            record_run(report, cfg.reports)
+        except OSError as exc:  # a full disk under reports/: said, and the run stands
+            log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc)
         save_state(cfg, report)
         return report
     for name, stage in list(STAGES.items())[1:]:
@@ -104,8 +136,10 @@ def _run(cfg: Config) -> RunReport:
         log.error("%s", line)
     if report.verdict in ("published", "unchanged"):
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
-        write_json(cfg.interim / "_published.json", {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
-                                                     "report_dir": report.report_dir, "held_back": report.validation.get("held_back") or {}})
+        v = report.validation
+        write_json(own(cfg.interim) / PUBLISHED, {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
+                                                  "report_dir": report.report_dir, "held_back": v.get("held_back") or {},
+                                                  "tables_hash": v.get("tables_hash"), "registry": v.get("registry")})
     return report
 
 

@@ -17,7 +17,7 @@ from ..extract import BACKEND_VERSIONS
 from ..libraries import STRUCTURE, library_versions
 from ..publish import current_manifest
 from ..wording import fingerprint as wording_fingerprint
-from .state import Config, RunReport
+from .state import PUBLISHED, Config, RunReport, own
 
 # The wording files each stage reads (extraction's words reach it as the lexicon, in its own key).
 STAGE_WORDING = {
@@ -69,7 +69,7 @@ def input_fingerprint(cfg: Config, report: RunReport) -> str:
 def up_to_date(cfg: Config, fingerprint: str) -> dict | None:
     """What the last publish recorded, when curated/ was published from exactly these inputs and
     is still what was published; None otherwise (or when the record is damaged)."""
-    mark = cfg.interim / "_published.json"
+    mark = own(cfg.interim) / PUBLISHED
     manifest = current_manifest(cfg.curated)
     if not mark.exists() or manifest is None:
         return None

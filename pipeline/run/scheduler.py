@@ -26,9 +26,9 @@ from ..extract import BACKEND_VERSIONS, RawNotice, extract, shown_name
 from ..extract.compare import notice_text, same_notice
 from ..jsonio import write_json
 from ..libraries import EXTRACTION, library_versions
+from ..lock import release_in_child
 from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
-from .lock import release_in_child
 from .progress import Progress
 from .state import sha256_bytes
 

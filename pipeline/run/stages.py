@@ -4,6 +4,7 @@ wraps the stage's plain function (outline(), structure(), normalize() …) with 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -23,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .. import __version__
-from ..errors import Finding
+from ..errors import Finding, Refused
 from ..extract import discover, shown_name
 from ..jsonio import write_json, write_text
 from ..libraries import library_versions
@@ -33,15 +34,15 @@ from ..normalize import normalize, read_normalized, write_normalized
 from ..normalize.registry import Registry
 from ..normalize.tables import PIECES, SUMMARY, StalePieces, merge_departments, pieces_exist, read_pieces, write_pieces
 from ..outline import Outline, outline
-from ..publish import NoticeRows, PublishError, content_hash, current_manifest, publish, published_rows
-from ..publish.gate import departments_of
-from ..report import FailureWriter, RunSummary, prune_reports, record_run, write_report
+from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, write_version
+from ..publish.gate import departments_of, unvalidated
+from ..report import FailureWriter, RunSummary, prune_reports, put_in_place, record_run, settle, write_report
 from ..structure import read_measures, role_word_count, structure, write_measures
 from ..wording import fingerprint as wording_fingerprint
 from .cache import cached, code_fingerprint, stage_key
 from .progress import Progress
 from .scheduler import cache_key, extract_all, is_cached
-from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport
+from .state import CANDIDATE, Config, FileHashes, NoticeStatus, RunReport, made_folders, own, record_made, report_parts
 
 log = logging.getLogger("pipeline")
 
@@ -51,7 +52,7 @@ EXIT_PUBLISHED, EXIT_HELD_BACK, EXIT_NOTHING = 0, 1, 2  # documented in the READ
 def stage_extract(cfg: Config, report: RunReport) -> None:
     """raw/ → interim/<id>/document.json, parsing only new or changed files."""
     if not cfg.raw.is_dir():
-        raise SystemExit(f"ERROR {cfg.raw}: the raw folder does not exist")
+        raise Refused(cfg.raw, "the raw folder does not exist")
     cfg.interim.mkdir(parents=True, exist_ok=True)
     found = discover(cfg.raw)
     for name, why in found.skipped:
@@ -81,6 +82,11 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
                  ", ".join(f"{rn.name} over {', '.join(shown_name(a)[0] for a in rn.alternates)}" for rn in with_alternates[:3])
                  + (", …" if len(with_alternates) > 3 else ""))
     hashes.save()
+    made = made_folders(cfg.interim)
+    new = {rn.notice_id for rn, _ in todo if not (cfg.interim / rn.notice_id).exists()} - made
+    if new:  # recorded before the workers make them: a run killed midway still knows them
+        made |= new
+        record_made(cfg.interim, made)
     jobs = cfg.jobs or mp.cpu_count() or 1
     log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(found.notices), cfg.raw, len(todo), len(found.notices) - len(todo))
     results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress, cfg.memory_mb) if todo else {}
@@ -111,7 +117,9 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
                 report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))
     if not todo:
         log.info("nothing changed in raw/: no notice was parsed again")
-    _prune_interim(cfg.interim, {n.notice_id for n in report.notices})
+    kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
+    if kept != made:
+        record_made(cfg.interim, kept)
 
 
 def _extract_meta(folder: Path) -> dict:
@@ -289,7 +297,7 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
         return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, summary["digest"]
 
     index = {st.notice_id: digest for st, digest in _per_notice(cfg, report, "normalize", one)}
-    write_json(cfg.interim / CANDIDATE / "index.json", index)  # the notices the candidate tables hold, with their pieces' digests
+    write_json(own(cfg.interim) / CANDIDATE, index)  # the notices the candidate tables hold, with their pieces' digests
     log.info("%d notice(s): %d measures, %d department pairs", len(index), sum(st.measures for st in report.notices if st.notice_id in index),
              sum(st.pairs for st in report.notices if st.notice_id in index))
 
@@ -304,9 +312,9 @@ def notice_year(head: dict) -> int | None:
 
 def candidate(interim: Path) -> dict[str, str]:
     """The notices in the candidate tables, each with its pieces' digest."""
-    path = interim / CANDIDATE / "index.json"
+    path = own(interim) / CANDIDATE
     if not path.exists():
-        raise SystemExit(f"{interim} holds no candidate tables: run `python -m pipeline normalize` first")
+        raise Refused(interim, "holds no candidate tables: run `python -m pipeline normalize` first")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -328,7 +336,9 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     index = candidate(cfg.interim)
     registry = _registry(cfg.registry)
     report_dir = cfg.reports / report.run_id
-    report_dir.mkdir(parents=True, exist_ok=True)
+    parts = report_parts(cfg.interim)  # reports/ is written by publish only
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
     records: dict[str, NoticeRecord] = {}
     names: set[tuple[str, str, str]] = set()
     seen: dict[str, tuple] = {}  # per notice: digest, rows, the names it writes (interned: shared across notices)
@@ -349,7 +359,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     del seen
     try:
         suites = load_suites(cfg.expectations)
-        checker = Checker(suites, (report_dir / "data_docs").resolve(), report.run_id) if todo else None
+        checker = Checker(suites, (parts / "data_docs").resolve(), report.run_id) if todo else None
     except SuiteError as exc:
         validation = suite_failure(exc)
         suites, checker, todo = [], None, []
@@ -368,14 +378,17 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
                 bar.step(nid)
     if checker is not None:
         checker.finish()
-    with FailureWriter(report_dir / "failures.parquet") as failures:
+    with FailureWriter(parts / "failures.parquet") as failures:
         if suites:
             results = combine_results(((nid, json.loads((cfg.interim / nid / "validation.json").read_text(encoding="utf-8")))
                                        for nid in sorted(index)), failures.add)
-            validation = verdict(results, suites, registry, report_dir, failures=False)
+            validation = verdict(results, suites, registry, None, failures=False)
         for row in validation.failures:
             failures.add(row)
-    report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index)}  # publish checks it publishes what was validated
+    if (parts / "data_docs" / "index.html").exists():  # where the report will hold them
+        validation.data_docs = str(report_dir / "data_docs" / "index.html")
+    # publish checks it publishes what was validated: these tables, with this registry
+    report.validation = {**validation.to_dict(), "tables_hash": pieces_hash(index), "registry": registry.fingerprint}
     report.findings += validation.findings
     report.report_dir = str(report_dir)
     if not validation.passed:
@@ -425,10 +438,9 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     index = candidate(cfg.interim)
     registry = _registry(cfg.registry)
     v = report.validation
-    if not v:
-        raise SystemExit("the candidate tables were not validated: run `python -m pipeline validate` first")
-    if v.get("tables_hash") and v["tables_hash"] != pieces_hash(index):
-        raise SystemExit("the candidate tables changed since they were validated: run `python -m pipeline validate` again")
+    if problem := unvalidated(v, pieces_hash(index), registry.fingerprint):
+        what, words = problem
+        raise Refused(cfg.registry if what == "registry" else cfg.interim, words)
     held = {nid: rules for nid, rules in (v.get("held_back") or {}).items()}
     for st in report.failed:
         held.setdefault(st.notice_id, []).append(f"unreadable: {st.error}")
@@ -439,6 +451,8 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
         st.held_because = held.get(st.notice_id, [])
     old_manifest = current_manifest(cfg.curated)
     previously = set()
+    staged: Path | None = None  # this run's report, written whole, not yet in place
+    written = False  # the report was tried (a report that cannot be written is said once)
     if v.get("run_blocked") or (cfg.strict and held) or not good:
         report.verdict = "blocked" if (v.get("run_blocked") or held) else "nothing"
         for st in report.notices:
@@ -455,18 +469,25 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             log.info("curated/ already holds exactly these tables; nothing to publish")
         else:
             try:
-                report.published = publish(rows, departments, cfg.curated, _manifest(report, held, registry, digest), report.run_id,
-                                           cfg.keep_versions)
+                final, report.published = write_version(rows, departments, cfg.curated, _manifest(report, held, registry, digest), report.run_id)
                 report.verdict = "published"
-                report.manifest = current_manifest(cfg.curated) or {}  # the one manifest
+                report.manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))  # the one manifest
+                report.exit_code = _exit_code(report, held)
+                # the report is written before the switch and put in place after: a kill between the
+                # two leaves it staged for the next run to put in place (report.settle)
+                staged, written = _write_report(cfg, report, index, old_manifest), True
+                make_current(cfg.curated, final, cfg.keep_versions)
                 rows_of = Counter()
                 for f in report.published:
                     rows_of[f["table"]] += f["rows"]
                 log.info("published version %s: %s", report.manifest.get("version"), ", ".join(f"{t} ({n} rows)" for t, n in sorted(rows_of.items())))
             except StalePieces as exc:
-                raise SystemExit(f"{exc}: the candidate tables changed since they were validated: run `python -m pipeline validate` again") from None
+                raise Refused(cfg.interim, f"{exc}: the candidate tables changed since they were validated: run `python -m pipeline validate` again") from None
             except (PublishError, OSError) as exc:  # disk full, not writable, a mount point …
-                report.verdict = "failed"
+                if staged is not None:  # it says "published": this run's report is written again below
+                    shutil.rmtree(staged, ignore_errors=True)
+                staged, written = None, False
+                report.verdict, report.published, report.manifest = "failed", [], {}
                 why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
                 report.validation = {**v, "publish_error": f"{why}{where}"}
@@ -478,31 +499,62 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
             checks = [r for r in rules if not r.startswith("unreadable: ")]  # unreadable files were named once already
             if checks:
                 log.error("held back %s: %s (%s)", nid, "; ".join(checks)[:300], kept)
-    unread = report.refused_files or any(f.code == "alternate-differs" for f in report.findings)
-    if report.verdict in ("published", "unchanged"):
-        report.exit_code = EXIT_HELD_BACK if held or unread else EXIT_PUBLISHED
-    else:
-        report.exit_code = EXIT_NOTHING
-        if report.verdict == "failed":
-            for st in report.notices:
-                st.status = "not published"
+    report.exit_code = _exit_code(report, held)
     if not report.manifest:  # nothing written to curated/: the same manifest, saying why
         report.manifest = {**_manifest(report, held, registry, None), "verdict": report.verdict, "published": report.published}
-    report_dir = cfg.reports / report.run_id
-    report.report_dir = str(report_dir)
-    try:
-        write_report(report, RunSummary.of(summaries(cfg.interim, index)), report_dir, cfg.reports)
-        prune_reports(cfg.reports, cfg.keep_reports)
-        record_run(report, cfg.reports)
-    except OSError as exc:  # a full disk: say so, and let no stale report pass for this run's
-        (cfg.reports / "latest").unlink(missing_ok=True)
-        log.error("%s: cannot write the run report: %s; reports/latest removed", exc.filename or report_dir, exc.strerror or exc)
+    if not written:
+        staged = _write_report(cfg, report, index, old_manifest)
+    if staged is None or not _put_report_in_place(cfg, report, staged):
         return
+    report_dir = Path(report.report_dir)
     unknown = sum(1 for _ in (report_dir / "unknown_departments.csv").open(encoding="utf-8")) - 1
     if unknown:
         log.warning("%d department name(s) not in the registry: rows ready for departments.csv in %s", unknown,
                     report_dir / "unknown_departments.csv")
     log.info("report: %s (all runs: %s)", report_dir / "summary.html", cfg.reports / "index.html")
+
+
+def _exit_code(report: RunReport, held: dict[str, list[str]]) -> int:
+    """The publish's exit code from its verdict (a failed publish also marks every notice)."""
+    unread = report.refused_files or any(f.code == "alternate-differs" for f in report.findings)
+    if report.verdict in ("published", "unchanged"):
+        return EXIT_HELD_BACK if held or unread else EXIT_PUBLISHED
+    if report.verdict == "failed":
+        for st in report.notices:
+            st.status = "not published"
+    return EXIT_NOTHING
+
+
+def _report_failed(cfg: Config, report: RunReport, exc: OSError) -> None:
+    """A report that cannot be written (a full disk) is an error naming the path; the publish
+    stands, and no earlier report passes for this run's."""
+    with contextlib.suppress(OSError):
+        (cfg.reports / "latest").unlink(missing_ok=True)
+    log.error("%s: cannot write the run report: %s; reports/latest removed", cfg.reports / report.run_id, exc.strerror or exc)
+    log.debug("%s", exc.filename, exc_info=True)
+
+
+def _write_report(cfg: Config, report: RunReport, index: dict[str, str], old_manifest: dict | None) -> Path | None:
+    """This run's report written whole, staged in reports/ (None when it cannot be written). A
+    report the run before left staged, when that run's version is current, is put in place first."""
+    report.report_dir = str(cfg.reports / report.run_id)
+    try:
+        settle(cfg.reports, (old_manifest or {}).get("run_id"))
+        return write_report(report, RunSummary.of(summaries(cfg.interim, index)), cfg.reports, report_parts(cfg.interim))
+    except OSError as exc:
+        _report_failed(cfg, report, exc)
+        return None
+
+
+def _put_report_in_place(cfg: Config, report: RunReport, staged: Path) -> bool:
+    try:
+        put_in_place(staged, cfg.reports)
+        prune_reports(cfg.reports, cfg.keep_reports)
+        record_run(report, cfg.reports)
+        return True
+    except OSError as exc:
+        _report_failed(cfg, report, exc)
+        return False
 
 
 def _manifest(report: RunReport, held: dict[str, list[str]], registry: Registry, digest: str | None) -> dict:
@@ -553,8 +605,12 @@ def _to_publish(cfg: Config, index: dict[str, str], good: set[str], keep_old: se
     return rows, merge_departments(department_rows())
 
 
-def _prune_interim(interim: Path, keep: set[str]) -> None:
-    """Interim results of notices no longer in raw/ go, so they cannot leak into a publish."""
-    for d in interim.iterdir():
-        if d.is_dir() and not d.name.startswith((".", "_")) and d.name not in keep:
+def _prune_interim(interim: Path, made: set[str], keep: set[str]) -> set[str]:
+    """Interim results of notices no longer in raw/ go, so they cannot leak into a publish: only
+    the folders this pipeline made (recorded as it made them), never a folder it does not know.
+    Returns the folders it made that remain."""
+    for nid in sorted(made - keep):
+        d = interim / nid
+        if d.is_dir() and not d.is_symlink():
             shutil.rmtree(d)
+    return made & keep

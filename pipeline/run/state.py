@@ -1,21 +1,36 @@
-"""The run's state: its configuration and its report, kept in interim/_run.json so each stage
-can run on its own as a subcommand and continue from the one before."""
+"""The run's state: its configuration and its report, kept in interim/.pipeline/run.json so each
+stage can run on its own as a subcommand and continue from the one before.
+
+Everything a run keeps for itself lives in interim/.pipeline/: a notice's folder is named after its
+file, and no notice id starts with a dot (raw files whose names do, hidden files, are not read), so
+no raw file can take one of these names (`_run.json.docx` once made interim/_run.json a folder)."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass, field
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
-from ..errors import Finding
-from ..jsonio import write_readable_json, write_text
+from ..errors import Finding, Refused
+from ..jsonio import write_json, write_readable_json, write_text
+
+log = logging.getLogger("pipeline")
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-STATE = "_run.json"
+OWN = ".pipeline"  # interim/.pipeline/: the run's own files
+STATE = "run.json"  # the run report so far
+CANDIDATE = "candidate.json"  # the notices of the candidate tables with their pieces' digests
+PUBLISHED = "published.json"  # what the last publish was made from
+MADE = "notices.json"  # the notice folders this pipeline made: the only ones pruning may remove
+REPORT_PARTS = "report"  # failures.parquet and data_docs/ from validate, until the report takes them
 
 
 def packaged(name: str) -> Path:
@@ -24,7 +39,17 @@ def packaged(name: str) -> Path:
     here = Path(__file__).resolve().parent.parent
     inside = here / name
     return inside if inside.is_dir() else here.parent / name
-CANDIDATE = "_candidate"
+
+
+def own(interim: Path) -> Path:
+    """interim/.pipeline/, where the run keeps its own files."""
+    return interim / OWN
+
+
+def report_parts(interim: Path) -> Path:
+    """What validate makes for the run's report (failures.parquet, data_docs/), kept in interim/
+    until the report is written after the publish: a reports/ that cannot be written stops no publish."""
+    return own(interim) / REPORT_PARTS
 
 
 @dataclass
@@ -40,12 +65,47 @@ class Config:
     strict: bool = False  # one notice failing holds back every notice (all or nothing)
     keep_versions: int = 5  # published versions kept for rollback
     keep_reports: int = 30  # run reports kept in reports/ (the runs index keeps every run)
-    memory_mb: int = 4096  # memory one notice's extraction may use (0: no limit)
+    memory_mb: int = 4096  # memory one notice's extraction may use, in MB
     progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
 
     def __post_init__(self) -> None:
         if self.registry is None:
             self.registry = self.expectations / "reference"
+
+
+def _whole(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)  # TOML's true is no number of jobs
+
+
+def _number(v: object) -> bool:
+    return (_whole(v) or isinstance(v, float)) and not math.isnan(v)  # type: ignore[arg-type]
+
+
+# What each setting may hold, on the command line and in a settings file alike. A value that
+# would hang the run (jobs below 0 starts no worker and waits for one) or stop every notice (a
+# timeout or a memory limit of 0) is refused, with its key, before anything runs.
+RULES: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "jobs": ("a whole number, 0 or more (0: one per core)", lambda v: _whole(v) and v >= 0),  # type: ignore[operator]
+    "timeout": ("a number of seconds above 0", lambda v: _number(v) and v > 0),  # type: ignore[operator]
+    "memory_mb": ("a whole number of MB above 0", lambda v: _whole(v) and v > 0),  # type: ignore[operator]
+    "keep_versions": ("a whole number", _whole),
+    "keep_reports": ("a whole number", _whole),
+    "strict": ("true or false", lambda v: isinstance(v, bool)),
+    "progress": ("true or false", lambda v: v is None or isinstance(v, bool)),
+}
+PATH_RULE = ("a folder's path", lambda v: isinstance(v, str | Path))
+
+
+def setting_problem(name: str, value: object) -> str | None:
+    """Why `value` cannot be the setting `name` (in words, with the key); None when it can."""
+    rule, ok = RULES.get(name, PATH_RULE)
+    shown = f"{value:g}" if isinstance(value, float) else json.dumps(value, default=str)
+    return None if ok(value) else f"{name} must be {rule}, not {shown}"
+
+
+def config_problem(cfg: Config) -> str | None:
+    """The first setting of `cfg` that no run may take, in words; None when all can."""
+    return next((p for f in fields(cfg) if (p := setting_problem(f.name, getattr(cfg, f.name)))), None)
 
 
 @dataclass
@@ -118,10 +178,10 @@ class FileHashes:
     """The SHA-256 of raw files, kept with what `stat` said of each when it was hashed (size,
     times, inode): a file stat says is unchanged is not read again, as git's index does."""
 
-    NAME = "_hashes.json"
+    NAME = "hashes.json"
 
     def __init__(self, interim: Path) -> None:
-        self.path = interim / self.NAME
+        self.path = own(interim) / self.NAME
         try:
             self.known: dict[str, list] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -153,19 +213,55 @@ def save_state(cfg: Config, report: RunReport) -> None:
 
     report.peak_mb = {"run": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
                       "workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
-    write_readable_json(cfg.interim / STATE, report.as_dict())
+    write_readable_json(own(cfg.interim) / STATE, report.as_dict())
 
 
 def load_state(cfg: Config) -> RunReport:
-    path = cfg.interim / STATE
+    path = own(cfg.interim) / STATE
     if not path.exists():
-        raise SystemExit(f"{path} not found: run `python -m pipeline extract` first")
+        raise Refused(path, "not found: run `python -m pipeline extract` first")
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise SystemExit(f"ERROR {path}: damaged (a run was stopped while writing it): run `python -m pipeline extract` again") from None
+        raise Refused(path, "damaged (a run was stopped while writing it): run `python -m pipeline extract` again") from None
     d["notices"] = [NoticeStatus(**n) for n in d["notices"]]
     d["findings"] = [Finding(**f) for f in d["findings"]]
     return RunReport(**{k: v for k, v in d.items() if k in RunReport.__dataclass_fields__})  # a field an older version wrote is dropped
 
 
+
+
+def made_folders(interim: Path) -> set[str]:
+    """The notice folders this pipeline made in interim/ (a damaged record: none, so nothing is removed)."""
+    try:
+        ids = json.loads((own(interim) / MADE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {i for i in ids if isinstance(i, str) and i and "/" not in i and not i.startswith(".")} if isinstance(ids, list) else set()
+
+
+def record_made(interim: Path, ids: set[str]) -> None:
+    write_json(own(interim) / MADE, sorted(ids))
+
+
+# The state files of the layout before interim/.pipeline/, and their names there.
+OLD_STATE = {"_run.json": STATE, "_hashes.json": FileHashes.NAME, "_published.json": PUBLISHED, "_candidate/index.json": CANDIDATE}
+
+
+def migrate_state(interim: Path) -> None:
+    """An interim/ written before its state moved to .pipeline/: the state files move there and
+    the notice folders of that layout (those holding an extraction's record) are recorded as the
+    pipeline's own. A file of that name that is no state file (a notice's folder) stays; a
+    migration cut short leaves the rest to be derived again by the next run."""
+    home = own(interim)
+    old = {src: dst for src, dst in OLD_STATE.items() if (interim / src).is_file()}
+    if home.exists() or not old:
+        return
+    home.mkdir()
+    record_made(interim, {d.name for d in interim.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")
+                          and ((d / "extract.json").is_file() or (d / "error.json").is_file())})
+    for src, dst in old.items():
+        os.replace(interim / src, home / dst)
+    if (interim / "_candidate").is_dir() and not any((interim / "_candidate").iterdir()):
+        (interim / "_candidate").rmdir()
+    log.info("%s: the run's state moved to %s (%s)", interim, home, ", ".join(old))
