@@ -30,7 +30,7 @@ from ..outline import Node, PartOutline, is_title
 from ..wording import wording
 from .anchors import Duty, Statement, find_statements, labelled_line, parse_statement, whole_statement
 from .sentences import sentence_statements
-from .written import written_measures
+from .written import own_statements, written_measures
 
 WS = re.compile(r"\s+")
 
@@ -249,16 +249,16 @@ def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = Non
     r.survey(part.root, 0)
     found: list[Found] = []
     r.resolve(part.root, 0, [], found)
-    for f in found:  # bodies a stated measure's own sentences give a role outright (会同Y, 交由X牵头落实) take part too
+    written = [Found(w.node, w.text, w.statements, w.path, w.node.source, w.node.marker.text if w.node.kind == "item" and w.node.marker else "",
+                     _clean_task(w.task)) for w in written_measures(part.root, stated, {id(f.node) for f in found})]
+    found.extend(_closed_groups(part.root, found))
+    found.extend(_running_sequence(part.root, [*found, *written], keep_title=not stated))
+    for f in found:  # bodies a measure's own sentences give a role outright (会同Y, 交由X牵头落实) take part too
         for s in sentence_statements(f.text):
             s.duties = [d for d in s.duties if d.stated]
             if s.duties:
                 f.statements.append(s)
-    for w in written_measures(part.root, stated, {id(f.node) for f in found}):
-        label = w.node.marker.text if w.node.kind == "item" and w.node.marker else ""
-        found.append(Found(w.node, w.text, w.statements, w.path, w.node.source, label, _clean_task(w.task)))
-    found.extend(_closed_groups(part.root, found))
-    found.extend(_running_sequence(part.root, found, keep_title=not stated))
+    found.extend(written)
     order = {id(n): k for k, (n, _) in enumerate(_all_nodes(part.root))}
     found.sort(key=lambda f: order.get(id(f.node), 0))
     return _apply_rules(part.root, found, order, notice_rule)
@@ -284,6 +284,16 @@ def _running_sequence(root: Node, found: list[Found], keep_title: bool = False) 
     nodes = _all_nodes(root)
     items = [(n, d) for n, d in nodes if n.kind == "item"]
     levels = {(n.marker.scheme, d) for n, d in items if id(n) in measured and n.marker}
+    parent = {id(c): n for n, _ in [(root, 0), *nodes] for c in n.children}
+    holding = {id(n) for n, _ in items if any(id(x) in measured for x, _ in _all_nodes(n))}  # headings of measures
+
+    def inside_a_measure(n: Node) -> bool:
+        while id(n) in parent:
+            n = parent[id(n)]
+            if id(n) in measured:
+                return True
+        return False
+
     extra: list[Found] = []
     for scheme, depth in levels:
         seq = [n for n, d in items if d == depth and n.marker and n.marker.scheme == scheme]
@@ -293,7 +303,11 @@ def _running_sequence(root: Node, found: list[Found], keep_title: bool = False) 
             if id(n) in measured:
                 started, prev = True, n
                 continue
-            if not started or n.section or _has_statement(n) or prev is None or n.marker.value != prev.marker.value + 1:
+            # preamble and closing items are not measures, unless a sentence gives a body a role outright
+            aside = n.section and not any(d.stated for s in own_statements(n) for d in s.duties)
+            restart = n.marker.value == 1 and prev is not None and parent[id(n)] is not parent[id(prev)]  # 1. again under a new parent
+            if not started or aside or id(n) in holding or inside_a_measure(n) or _has_statement(n) or prev is None \
+                    or (n.marker.value != prev.marker.value + 1 and not restart):
                 prev = n if started and id(n) in measured else prev
                 continue
             extra.append(_statementless(root, n, keep_title))

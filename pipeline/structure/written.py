@@ -116,6 +116,9 @@ def written_measures(root: Node, stated: bool, measured: set[int]) -> list[Writt
         if stated:  # beside statements, an item written so names its body in its first sentence
             siblings = [w for w in siblings if w.node.section != "closing" and _subject_first(w.node)]
             siblings = siblings if len(siblings) >= 2 else []
+        if siblings and node.kind == "item":  # a paragraph leading into the items, naming who carries it (由X负责组织实施)
+            out.extend(Written(c, c.text.strip(), sts, path) for c in paras
+                       if not duty_key(c.text) and (sts := [s for s in sentence_statements(c.text) if any(d.stated for d in s.duties)]))
         written.extend((w, len(path)) for w in siblings)
 
     visit(root, [])
