@@ -40,12 +40,9 @@ def opening_text(path: Path) -> str:
         with pdfplumber.open(path) as pdf:
             return "".join((p.extract_text() or "") for p in pdf.pages[:2])
     if fmt == "docx":
-        from docx import Document
+        from .docx import open_docx
 
-        from .guards import guard_zip
-
-        guard_zip(path, "a Word .docx file")
-        doc = Document(str(path))
+        doc = open_docx(path)
         return "".join(p.text for p in doc.paragraphs[:200]) + "".join(c.text for t in doc.tables[:2] for row in t.rows[:20] for c in row.cells)
     if fmt in ("txt", "html"):
         from .encoding import decode_text

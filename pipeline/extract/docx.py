@@ -7,8 +7,10 @@ and `w:tblHeader` marks repeated header rows. Each paragraph inside a cell is on
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -16,9 +18,10 @@ from docx.oxml.ns import qn
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
 from ..numerals import int_to_cn
-from .guards import guard_zip
+from .guards import guard_xml_parts, guard_zip
 
 W_P, W_TBL, W_TR, W_TC, W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+NOUN, READABLE = "a Word .docx file", "a readable Word .docx file"
 
 
 def _para_text(p) -> str:
@@ -200,16 +203,26 @@ def _all_bold(p) -> bool:
     return bool(runs) and all(bold(r) for r in runs)
 
 
+def open_docx(path: Path) -> Any:
+    """python-docx's Document of a guarded package: sizes within bounds, and every XML part parsed
+    without a DOCTYPE before python-docx parses any. The bytes are read once, so the parts checked
+    are the parts read."""
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ExtractError("not a Word .docx file (not a zip package)")
+    guard_zip(io.BytesIO(data), NOUN)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        guard_xml_parts(z, READABLE)
+    try:
+        return Document(io.BytesIO(data))
+    except Exception as exc:
+        raise ExtractError("not a readable Word document (a part of the package is missing or damaged)", detail=f"{type(exc).__name__}: {exc}") from exc
+
+
 def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int | None]:
     """`name` is the file to cite in provenance (the original of a converted legacy file)."""
     name = name or path.name
-    if not zipfile.is_zipfile(path):
-        raise ExtractError("not a Word .docx file (not a zip package)")
-    guard_zip(path, "a Word .docx file")
-    try:
-        doc = Document(str(path))
-    except Exception as exc:
-        raise ExtractError("not a readable Word document (a part of the package is missing or damaged)", detail=f"{type(exc).__name__}: {exc}") from exc
+    doc = open_docx(path)
     blocks: list[Block] = []
     n_par = n_tbl = 0
 

@@ -5,8 +5,8 @@ An .ofd is a zip of XML: OFD.xml names each document's Document.xml, which lists
 in millimetres, TextCode runs placed by X/Y with DeltaX advances) and PathObjects (ruling lines
 as M/L path data). Glyphs and ruling lines become characters and edges in PDF points, and the
 PDF backend's layout code reads them: the same paragraphs, tables and provenance as a text PDF.
-The package is guarded like a .docx (size and entry limits, no entity declarations), and XML is
-parsed without DTDs, entities or network.
+The package is guarded like a .docx (size and entry limits), and every part read is parsed by
+`guards.parse_xml`: no DTD, entity or network, and a part with a DOCTYPE refused.
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from lxml import etree
 
 from ..errors import ExtractError
 from ..model import Block
-from .guards import guard_zip
+from .guards import guard_zip, parse_xml
 from .pdf import extract_virtual
 from .pdf.virtual import VirtualPage, char, edge
 
 MM = 72 / 25.4  # points per millimetre
 ASCENT = 0.88  # share of the font size above the baseline
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True)
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?")
 
 
@@ -75,10 +74,7 @@ class _Package:
             data = self.z.read(name)
         except KeyError as exc:
             raise ExtractError(f"not a complete OFD file: {name} is missing from the package") from exc
-        try:
-            return etree.fromstring(data, PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise ExtractError(f"not a readable OFD file: {name} is damaged", detail=str(exc)) from exc
+        return parse_xml(data, name, "a readable OFD file")
 
 
 def _resolve(base: str, ref: str) -> str:
