@@ -71,7 +71,7 @@ def _reader(module: str, function: str, needs_lexicon: bool) -> Backend:
 
 # Richest form first: when one notice arrives in several forms, the first one here is read.
 FORMATS: tuple[Format, ...] = (
-    Format("docx", ("docx",), "a Word .docx file", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "3", "docx:extract_docx",
+    Format("docx", ("docx",), "a Word .docx file", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "4", "docx:extract_docx",
            _zip_with("word/document.xml")),
     Format("doc", ("doc",), "a legacy Word .doc file", "application/msword", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
     Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),

@@ -1,40 +1,112 @@
-"""Word (.docx) backend: body paragraphs and tables in document order, as the author wrote them.
+"""Word (.docx) backend: the text Word shows, in reading order, as the author wrote it.
 
 python-docx's `row.cells` repeats a merged cell in every position it covers, so the grid is
 read from the XML: `w:gridSpan` gives a column span, `w:vMerge` restart/continue a row span,
 and `w:tblHeader` marks repeated header rows. Each paragraph inside a cell is one line.
+
+What Word shows is not every w:t in the file:
+- tracked changes read as if accepted: deleted and moved-away text (w:del, w:moveFrom) is out,
+  inserted and moved-in text (w:ins, w:moveTo) in; a deleted row is out, and a paragraph whose
+  mark was deleted runs on into the next one;
+- wrappers around paragraphs, tables, rows and cells (content controls w:sdt, w:customXml) are
+  read through, as if they were not there;
+- alternate content (mc:AlternateContent) is read once, from its first Choice (what Word draws),
+  never also from its Fallback copy;
+- a text box (w:txbxContent) is a story of its own: its paragraphs and tables are blocks after
+  the paragraph that anchors it, not text glued into that paragraph;
+- a table of one cell is a layout box, not data: what it holds is read as blocks (a table in it
+  is a table);
+- footnotes and endnotes are read after the body, their blocks citing the note.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 
 from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
 from ..numerals import int_to_cn
-from .guards import guard_xml_parts, guard_zip
+from .guards import guard_xml_parts, guard_zip, parse_xml
 
-W_P, W_TBL, W_TR, W_TC, W_SDT = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:sdt")
+W_P, W_TBL, W_TR, W_TC, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r"), qn("w:t")
+W_TAB, W_BR, W_CR = qn("w:tab"), qn("w:br"), qn("w:cr")
+W_SDT, W_SDT_CONTENT, W_CUSTOM_XML, W_TXBX = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:txbxContent")
+W_DEL, W_MOVE_FROM = qn("w:del"), qn("w:moveFrom")
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+MC_ALTERNATE, MC_CHOICE, MC_FALLBACK = f"{MC}AlternateContent", f"{MC}Choice", f"{MC}Fallback"
+NOT_SHOWN = {W_DEL, W_MOVE_FROM, qn("w:pPr"), qn("w:rPr")}  # text deleted or moved away; properties (tab stops) hold none
 NOUN, READABLE = "a Word .docx file", "a readable Word .docx file"
 
 
-def _para_text(p) -> str:
-    """A paragraph's text: runs, tabs and line breaks (w:br is a line break)."""
-    out = []
-    for el in p.iter(qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")):
-        if el.tag == qn("w:t"):
-            out.append(el.text or "")
-        elif el.tag == qn("w:tab"):
-            out.append("\t")
+def _chosen(alternate: Any) -> Any:
+    """mc:AlternateContent: its first Choice, what Word draws; the Fallback only where no Choice is."""
+    branch = alternate.find(MC_CHOICE)
+    return branch if branch is not None else alternate.find(MC_FALLBACK)
+
+
+def _unwrapped(parent: Any) -> Iterator[Any]:
+    """parent's children, read through the wrappers Word puts around paragraphs, tables, rows and
+    cells (content controls, custom XML, alternate content)."""
+    for el in parent.iterchildren():
+        if el.tag == W_SDT:
+            content = el.find(W_SDT_CONTENT)
+            if content is not None:
+                yield from _unwrapped(content)
+        elif el.tag == W_CUSTOM_XML:
+            yield from _unwrapped(el)
+        elif el.tag == MC_ALTERNATE:
+            branch = _chosen(el)
+            if branch is not None:
+                yield from _unwrapped(branch)
         else:
+            yield el
+
+
+def _inline(el: Any) -> Iterator[Any]:
+    """el's descendants as Word shows them: no deleted or moved-away runs, one branch of alternate
+    content; a text box is yielded but not entered (its paragraphs are blocks of their own)."""
+    for child in el.iterchildren():
+        if child.tag in NOT_SHOWN:
+            continue
+        if child.tag == MC_ALTERNATE:
+            branch = _chosen(child)
+            if branch is not None:
+                yield from _inline(branch)
+            continue
+        yield child
+        if child.tag != W_TXBX:
+            yield from _inline(child)
+
+
+def _para(p: Any) -> tuple[str, list[Any]]:
+    """A paragraph's text (w:br is a line break) and the text boxes anchored in it."""
+    out: list[str] = []
+    boxes = []
+    for el in _inline(p):
+        if el.tag == W_T:
+            out.append(el.text or "")
+        elif el.tag == W_TAB:
+            out.append("\t")
+        elif el.tag in (W_BR, W_CR):
             out.append("\n")
-    return "".join(out)
+        elif el.tag == W_TXBX:
+            boxes.append(el)
+    return "".join(out), boxes
+
+
+def _mark_removed(p: Any) -> bool:
+    """The paragraph mark is deleted or moved away: what is left of the paragraph joins the next."""
+    rpr = p.find(f"{qn('w:pPr')}/{qn('w:rPr')}")
+    return rpr is not None and (rpr.find(W_DEL) is not None or rpr.find(W_MOVE_FROM) is not None)
 
 
 def _style(p) -> str | None:
@@ -45,15 +117,39 @@ def _style(p) -> str | None:
     return st.get(qn("w:val")) if st is not None else None
 
 
+def _rows(tbl: Any) -> list[Any]:
+    """The table's rows as shown: through wrappers, without rows deleted as a tracked change."""
+    return [tr for tr in _unwrapped(tbl) if tr.tag == W_TR and tr.find(f"{qn('w:trPr')}/{qn('w:del')}") is None]
+
+
+def _cells(tr: Any) -> list[Any]:
+    return [tc for tc in _unwrapped(tr) if tc.tag == W_TC]
+
+
+def _lines(container: Any) -> list[str]:
+    """One line per paragraph and line break; nested tables and text boxes add their lines."""
+    lines: list[str] = []
+    carried = ""
+    for el in _unwrapped(container):
+        if el.tag == W_P:
+            text, boxes = _para(el)
+            if _mark_removed(el):
+                carried += text
+            else:
+                lines += (carried + text).split("\n")
+                carried = ""
+            for box in boxes:
+                lines += _lines(box)
+        elif el.tag == W_TBL:
+            for tr in _rows(el):
+                for tc in _cells(tr):
+                    lines += _lines(tc)
+    return lines + ([carried] if carried else [])
+
+
 def _cell_lines(tc) -> list[str]:
     """One line per paragraph (and per line break); nested tables add their cells' lines."""
-    lines: list[str] = []
-    for child in tc:
-        if child.tag == W_P:
-            lines += _para_text(child).split("\n")
-        elif child.tag == W_TBL:
-            for p in child.iter(W_P):
-                lines += _para_text(p).split("\n")
+    lines = _lines(tc)
     while lines and not lines[-1].strip():
         lines.pop()
     while lines and not lines[0].strip() and len(lines) > 1 and any(x.strip() for x in lines):
@@ -62,14 +158,14 @@ def _cell_lines(tc) -> list[str]:
     return lines
 
 
-def read_table(tbl, file: str, index: int) -> Table:
+def read_table(tbl, file: str, index: int, story: str | None = None) -> Table:
     """A w:tbl as a grid of cells with spans; vertically merged continuations extend the cell above."""
     cells: list[Cell] = []
     open_cells: dict[int, Cell] = {}  # grid column -> cell a vMerge may continue
     header_rows = 0
     r = 0
     n_cols = len(tbl.findall(f"{qn('w:tblGrid')}/{qn('w:gridCol')}"))
-    for tr in tbl.iterchildren(W_TR):
+    for tr in _rows(tbl):
         trpr = tr.find(qn("w:trPr"))
         col = 0
         if trpr is not None:
@@ -79,7 +175,7 @@ def read_table(tbl, file: str, index: int) -> Table:
             if th is not None and th.get(qn("w:val"), "true") not in ("0", "false") and header_rows == r:
                 header_rows = r + 1
         row_cells: list[Cell] = []
-        for tc in tr.iterchildren(W_TC):
+        for tc in _cells(tr):
             tcpr = tc.find(qn("w:tcPr"))
             span, vmerge = 1, None
             if tcpr is not None:
@@ -91,7 +187,7 @@ def read_table(tbl, file: str, index: int) -> Table:
             if vmerge == "continue" and col in open_cells:
                 open_cells[col].row_span = r - open_cells[col].row + 1
             else:
-                cell = Cell(r, col, _cell_lines(tc), Source(file, table=index, row=r, col=col), col_span=span)
+                cell = Cell(r, col, _cell_lines(tc), Source(file, table=index, row=r, col=col, story=story), col_span=span)
                 row_cells.append(cell)
                 for k in range(col, col + span):
                     open_cells.pop(k, None)
@@ -106,7 +202,7 @@ def read_table(tbl, file: str, index: int) -> Table:
         r -= 1
     for c in cells:
         c.row_span = min(c.row_span, r - c.row)
-    return Table(r, n_cols, cells, Source(file, table=index), header_rows=header_rows)
+    return Table(r, n_cols, cells, Source(file, table=index, story=story), header_rows=header_rows)
 
 
 CHINESE_FORMATS = {"chineseCounting", "chineseCountingThousand", "ideographTraditional", "chineseLegalSimplified",
@@ -193,14 +289,78 @@ def _heading_level(style: str | None) -> int | None:
 
 
 def _all_bold(p) -> bool:
-    """Every run with text is bold (w:b set and not switched off)."""
-    runs = [r for r in p.iter(qn("w:r")) if "".join(t.text or "" for t in r.iter(qn("w:t"))).strip()]
+    """Every run Word shows with text is bold (w:b set and not switched off)."""
+    runs = [r for r in _inline(p) if r.tag == W_R and "".join(t.text or "" for t in r.iterchildren(W_T)).strip()]
 
     def bold(r) -> bool:
         b = r.find(f"{qn('w:rPr')}/{qn('w:b')}")
         return b is not None and b.get(qn("w:val"), "1") not in ("0", "false")
 
     return bool(runs) and all(bold(r) for r in runs)
+
+
+class _Reader:
+    """The blocks of one document in reading order. Paragraphs and tables are numbered per story
+    (the body, each text box, each note), so the body's numbers do not depend on its text boxes."""
+
+    def __init__(self, name: str, numbering: _Numbering) -> None:
+        self.name, self.numbering = name, numbering
+        self.blocks: list[Block] = []
+        self.counts: Counter[tuple[str | None, str]] = Counter()
+
+    def _next(self, story: str | None, kind: str) -> int:
+        self.counts[story, kind] += 1
+        return self.counts[story, kind] - 1
+
+    def read(self, parent: Any, story: str | None = None) -> None:
+        carried = ""  # what is left of paragraphs whose mark was deleted: it runs on into the next one
+        for el in _unwrapped(parent):
+            if el.tag == W_P:
+                carried = self.paragraph(el, story, carried)
+            elif el.tag == W_TBL:
+                self.table(el, story)
+        if carried.strip():  # no paragraph followed in this story: its own
+            self.blocks.append(Block("paragraph", Source(self.name, paragraph=self.counts[story, "paragraph"] - 1, story=story), carried.strip()))
+
+    def paragraph(self, p: Any, story: str | None, carried: str) -> str:
+        """Adds the paragraph's lines; returns the text that runs on into the next paragraph."""
+        text, boxes = _para(p)
+        n = self._next(story, "paragraph")
+        if _mark_removed(p):  # not a paragraph of its own once the change is accepted, nor a number in its list
+            carried += text
+        else:
+            marker = self.numbering.label(p)
+            style = _style(p)
+            level, bold = _heading_level(style), _all_bold(p)
+            for line in (marker + carried + text).split("\n"):
+                if line.strip():
+                    self.blocks.append(Block("heading" if level is not None else "paragraph", Source(self.name, paragraph=n, story=story),
+                                             line.strip(), style, level=level,
+                                             list_level=self.numbering.ilvl(p) if marker else None, marker=marker, bold=bold))
+            carried = ""
+        for box in boxes:
+            self.read(box, f"text box {self._next(None, 'text box') + 1}")
+        return carried
+
+    def table(self, tbl: Any, story: str | None) -> None:
+        n = self._next(story, "table")
+        rows = _rows(tbl)
+        cells = _cells(rows[0]) if len(rows) == 1 else []
+        if len(cells) == 1:  # a layout box: its paragraphs and tables are the notice's own
+            self.read(cells[0], story)
+            return
+        self.blocks.append(Block("table", Source(self.name, table=n, story=story), table=read_table(tbl, self.name, n, story)))
+
+    def notes(self, doc: Any, kind: str, reltype: str) -> None:
+        """Footnotes or endnotes after the body, in the order the body cites them, each a story."""
+        parts = [rel.target_part for rel in doc.part.rels.values() if rel.reltype == reltype and not rel.is_external]
+        if not parts:
+            return
+        root = parse_xml(parts[0].blob, str(parts[0].partname).lstrip("/"), READABLE)
+        notes = {n.get(qn("w:id")): n for n in root.iterchildren(qn(f"w:{kind}")) if n.get(qn("w:type"), "normal") == "normal"}
+        cited = [r.get(qn("w:id")) for r in doc.element.body.iter(qn(f"w:{kind}Reference"))]
+        for number, nid in enumerate(dict.fromkeys([c for c in cited if c in notes] + list(notes)), start=1):
+            self.read(notes[nid], f"{kind} {number}")
 
 
 def open_docx(path: Path) -> Any:
@@ -221,34 +381,9 @@ def open_docx(path: Path) -> Any:
 
 def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int | None]:
     """`name` is the file to cite in provenance (the original of a converted legacy file)."""
-    name = name or path.name
     doc = open_docx(path)
-    blocks: list[Block] = []
-    n_par = n_tbl = 0
-
-    numbering = _Numbering(doc)
-
-    def walk(parent) -> None:
-        nonlocal n_par, n_tbl
-        for el in parent.iterchildren():
-            if el.tag == W_P:
-                marker = numbering.label(el)
-                text = marker + _para_text(el)
-                style = _style(el)
-                level = _heading_level(style)
-                bold = _all_bold(el)
-                for line in text.split("\n"):
-                    if line.strip():
-                        blocks.append(Block("heading" if level is not None else "paragraph", Source(name, paragraph=n_par), line.strip(), style,
-                                            level=level, list_level=numbering.ilvl(el) if marker else None, marker=marker, bold=bold))
-                n_par += 1
-            elif el.tag == W_TBL:
-                blocks.append(Block("table", Source(name, table=n_tbl), table=read_table(el, name, n_tbl)))
-                n_tbl += 1
-            elif el.tag == W_SDT:  # content controls wrap ordinary paragraphs and tables
-                content = el.find(qn("w:sdtContent"))
-                if content is not None:
-                    walk(content)
-
-    walk(doc.element.body)
-    return blocks, None
+    reader = _Reader(name or path.name, _Numbering(doc))
+    reader.read(doc.element.body)
+    for kind, reltype in (("footnote", RT.FOOTNOTES), ("endnote", RT.ENDNOTES)):
+        reader.notes(doc, kind, reltype)
+    return reader.blocks, None

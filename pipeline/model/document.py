@@ -34,10 +34,11 @@ class Source:
     col: int | None = None  # table column, 0-based
     bbox: tuple[float, float, float, float] | None = None  # PDF points: x0, top, x1, bottom
     ocr: float | None = None  # read by OCR from a page image: the mean confidence of its characters
+    story: str | None = None  # Word: the text outside the body it is in ("footnote 2", "text box 1"); paragraphs and tables count within it
 
     def ref(self) -> str:
-        """A short human-readable locator such as 'p.3 table 1 row 5 col 2'."""
-        parts = [f"{label}{value}" for label, value in (("p.", self.page), ("line ", self.line), ("para ", self.paragraph),
+        """A short human-readable locator such as 'p.3 table 1 row 5 col 2' or 'footnote 1 para 0'."""
+        parts = [f"{label}{value}" for label, value in (("", self.story), ("p.", self.page), ("line ", self.line), ("para ", self.paragraph),
                                                         ("table ", self.table), ("row ", self.row), ("col ", self.col))
                  if value is not None]
         if self.bbox is not None and self.row is None:
