@@ -1,4 +1,4 @@
-"""Word as Word writes it, and XML guards that cannot be padded around (issue 23, cases 6 to 10).
+"""Word as Word writes it, and XML guards that cannot be padded around (issue 23, cases 6 to 11).
 
 Each document is built here as a minimal .docx (zipfile, the XML written out) holding the same
 responsibility table in one of the forms Word writes it: tracked changes, a text box with its
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 from lxml import etree
 
-from pipeline.run import EXIT_HELD_BACK
+from pipeline.extract import BACKEND_VERSIONS
+from pipeline.run import EXIT_HELD_BACK, Config, run_stage
+from pipeline.run.state import load_state
 from pipeline.structure.tables import match_header
 
 from . import bad_inputs as bad
@@ -253,6 +256,7 @@ BUILT = {  # raw file name -> builder: the documents this module makes (the host
     "content-controls.docx": lambda s: content_controls(),
     "layout-box.docx": lambda s: layout_box(),
     "footnotes.docx": lambda s: footnotes(),
+    "word-named.pdf": lambda s: docx(notice(tbl(HEADER, ROW1, ROW2), topic="营商环境")),
     "padded-doctype.docx": padded_doctype,
     "utf16-doctype.docx": lambda s: utf16_doctype(),
     "doctype-odd-part.docx": lambda s: doctype_in_an_odd_part(),
@@ -395,6 +399,36 @@ def test_footnotes_and_endnotes_are_read_after_the_body_citing_their_note(word_r
         ("进展每季度末报送市政府办公厅。", {"file": "footnotes.docx", "paragraph": 0, "story": "endnote 1"})]
 
 
+def test_source_format_is_what_the_content_is(word_run: tuple) -> None:
+    """Case 11: a .docx named .pdf is read as Word and says so in the notices table."""
+    done, tmp = word_run
+    assert re.search(r"WARNING\s+word-named\.pdf: named \.pdf but its content is a Word \.docx file: read as docx", done.stderr)
+    row = notices(tmp)["word-named"]
+    assert (row["source_file"], row["source_format"]) == ("word-named.pdf", "docx")
+    assert rows_of(tmp, "word-named") == ROWS
+    assert {n["source_format"] for i, n in notices(tmp).items() if i != GOOD} == {"docx"}
+
+
+def test_a_word_file_named_pdf_is_extracted_again_when_the_word_backend_changes(tmp_path: Path) -> None:
+    """Its extraction is cached on the backend that read its content (docx), not the name's (pdf)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "w.pdf").write_bytes(docx(notice(tbl(HEADER, ROW1, ROW2))))
+    cfg = Config(raw=raw, interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
+
+    def extraction() -> str:
+        run_stage(cfg, "extract")
+        return load_state(cfg).notices[0].extraction
+
+    assert extraction() == "parsed"
+    meta = cfg.interim / "w" / "extract.json"
+    done = json.loads(meta.read_text(encoding="utf-8"))
+    assert (done["format"], done["format_version"]) == ("docx", BACKEND_VERSIONS["docx"])
+    assert extraction() == "cached"
+    meta.write_text(json.dumps({**done, "format_version": "0"}), encoding="utf-8")  # as a Word backend of an older version left it
+    assert extraction() == "parsed"
+
+
 def _word_tables_with_a_responsibility_header(data: bytes) -> int:
     """Tables in the Word file's own XML (anywhere: text boxes, wrappers, nested) whose first rows
     hold a responsibility header, read without the backend: every w:t of each cell."""
@@ -427,3 +461,4 @@ def test_no_word_notice_with_a_responsibility_table_is_published_without_measure
             assert row is None or row["n_measures"] > 0, path.name
     # not vacuous: every table built here, and the Word files of tests/ that hold one
     assert {n for n in BUILT if n not in REFUSED} <= checked and len(checked & set(WORD_FILES)) >= 8, sorted(checked)
+

@@ -110,7 +110,9 @@ def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> N
     notice.notice_id = rn.notice_id
     notice.write(out / "document.json")
     (out / "error.json").unlink(missing_ok=True)
-    meta = {**key, "read": notice.source_file, "read_sha256": sha, "found_sha256": found, "seconds": round(time.perf_counter() - t0, 3),
+    # also the format the content was read as (a .docx named .pdf is docx) and its backend's version
+    meta = {**key, "read": notice.source_file, "read_sha256": sha, "found_sha256": found, "format": notice.source_format,
+            "format_version": BACKEND_VERSIONS.get(notice.source_format, "0"), "seconds": round(time.perf_counter() - t0, 3),
             "pages": notice.pages, "notes": notes}
     write_json(out / "extract.json", meta)  # last: its presence means document.json is complete
 
@@ -123,6 +125,8 @@ def is_cached(out_dir: Path, key: dict) -> bool:
         old = json.loads(meta.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):
         return False  # damaged (a kill while it was written): extract again
+    if "format" in old and old.get("format_version") != BACKEND_VERSIONS.get(old["format"], "0"):
+        return False  # the backend that read it (its content's, not its name's) has changed since
     return all(old.get(k) == v for k, v in key.items())
 
 

@@ -106,6 +106,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
             if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
                 st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
                 st.alternates = [a for a in st.alternates if a != meta["read"]]
+            st.source_format = meta.get("format") or st.source_format  # what the content is, not what the name says
             st.sha256 = meta.get("read_sha256", st.sha256)  # of the bytes the rows come from, hashed as they were read
             if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
                 changed = (f"the file changed after the run found it (sha256 {meta['found_sha256'][:12]}… then, {st.sha256[:12]}… when read): "
