@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExtractError
-from ..model import Block, Notice, Part
+from ..model import Metadata, Notice, Part
 from .encoding import MIN_PLAUSIBLE, _chinese_share
 
-Backend = Callable[[Path, Any, Path | None], tuple[list[Block], int | None]]
+Backend = Callable[[Path, Any, Path | None], tuple[Any, ...]]  # (blocks, pages[, warnings[, metadata]])
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word (.doc) and WPS files
 
 
@@ -159,9 +159,10 @@ def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
         raise ExtractError(f"cannot be read as {fmt.noun} (damaged or cut short)", detail=f"{type(exc).__name__}: {exc}") from exc
     if out_of_memory:
         raise ExtractError("reading it needed more memory than a notice may use (--memory-mb)")
-    blocks, pages, warnings = (*got, []) if len(got) == 2 else got
+    # (blocks, pages), then optionally the warnings and what the page says of itself
+    blocks, pages, warnings, metadata = (*got, *([], Metadata())[len(got) - 2:])
     notes = [w for w in (mismatch(path),) if w] + list(warnings)
-    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages, warnings=notes)
+    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages, warnings=notes, metadata=metadata)
 
 
 @dataclass

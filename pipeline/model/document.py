@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..jsonio import write_json
 
-DOCUMENT_SCHEMA_VERSION = "3"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings
+DOCUMENT_SCHEMA_VERSION = "4"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata
 
 BlockKind = Literal["paragraph", "heading", "table"]
 
@@ -112,6 +112,19 @@ class Part:
 
 
 @dataclass
+class Metadata:
+    """What a page says of itself beside the notice's text: its labelled fields as printed (a
+    portal's 索引号/发布机构/发文字号/成文日期 box, <meta name=… content=…>, a scraper's header lines
+    `标题: …`), the heading it shows above the text, and the names of the files it links. Keys are
+    data: which label means title, issuer, 文号 or date is wording (structure.toml), read by the
+    outline, which prefers what the notice's own text prints."""
+
+    fields: dict[str, str] = field(default_factory=dict)  # label (whitespace and colon removed) → value; the first one printed wins
+    heading: str = ""  # the title line a page shows above its article, outside it
+    attachments: list[str] = field(default_factory=list)  # linked files' names, as the page shows them
+
+
+@dataclass
 class Notice:
     notice_id: str
     source_file: str
@@ -119,6 +132,7 @@ class Notice:
     parts: list[Part] = field(default_factory=list)
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)  # what extraction could not read and went on without (a scanned page …)
+    metadata: Metadata = field(default_factory=Metadata)  # what a page or a scraper's header says of the notice (html, txt)
 
     def texts(self) -> list[str]:
         """Every text the notice holds: its blocks' and its table cells'."""
@@ -173,4 +187,4 @@ def notice_from_dict(d: dict[str, Any]) -> Notice:
                                 b.get("list_level"), b.get("marker", ""), b.get("bold", False), b.get("pages", [])))
         parts.append(Part(p["number"], p["label"], blocks))
     d = {k: v for k, v in d.items() if k != "schema_version"}
-    return Notice(**{**d, "parts": parts})
+    return Notice(**{**d, "parts": parts, "metadata": Metadata(**d.get("metadata", {}))})
