@@ -328,8 +328,8 @@ def _drop_furniture(root) -> None:
 
 def _metadata(page: _Page, article, page_title: str, links: list[str]) -> Metadata:
     """Fields the page prints outside the article: labelled boxes and lines (索 引 号：…, 时间：…);
-    the heading above the article (an <h1>–<h3>, or a line the page's <title> holds); the files
-    it links. (<meta name=… content=…> are read before the furniture goes.)"""
+    the heading above the article (an <h1>–<h3>, or a line the page's <title> holds; else the
+    <title> itself); the files it links. (<meta name=… content=…> are read before the furniture goes.)"""
     meta = Metadata(attachments=links)
     inside = set(article.iter())
     boxes = [t for t in page.root.iter("table") if t not in inside and _label_table(t)]
@@ -352,6 +352,8 @@ def _metadata(page: _Page, article, page_title: str, links: list[str]) -> Metada
         if not pairs and before and 5 <= len(_squash(text)) <= 200 and not SENTENCE.search(text) and (
                 el.tag.lower() in ("h1", "h2", "h3") or _squash(text) in squashed_title):
             meta.heading = text
+    if not meta.heading:  # no heading above the article: the page's <title>, its longest part (标题_栏目_站点)
+        meta.heading = max((p.strip() for p in re.split(r"[_|｜]|\s[-–—]\s", page_title)), key=len, default="")
     return meta
 
 

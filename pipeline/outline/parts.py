@@ -126,13 +126,21 @@ def _page_furniture(blocks: list[Block], title: str) -> list[Block]:
         k, start = max((x for x in lead if x[1] <= at), key=lambda x: x[1])
         out[:k] = [x if x.kind == "table" else Block(x.kind, x.source, "", x.style) for x in out[:k]]
         out[k] = Block(out[k].kind, out[k].source, out[k].text[max(0, at - start):], out[k].style)
-    labels = [w for key, words in wording().structure.page.items() for w in words if re.fullmatch(r"[\u4e00-\u9fff]+", w)]
-    tail = re.compile(r"\s(?:" + "|".join(r"\s*".join(map(re.escape, w)) for w in labels) + r")\s*[：:][^。！？；]{0,80}$")
-    for i in range(len(out) - 1, -1, -1):
-        if out[i].kind != "table" and out[i].text.strip():
-            m = tail.search(out[i].text)
-            if m and len(out[i].text) > 200:  # a run-on body, not a line of its own
-                out[i] = Block(out[i].kind, out[i].source, out[i].text[:m.start()].rstrip(), out[i].style)
+    labels = [w for words in wording().structure.page.values() for w in words if re.fullmatch(r"[\u4e00-\u9fff]+", w)]
+    label = re.compile(r"(?:^|\s)(?:" + "|".join(r"\s*".join(map(re.escape, w)) for w in labels) + r")\s*[：:]")
+    tail = ""  # the text after the last sentence, from the end back
+    for i in range(len(out) - 1, max(len(out) - 6, -1), -1):
+        b = out[i]
+        if b.kind == "table":
+            break
+        last = max((m.end() for m in re.finditer(r"[。！？；）)]", b.text)), default=0)
+        tail = b.text[last:] + " " + tail
+        found = [m for m in label.finditer(b.text) if m.start() >= last]
+        if found and len(re.sub(r"\s+", "", tail)) <= 80:  # 来源：… 附件下载: what the page adds after the notice
+            out[i] = Block(b.kind, b.source, b.text[:found[0].start()].rstrip(), b.style)
+            out[i + 1:] = [x if x.kind == "table" else Block(x.kind, x.source, "", x.style) for x in out[i + 1:]]
+            break
+        if last:
             break
     return out
 
@@ -313,10 +321,16 @@ def _valid_title(text: str) -> bool:
     """A title is never a 文号, a file name, a label (索 引 号：…) or a numbered heading."""
     t = re.sub(r"\s+", "", text)
     st = wording().structure
-    ends = "(?:" + "|".join(map(re.escape, st.title_ends)) + r")(?:[（(][^（）()]{1,20}[）)])?$"
     return (len(t) >= 4 and not _doc_no(t, whole=True) and not st.file_name.search(t) and not re.match(r"^[^：:]{1,10}[：:]", t)
             and not leading_marker(t) and not SENTENCE_END.search(t)
-            and not (re.search(r"[，,；;]", t) and not re.search(ends, t)))  # a clause of a sentence, not a title
+            and not (re.search(r"[，,；;]", t) and not _names_a_kind(t)))  # a clause of a sentence, not a title
+
+
+def _names_a_kind(title: str) -> bool:
+    """Does a title end with the kind of document it is (…的通知, …方案（试行）)? A page's heading
+    that does not (its site's or column's name) is not the notice's title."""
+    ends = "|".join(map(re.escape, wording().structure.title_ends))
+    return bool(re.search(f"(?:{ends})(?:[（(][^（）()]{{1,20}}[）)])?$", re.sub(r"\s+", "", title)))
 
 
 def _page_fact(fields: dict[str, str], fact: str) -> list[str]:
@@ -395,7 +409,7 @@ def header(notice: Notice, is_furniture) -> Header:
     fields = {**printed, **notice.metadata.fields}
     text_title, doc_no = title_of(clean)
     text_title = text_title if _valid_title(text_title) else ""
-    page_titles = [t for t in (*_page_fact(fields, "title"), notice.metadata.heading) if t and _valid_title(t)]
+    page_titles = [t for t in (*_page_fact(fields, "title"), notice.metadata.heading) if t and _valid_title(t) and _names_a_kind(t)]
     page_title = page_titles[0] if page_titles else ""
     leading = re.sub(r"\s+", "", " ".join(b.text for b in clean[:12] if b.kind != "table"))[:3000]
     named = bool(wording().structure.issuer_before.match(page_title))  # the page's title names its issuer: it is whole
