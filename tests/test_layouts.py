@@ -595,3 +595,20 @@ def test_text_in_br_runs_beside_a_table_in_one_div(tmp_path: Path) -> None:
         (1, 1, "开展隐患排查。", [("县应急管理局", "responsible")], "2024年6月底前"),
         (1, 2, "加强执法检查。", [("县应急管理局", "responsible"), ("县公安局", "responsible")], "长期"),
     ]
+
+
+def test_a_title_is_never_a_file_name_a_label_or_a_doc_no(tmp_path: Path) -> None:
+    """A page whose article opens with its box's label, its 文号 and a link to the file, whose
+    <title> is its column's name: no title rather than a wrong one; the file is an attachment,
+    the 文号 the notice's, the issuer the signature's."""
+    page = ("<html><head><meta charset='utf-8'><title>政策文件</title></head><body><div class='box'>"
+            "<p>索 引 号：001-2024-0001</p><p>某政办〔2024〕9号</p><p><a href='/files/P0201.pdf'>某区安全生产工作方案.pdf</a></p>"
+            "<p>各镇人民政府，区直各单位：</p><p>现将《某区安全生产工作方案》印发给你们，请认真贯彻落实。</p><p>某区人民政府办公室</p><p>2024年4月1日</p>"
+            "<p>一、开展隐患排查。（区应急管理局负责）</p><p>二、加强执法检查。（区应急管理局、区公安局负责）</p></div></body></html>")
+    path = tmp_path / "bare.html"
+    path.write_text(page, encoding="utf-8")
+    notice = extract(path)
+    tree = outline(notice)
+    assert (tree.title, tree.issuer, tree.doc_no, tree.issued_on, tree.attachments) == (
+        "", "某区人民政府办公室", "某政办〔2024〕9号", "2024-04-01", ["某区安全生产工作方案.pdf"])
+    assert not [b for b in notice.parts[0].blocks if ".pdf" in b.text]
