@@ -612,3 +612,18 @@ def test_a_title_is_never_a_file_name_a_label_or_a_doc_no(tmp_path: Path) -> Non
     assert (tree.title, tree.issuer, tree.doc_no, tree.issued_on, tree.attachments) == (
         "", "某区人民政府办公室", "某政办〔2024〕9号", "2024-04-01", ["某区安全生产工作方案.pdf"])
     assert not [b for b in notice.parts[0].blocks if ".pdf" in b.text]
+
+
+def test_a_page_in_traditional_characters_gives_its_facts(tmp_path: Path) -> None:
+    """The page's labels (標　　題：, 發文字號：) are read folded like its text, and the facts come
+    back in the characters the page printed."""
+    page = ("<html><head><meta charset='utf-8'><title>政策文件</title></head><body><div class='meta'><table>"
+            "<tr><td>索 引 號：</td><td>001</td><td>發文字號：</td><td>某政辦〔2024〕9號</td></tr>"
+            "<tr><td>成文日期：</td><td>2024年04月01日</td><td>標　　題：</td><td>某區政府辦公室關於印發安全生產工作方案的通知</td></tr></table></div>"
+            "<div class='art'><p>各鎮人民政府：</p><p>現將《安全生產工作方案》印發給你們，請認真貫徹落實。</p>"
+            "<p>一、開展隱患排查。（區應急管理局負責）</p></div></body></html>")
+    path = tmp_path / "trad.html"
+    path.write_text(page, encoding="utf-8")
+    tree = outline(extract(path))
+    assert (tree.title, tree.issuer, tree.doc_no, tree.issued_on) == (
+        "某區政府辦公室關於印發安全生產工作方案的通知", "某區政府辦公室", "某政辦〔2024〕9號", "2024-04-01")

@@ -135,9 +135,10 @@ class Notice:
     metadata: Metadata = field(default_factory=Metadata)  # what a page or a scraper's header says of the notice (html, txt)
 
     def texts(self) -> list[str]:
-        """Every text the notice holds: its blocks' and its table cells'."""
+        """Every text the notice holds: its blocks', its table cells' and what its page says of it."""
+        m = self.metadata
         return [x for p in self.parts for b in p.blocks
-                for x in ([c.text for c in b.table.cells] if b.table else [b.text])]
+                for x in ([c.text for c in b.table.cells] if b.table else [b.text])] + [*m.fields, *m.fields.values(), m.heading, *m.attachments]
 
     def with_text(self, f: Callable[[str], str]) -> Notice:
         """A copy whose every text (blocks, cell lines) is passed through f: the same places."""
@@ -148,7 +149,9 @@ class Notice:
                 table = replace(b.table, cells=cells)
             return replace(b, text=f(b.text), table=table)
 
-        return replace(self, parts=[replace(p, blocks=[block(b) for b in p.blocks]) for p in self.parts])
+        m = self.metadata
+        metadata = Metadata({f(k): f(v) for k, v in m.fields.items()}, f(m.heading), [f(a) for a in m.attachments])
+        return replace(self, parts=[replace(p, blocks=[block(b) for b in p.blocks]) for p in self.parts], metadata=metadata)
 
     def write(self, path: Path) -> None:
         # compact: no indent, and no None or False (the defaults the reader fills in again); a
