@@ -3,10 +3,11 @@ structure → normalize, with the exact rows a careful reader writes down."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pipeline.normalize import normalize
-from pipeline.outline import outline
+from pipeline.outline import outline, walk
 from pipeline.structure import structure
 
 from .conftest import extract
@@ -350,3 +351,279 @@ def test_a_department_cell_continued_in_the_next_row_joins_its_wrapped_name(tmp_
             "<tr><td>2</td><td>完善服务。</td><td>市教育局</td></tr></table></div></body></html>")
     rows = read_rows(tmp_path, page, "n.html")
     assert [(r[1], r[4]) for r in rows] == [(1, [("市发展改革委", "lead"), ("市卫生健康委", "lead")]), (2, [("市教育局", "lead")])]
+
+
+# --- pages as local portals publish them (issue 22) --------------------------------------------
+
+def published(tmp_path: Path, name: str, content: str) -> tuple[dict, list[tuple], list[tuple]]:
+    """One page through every stage, as `make curated` runs it: its `notices` row, its measures
+    (part, measure_no, label, text, due_raw) and its pairs (part, measure_no, department, role)."""
+    from .conftest import read, run_on
+
+    src = tmp_path / "in" / name
+    src.parent.mkdir()
+    src.write_text(content, encoding="utf-8")
+    report, cfg = run_on([src], tmp_path / "run")
+    assert report.exit_code == 0, report.validation.get("held_back")
+    [notice] = read(cfg.curated, "notices")
+    measures = sorted((m["part"], m["measure_no"], m["measure_label"] or "", m["text"], m["due_raw"] or "") for m in read(cfg.curated, "measures"))
+    pairs = sorted((p["part"], p["measure_no"], p["department"], p["role"]) for p in read(cfg.curated, "measure_departments"))
+    return notice, measures, pairs
+
+
+CMS_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8">
+<title>某区人民政府办公室关于印发某区优化营商环境行动方案的通知_政策文件_某区人民政府</title>
+<meta name="ArticleTitle" content="某区人民政府办公室关于印发某区优化营商环境行动方案的通知">
+<meta name="PubDate" content="2024-03-06 10:20"><meta name="ContentSource" content="某区政务服务数据管理局">
+<script>var siteId = 12;</script></head>
+<body><div class="page">
+<div class="top-bar"><div class="menu"><ul><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li><li><a href="/hdjl/">互动交流</a></li></ul></div></div>
+<div class="location">您当前的位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; <a href="/zwgk/zcwj/">政策文件</a></div>
+<div class="wrap"><div class="row"><div class="col-main">
+<div class="xxgk-meta"><table>
+<tr><td>索 引 号：</td><td>11350000-2024-00031</td><td>主题分类：</td><td>综合政务</td></tr>
+<tr><td>发布机构：</td><td>某区政务服务数据管理局</td><td>成文日期：</td><td>2024年03月05日</td></tr>
+<tr><td>标　　题：</td><td colspan="3">某区人民政府办公室关于印发某区优化营商环境行动方案的通知</td></tr>
+<tr><td>发文字号：</td><td>某政办〔2024〕7号</td><td>发布日期：</td><td>2024年03月06日</td></tr>
+</table></div>
+<div class="article">
+<h1 class="art-title">某区人民政府办公室关于印发某区优化营商环境行动方案的通知</h1>
+<div class="art-info"><span>发布时间：2024-03-06 10:20</span> <span>来源：某区政务服务数据管理局</span> <span>浏览次数：</span>
+<span class="share-to">分享到：<a href="#">微信</a><a href="#">微博</a><a href="#">QQ空间</a></span></div>
+<div class="art-body"><div class="TRS_Editor">
+<p>各镇人民政府，区直各单位：</p>
+<p>《某区优化营商环境行动方案》已经区政府同意，现印发给你们，请认真贯彻落实。</p>
+<p style="text-align:right">某区人民政府办公室</p>
+<p style="text-align:right">2024年3月5日</p>
+<p style="text-align:center"><b>某区优化营商环境行动方案</b></p>
+<p>为持续优化营商环境，制定本方案。</p>
+<p>一、提升政务服务效能</p>
+<p>（一）推行一窗通办。整合窗口资源，推行综合受理。（责任单位：区政务服务数据管理局，各镇人民政府）</p>
+<p>（二）压缩审批时限。全面梳理审批事项，2024年底前办理时限压缩一半。（区政务服务数据管理局牵头，区发展和改革局配合）</p>
+<p>二、强化要素保障</p>
+<p>（三）保障用地需求。优先保障重点项目用地。（区自然资源局负责）</p>
+<p>（四）加强组织领导。建立工作专班，定期调度。</p>
+</div></div>
+<div class="art-files"><div class="title">附件下载：</div><ul>
+<li><a href="/zwgk/zcwj/202403/P020240306001.pdf">某区优化营商环境行动方案.pdf</a></li>
+<li><a href="/zwgk/zcwj/202403/P020240306002.docx">任务分工表</a></li>
+</ul></div>
+<div class="art-tools"><a href="javascript:window.print()">打印本页</a> <a href="javascript:window.close()">关闭窗口</a></div>
+</div></div>
+<div class="col-side"><div class="rel"><h3>相关文件</h3><ul><li><a href="/a.html">某区关于做好2023年政务公开工作的通知</a></li></ul></div></div>
+</div></div>
+<div class="foot">主办：某区人民政府办公室　承办：某区政务服务数据管理局　地址：某区人民路1号　网站标识码：1234000000</div>
+</div></body></html>"""
+
+
+def test_a_page_in_a_cms_template_gives_its_facts_and_its_article(tmp_path: Path) -> None:
+    """Nested <div>s of a portal's template: menu, breadcrumb, a metadata table, the title and
+    share line above the article, the attachment list and tools below, a sidebar and a footer.
+    The article is found by its sentences; the facts come from the notice's text where it prints
+    them (issuer from the title, date from the date line), from the page where it does not (文号)."""
+    notice, measures, pairs = published(tmp_path, "cms.html", CMS_PAGE)
+    assert (notice["title"], notice["issuer"], notice["doc_no"], str(notice["issued_on"]), notice["attachments"]) == (
+        "某区人民政府办公室关于印发某区优化营商环境行动方案的通知", "某区人民政府办公室", "某政办〔2024〕7号", "2024-03-05",
+        "某区优化营商环境行动方案.pdf | 任务分工表")
+    assert measures == [
+        (1, 1, "（一）", "推行一窗通办。整合窗口资源，推行综合受理。", ""),
+        (1, 2, "（二）", "压缩审批时限。全面梳理审批事项，2024年底前办理时限压缩一半。", ""),
+        (1, 3, "（三）", "保障用地需求。优先保障重点项目用地。", ""),
+        (1, 4, "（四）", "加强组织领导。建立工作专班，定期调度。", ""),
+    ]
+    assert pairs == sorted([
+        (1, 1, "区政务服务数据管理局", "responsible"), (1, 1, "各镇人民政府", "responsible"),
+        (1, 2, "区政务服务数据管理局", "lead"), (1, 2, "区发展和改革局", "support"),
+        (1, 3, "区自然资源局", "responsible"),
+    ])
+    text = " ".join(b.text for b in extract(tmp_path / "in" / "cms.html").parts[0].blocks)
+    assert not [w for w in ("首页", "发布时间", "分享到", "微信", "附件下载", "打印本页", "相关文件", "主办", ".pdf") if w in text]
+
+
+RECTIFICATION_PAGE = """<html><head><meta charset="utf-8"></head><body><div class="content"><div class="text">
+<div><p>某区办公室印发环境问题整改任务分解表的通知</p><p>各有关单位：</p><p>现将环境问题整改任务分解印发给你们，请认真抓好落实。</p>
+<p>某区办公室</p><p>2016年5月10日</p></div>
+<span><br clear="all"></span>
+<div><p>附件</p><p>环境问题整改任务分解表</p>
+<table><tr><td><p><b>存在问题</b></p></td><td><p><b>整改目标和措施</b></p></td><td><p><b>责任单位</b></p></td></tr>
+<tr><td rowspan="3"><p>河道污染严重</p></td><td><p>开展入河排污口排查，6月底前完成整治。</p></td><td><p>区生态环境局牵头，区水利局配合</p></td></tr>
+<tr><td><p>关闭禁养区畜禽养殖场。</p></td><td><p>区农业农村局牵头，区水利局配合，相关乡镇落实</p></td></tr>
+<tr><td><p>建设污水收集管网。</p></td><td><p>区住建局</p></td></tr>
+<tr><td rowspan="2"><p>医疗废物处置不规范</p></td><td><p>建成医疗废物贮存场所。</p></td><td><p>区卫健局，区生态环境局配合</p></td></tr>
+<tr><td><p>开展专项检查。</p></td><td><p>相关乡镇人民政府、区卫健局</p></td></tr>
+</table></div></div></div>
+<div class="share">分享到：<a href="#">微信</a></div></body></html>"""
+
+
+def test_a_table_with_rowspan_merged_problems_and_role_words_inside_its_cells(tmp_path: Path) -> None:
+    """The notice and its 附件 in sibling <div>s; no 序号: one measure per 措施 row in reading order,
+    the merged 存在问题 cell its task on every row it spans; 'X牵头，Y配合，Z落实' read in the cell,
+    a first body without a role word takes the column's; a date inside the text is no deadline."""
+    path = tmp_path / "rectification.html"
+    path.write_text(RECTIFICATION_PAGE, encoding="utf-8")
+    measures, findings = structure(extract(path))
+    items, _ = normalize(measures, 2016)
+    assert [(x.measure.part, x.measure.measure_no, x.measure.task, x.measure.text, [(a.department, a.role) for a in x.assignments],
+             x.deadline.kind) for x in items] == [
+        (1, 1, "河道污染严重", "开展入河排污口排查，6月底前完成整治。", [("区生态环境局", "lead"), ("区水利局", "support")], "none"),
+        (1, 2, "河道污染严重", "关闭禁养区畜禽养殖场。", [("区农业农村局", "lead"), ("区水利局", "support"), ("相关乡镇", "responsible")], "none"),
+        (1, 3, "河道污染严重", "建设污水收集管网。", [("区住建局", "responsible")], "none"),
+        (1, 4, "医疗废物处置不规范", "建成医疗废物贮存场所。", [("区卫健局", "responsible"), ("区生态环境局", "support")], "none"),
+        (1, 5, "医疗废物处置不规范", "开展专项检查。", [("相关乡镇人民政府", "responsible"), ("区卫健局", "responsible")], "none"),
+    ]
+    assert not [f for f in findings if f.severity != "info"]
+
+
+WORD_PAGE = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta http-equiv=Content-Type content="text/html; charset=utf-8">
+<title>某片区管理局关于印发消防安全宣传任务分解表的通知_部门文件_某区人民政府</title></head>
+<body><div class="main"><div class="con">
+<div class=Section0><p class=MsoNormal><span style='font-family:仿宋_GB2312'>各处室，各村（居）：</span></p>
+<p class=MsoNormal><span style='font-family:仿宋_GB2312'>现将《消防安全宣传任务分解表》印发给你们，请认真抓好落实。</span></p>
+<p class=MsoNormal align=right><span>某片区管理局</span></p>
+<p class=MsoNormal align=right><span lang=EN-US>2023</span><span>年</span><span lang=EN-US>8</span><span>月</span><span lang=EN-US>15</span><span>日</span></p></div>
+<span><br clear=all></span>
+<p class=MsoNormal align=center><b><span>消防安全宣传任务分解表</span></b></p>
+<div><table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 style='border-collapse:collapse;mso-table-layout-alt:fixed'>
+<tr style='mso-yfti-irow:0;mso-yfti-firstrow:yes'><td width=40><p class=MsoNormal align=center><b><span>序号</span></b></p></td>
+<td width=90><p class=MsoNormal align=center><b><span>工作任务</span></b></p></td><td width=300><p class=MsoNormal align=center><b><span>工作举措</span></b></p></td>
+<td width=90><p class=MsoNormal align=center><b><span>完成时限</span></b></p></td><td width=90><p class=MsoNormal align=center><b><span>责任单位</span></b></p></td></tr>
+<tr><td><p class=MsoNormal><span lang=EN-US>1<o:p></o:p></span></p></td><td><p class=MsoNormal><span>加强组织领导</span></p></td>
+<td><p class=MsoNormal><span>每季度总结工作情况，及时报送材料。</span></p></td>
+<td><p class=MsoNormal><span>每季度（</span><span lang=EN-US>9</span><span>月</span><span lang=EN-US>18</span><span>日、</span><span lang=EN-US>12</span><span>月</span><span lang=EN-US>18</span><span>日）</span></p></td>
+<td><p class=MsoNormal><span>综治办</span></p></td></tr>
+<tr><td><p class=MsoNormal><span lang=EN-US>2</span></p></td><td><p class=MsoNormal><span>成立宣讲站</span></p></td>
+<td><p class=MsoNormal><span>落实宣讲站场地和人员配备。</span></p></td>
+<td><p class=MsoNormal><span lang=EN-US>8</span><span>月</span><span lang=EN-US>20</span><span>日</span></p></td>
+<td><p class=MsoNormal><span>综治办</span></p><p class=MsoNormal><span>各村（居）</span></p></td></tr>
+<tr style='page-break-before:always'><td><p class=MsoNormal align=center><b><span>序号</span></b></p></td>
+<td><p class=MsoNormal align=center><b><span>工作任务</span></b></p></td><td><p class=MsoNormal align=center><b><span>工作举措</span></b></p></td>
+<td><p class=MsoNormal align=center><b><span>完成时限</span></b></p></td><td><p class=MsoNormal align=center><b><span>责任单位</span></b></p></td></tr>
+<tr><td rowspan=2><p class=MsoNormal><span lang=EN-US>3</span></p></td><td rowspan=2><p class=MsoNormal><span>督促落实职责</span></p></td>
+<td><p class=MsoNormal><span>每周开展入户宣传。</span></p></td><td rowspan=2><p class=MsoNormal><span>长期</span></p></td>
+<td rowspan=2><p class=MsoNormal><span>各村（居）</span></p></td></tr>
+<tr><td><p class=MsoNormal><span>建立宣传培训台账。</span></p></td></tr>
+<tr><td><p class=MsoNormal><span lang=EN-US>4</span></p></td><td><p class=MsoNormal><span>强化保障激励</span></p></td>
+<td><p class=MsoNormal><span>组织开展评选表彰。</span></p></td><td><p class=MsoNormal><span>每年</span></p></td><td><p class=MsoNormal><span>综治办</span></p></td></tr>
+</table></div>
+<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p>
+</div></div>
+<div class="side"><a href="/map.html">网站地图</a></div></body></html>"""
+
+
+def test_a_word_made_table_on_a_page_with_a_repeated_header_and_a_deadline_column(tmp_path: Path) -> None:
+    """Word's HTML: a table that is most of the page's text beside the covering notice (both are
+    the article), its header row repeated after a page break, a 序号 spanning two rows with merged
+    完成时限 and 责任单位 cells, a responsibility cell of two paragraphs; deadlines read with the
+    notice's year, recurring ones (长期, 每年) ongoing, a recurring one with dates by its last date.
+    The title is the page's: the article prints none."""
+    path = tmp_path / "word.html"
+    path.write_text(WORD_PAGE, encoding="utf-8")
+    notice = extract(path)
+    tree = outline(notice)
+    assert (tree.title, tree.issuer, tree.issued_on) == ("某片区管理局关于印发消防安全宣传任务分解表的通知", "某片区管理局", "2023-08-15")
+    measures, findings = structure(notice, tree)
+    items, _ = normalize(measures, 2023)
+    assert [(x.measure.part, x.measure.measure_no, x.measure.task, x.measure.text, [(a.department, a.role) for a in x.assignments],
+             x.deadline.raw, x.deadline.kind, x.deadline.date) for x in items] == [
+        (1, 1, "加强组织领导", "每季度总结工作情况，及时报送材料。", [("综治办", "responsible")], "每季度（9月18日、12月18日）", "month", "2023-12-31"),
+        (1, 2, "成立宣讲站", "落实宣讲站场地和人员配备。", [("综治办", "responsible"), ("各村（居）", "responsible")], "8月20日", "month", "2023-08-31"),
+        (1, 3, "督促落实职责", "每周开展入户宣传。\n建立宣传培训台账。", [("各村（居）", "responsible")], "长期", "ongoing", None),
+        (1, 4, "强化保障激励", "组织开展评选表彰。", [("综治办", "responsible")], "每年", "ongoing", None),
+    ]
+    assert not [f for f in findings if f.severity != "info"]
+
+
+ARCHIVE_TITLE = "某区管委会关于印发某区促进消费若干措施的通知"
+ARCHIVE_TEXT = (
+    f"标题: {ARCHIVE_TITLE}\n发布时间: 2020-05-12 16:09\n文号: \n发布机构: 某区经济发展局\n栏目: 区管委会文件\n"
+    "原文链接: https://www.example.invalid/zwgk/t20200512_1.htm\n页面链接与图片详见 links.tsv(同目录)\n"
+    "==================== 正文 ====================\n"
+    "当前位置： 首页政务公开最新文件区管委会文件 索 引 号： 001-2020-00030 主题分类： 无 发文机关： 某区管委会 成文日期： 2020-05-11 "
+    f"标 题： {ARCHIVE_TITLE} 发文字号： 某综〔2020〕30号 发布日期： 2020-05-12 有 效 性： 有效 "
+    f"{ARCHIVE_TITLE} 时间：2020-05-12 16:09 微信 微博 QQ空间 某综〔2020〕30号 某区管委会 关于印发某区促进消费 若干措施的通知 "
+    "各片区管理局，区直各有关单位： 《某区促进消费若干措施》已经区管委会研究同意，现印发给你们，请认真组织实施。 某区管委会 2020年5月11日 "
+    "某区促进消费若干措施 为持续激发消费潜力，制定本措施。 一、开展提振消费信心活动 （一）启动消费月活动。通过发放消费券促进市民消费。 "
+    "责任单位：区经发局 （二）方便群众出行。法定节假日可免费乘坐公交车。 责任单位：区交建局、区财金局 二、支持商贸企业发展 "
+    "（一）支持新增限上企业。给予一次性奖励5万元。（区经发局负责） 来源：某区经济发展局 附件下载\n")
+
+
+def test_the_archive_text_of_a_page_with_its_header_block_and_one_line_body(tmp_path: Path) -> None:
+    """A crawler's page.txt: `key: value` lines before `===== 正文 =====` are the page's metadata;
+    the body is one line whose spaces were the page's line ends, opening with the breadcrumb, the
+    page's box, the title, the share links and the 文号, closing with 来源：… 附件下载. The notice
+    starts at the title's last printing; its facts come from its text first (the header's 发布机构
+    and 发布时间 are the web page's, not the notice's)."""
+    notice, measures, pairs = published(tmp_path, "archive.txt", ARCHIVE_TEXT)
+    assert (notice["title"], notice["issuer"], notice["doc_no"], str(notice["issued_on"]), notice["attachments"]) == (
+        ARCHIVE_TITLE, "某区管委会", "某综〔2020〕30号", "2020-05-11", None)
+    assert measures == [
+        (1, 1, "（一）", "启动消费月活动。通过发放消费券促进市民消费。", ""),
+        (1, 2, "（二）", "方便群众出行。法定节假日可免费乘坐公交车。", ""),
+        (1, 3, "（一）", "支持新增限上企业。给予一次性奖励5万元。", ""),
+    ]
+    assert pairs == sorted([(1, 1, "区经发局", "responsible"), (1, 2, "区交建局", "responsible"), (1, 2, "区财金局", "responsible"),
+                            (1, 3, "区经发局", "responsible")])
+    tree = outline(extract(tmp_path / "in" / "archive.txt"))
+    text = " ".join(n.text for po in tree.parts for n, _ in walk(po.root))
+    assert not [w for w in ("当前位置", "索引号", "微信", "来源", "附件下载", "links.tsv") if w in re.sub(r"\s+", "", text)]
+
+
+def test_text_in_br_runs_beside_a_table_in_one_div(tmp_path: Path) -> None:
+    """Issue 23, case 14: the notice's lines are text runs cut by <br> around a <table>, all in one
+    <div>: each run is a paragraph, in its place before and after the table."""
+    page = ("<html><head><meta charset='utf-8'><title>通知</title></head><body>"
+            "<div class='nav'><a href='/'>首页</a> | <a href='/tzgg/'>通知公告</a></div>"
+            "<div id='zoom'>某县关于印发安全生产任务清单的通知<br>各乡镇人民政府，县直各单位：<br>"
+            "&nbsp;&nbsp;现将《安全生产任务清单》印发给你们，请认真落实。<br><br>某县人民政府<br>2024年4月8日<br>附件<br>安全生产任务清单<br>"
+            "<table border='1' cellspacing='0'><tr><td>序号</td><td>工作任务</td><td>责任单位</td><td>完成时限</td></tr>"
+            "<tr><td>1</td><td>开展隐患排查。</td><td>县应急管理局</td><td>2024年6月底前</td></tr>"
+            "<tr><td>2</td><td>加强执法检查。</td><td>县应急管理局、县公安局</td><td>长期</td></tr></table>"
+            "<br>联系人：王五，电话：12345678。</div><div class='footer'>版权所有：某县人民政府</div></body></html>")
+    path = tmp_path / "runs.html"
+    path.write_text(page, encoding="utf-8")
+    notice = extract(path)
+    assert [b.text if b.kind != "table" else "<table>" for b in notice.parts[0].blocks] == [
+        "某县关于印发安全生产任务清单的通知", "各乡镇人民政府，县直各单位：", "现将《安全生产任务清单》印发给你们，请认真落实。", "某县人民政府",
+        "2024年4月8日", "附件", "安全生产任务清单", "<table>", "联系人：王五，电话：12345678。"]
+    tree = outline(notice)
+    assert (tree.title, tree.issuer, tree.issued_on) == ("某县关于印发安全生产任务清单的通知", "某县", "2024-04-08")
+    measures, _ = structure(notice, tree)
+    items, _ = normalize(measures, 2024)
+    assert [(x.measure.part, x.measure.measure_no, x.measure.text, [(a.department, a.role) for a in x.assignments], x.deadline.raw)
+            for x in items] == [
+        (1, 1, "开展隐患排查。", [("县应急管理局", "responsible")], "2024年6月底前"),
+        (1, 2, "加强执法检查。", [("县应急管理局", "responsible"), ("县公安局", "responsible")], "长期"),
+    ]
+
+
+def test_a_title_is_never_a_file_name_a_label_or_a_doc_no(tmp_path: Path) -> None:
+    """A page whose article opens with its box's label, its 文号 and a link to the file, whose
+    <title> is its column's name: no title rather than a wrong one; the file is an attachment,
+    the 文号 the notice's, the issuer the signature's."""
+    page = ("<html><head><meta charset='utf-8'><title>政策文件</title></head><body><div class='box'>"
+            "<p>索 引 号：001-2024-0001</p><p>某政办〔2024〕9号</p><p><a href='/files/P0201.pdf'>某区安全生产工作方案.pdf</a></p>"
+            "<p>各镇人民政府，区直各单位：</p><p>现将《某区安全生产工作方案》印发给你们，请认真贯彻落实。</p><p>某区人民政府办公室</p><p>2024年4月1日</p>"
+            "<p>一、开展隐患排查。（区应急管理局负责）</p><p>二、加强执法检查。（区应急管理局、区公安局负责）</p></div></body></html>")
+    path = tmp_path / "bare.html"
+    path.write_text(page, encoding="utf-8")
+    notice = extract(path)
+    tree = outline(notice)
+    assert (tree.title, tree.issuer, tree.doc_no, tree.issued_on, tree.attachments) == (
+        "", "某区人民政府办公室", "某政办〔2024〕9号", "2024-04-01", ["某区安全生产工作方案.pdf"])
+    assert not [b for b in notice.parts[0].blocks if ".pdf" in b.text]
+
+
+def test_a_page_in_traditional_characters_gives_its_facts(tmp_path: Path) -> None:
+    """The page's labels (標　　題：, 發文字號：) are read folded like its text, and the facts come
+    back in the characters the page printed."""
+    page = ("<html><head><meta charset='utf-8'><title>政策文件</title></head><body><div class='meta'><table>"
+            "<tr><td>索 引 號：</td><td>001</td><td>發文字號：</td><td>某政辦〔2024〕9號</td></tr>"
+            "<tr><td>成文日期：</td><td>2024年04月01日</td><td>標　　題：</td><td>某區政府辦公室關於印發安全生產工作方案的通知</td></tr></table></div>"
+            "<div class='art'><p>各鎮人民政府：</p><p>現將《安全生產工作方案》印發給你們，請認真貫徹落實。</p>"
+            "<p>一、開展隱患排查。（區應急管理局負責）</p></div></body></html>")
+    path = tmp_path / "trad.html"
+    path.write_text(page, encoding="utf-8")
+    tree = outline(extract(path))
+    assert (tree.title, tree.issuer, tree.doc_no, tree.issued_on) == (
+        "某區政府辦公室關於印發安全生產工作方案的通知", "某區政府辦公室", "某政辦〔2024〕9號", "2024-04-01")

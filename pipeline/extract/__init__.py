@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExtractError
-from ..model import Block, Notice, Part
+from ..model import Metadata, Notice, Part
 from .encoding import MIN_PLAUSIBLE, _chinese_share
 
-Backend = Callable[[Path, Any, Path | None], tuple[list[Block], int | None]]
+Backend = Callable[[Path, Any, Path | None], tuple[Any, ...]]  # (blocks, pages[, warnings[, metadata]])
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word (.doc) and WPS files
 
 
@@ -77,8 +77,8 @@ FORMATS: tuple[Format, ...] = (
     Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
     Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "6", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
     Format("ofd", ("ofd",), "an OFD file", "application/ofd", "1", "ofd:extract_ofd", _zip_with("OFD.xml"), needs_lexicon=True),
-    Format("html", ("html", "htm"), "an HTML page", "text/html", "3", "html:extract_html", _html),
-    Format("txt", ("txt",), "a text file", "text/plain", "3", "text:extract_text"),
+    Format("html", ("html", "htm"), "an HTML page", "text/html", "4", "html:extract_html", _html),
+    Format("txt", ("txt",), "a text file", "text/plain", "4", "text:extract_text"),
 )
 BY_EXTENSION = {ext: f for f in FORMATS for ext in f.extensions}
 PREFERENCE = tuple(ext for f in FORMATS for ext in f.extensions)
@@ -159,9 +159,10 @@ def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
         raise ExtractError(f"cannot be read as {fmt.noun} (damaged or cut short)", detail=f"{type(exc).__name__}: {exc}") from exc
     if out_of_memory:
         raise ExtractError("reading it needed more memory than a notice may use (--memory-mb)")
-    blocks, pages, warnings = (*got, []) if len(got) == 2 else got
+    # (blocks, pages), then optionally the warnings and what the page says of itself
+    blocks, pages, warnings, metadata = (*got, *([], Metadata())[len(got) - 2:])
     notes = [w for w in (mismatch(path),) if w] + list(warnings)
-    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages, warnings=notes)
+    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages, warnings=notes, metadata=metadata)
 
 
 @dataclass

@@ -1,17 +1,26 @@
-"""HTML backend: saved web pages. Finds the notice body among the site's navigation, reads
-paragraphs and headings in order, and <table> elements as a grid with rowspan / colspan.
-<br> and block elements inside a cell are line breaks."""
+"""HTML backend: saved web pages as portals publish them.
+
+The article is found by its content, not by a template: the container whose own paragraphs and
+tables hold the most sentences, widened while its siblings hold sentences too (a notice and its
+附件 in two <div>s), never over the page's title, date and share lines. What the page says of
+itself outside the article — <meta name=…>, its labelled box (索 引 号：…, 发文字号：…), the
+heading above the article, the files it links — is the notice's Metadata, with the labels kept
+as printed. In the article: paragraphs and headings in order, text runs split at <br> (also
+beside a table in one <div>), and <table> elements as a grid with rowspan / colspan; <br> and
+block elements inside a cell are line breaks. A link whose text is a file name is an
+attachment, not text."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 from lxml import etree
 
 from ..errors import ExtractError
-from ..model import Block, Cell, Source, Table
+from ..model import Block, Cell, Metadata, Source, Table
 from .encoding import decode_text
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -66,37 +75,44 @@ def flatten_deep(html: str, limit: int = MAX_DEPTH) -> tuple[str, int]:
     return "".join(out), deepest
 
 
-def _text_lines(el) -> list[str]:
-    """An element's text with <br> and block children as line breaks."""
-    out = [""]
-
-    def walk(node) -> None:
-        if not isinstance(node.tag, str):
-            out[-1] += node.tail or ""
-            return
-        tag = node.tag.lower()
-        if tag == "br":
+def _line_walk(node, out: list[str], top: bool = False) -> None:
+    """Append a node's text to `out` (the last entry is the open line): <br> and block children
+    break lines; a link naming a file is left out (it is an attachment, kept in the metadata)."""
+    if not isinstance(node.tag, str):
+        out[-1] += node.tail or ""
+        return
+    tag = node.tag.lower()
+    if tag == "br":
+        out.append("")
+    elif tag in ("script", "style") or (tag == "a" and FILE_NAME.search(_squash(node.text_content()))):
+        pass
+    else:
+        if tag in BLOCK_TAGS and out[-1].strip():
             out.append("")
-        elif tag in ("script", "style"):
-            pass
-        else:
-            if tag in BLOCK_TAGS and out[-1].strip():
-                out.append("")
-            out[-1] += node.text or ""
-            for ch in node:
-                walk(ch)
-            if tag in BLOCK_TAGS:
-                out.append("")
-        out[-1] += node.tail or "" if node is not el else ""
+        out[-1] += node.text or ""
+        for ch in node:
+            _line_walk(ch, out)
+        if tag in BLOCK_TAGS:
+            out.append("")
+    if not top:
+        out[-1] += node.tail or ""
 
-    walk(el)
+
+def _clean_lines(out: list[str]) -> list[str]:
     lines = [re.sub(r"[ \t\r\n\u3000\xa0]+", lambda m: " " if "\n" not in m.group(0) else "", ln).strip("\n") for ln in out]
-    lines = [ln for ln in (x.strip() for x in lines)]
+    lines = [x.strip() for x in lines]
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:
         lines.pop(0)
     return lines
+
+
+def _text_lines(el) -> list[str]:
+    """An element's text with <br> and block children as line breaks."""
+    out = [""]
+    _line_walk(el, out, top=True)
+    return _clean_lines(out)
 
 
 def read_table(tbl, file: str, index: int) -> Table:
@@ -137,39 +153,211 @@ def _owner_table(el):
     return p
 
 
-FLOW = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote"}
-
-
-def _body(root):
-    """The element holding the notice: the one whose own paragraphs (p, h1–h6, li) hold the
-    most text. Site furniture (nav, header, footer, menus) is dropped first."""
-    for bad in root.xpath("//script|//style|//nav|//header|//footer|//aside|//noscript"):
-        bad.drop_tree()
-    for el in root.xpath("//*[@class or @id]"):
-        label = f"{el.get('class', '')} {el.get('id', '')}"
-        if NOISE.search(label) and el.tag not in ("body", "html") and el.getparent() is not None:
-            el.drop_tree()
-    scores: dict = {}
-    for el in root.iter(*FLOW):
-        parent = el.getparent()
-        if parent is not None:
-            scores[parent] = scores.get(parent, 0) + len("".join(el.itertext()).strip())
-    if not scores:
-        body = root.find("body")
-        return body if body is not None else root
-    return max(scores, key=scores.get)
+def _cells(tbl) -> list[list]:
+    return [[td for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")] for tr in tbl.iter("tr") if _owner_table(tr) is tbl]
 
 
 def _layout_table(tbl) -> bool:
     """A table used for page layout, not data: one column, or cells that hold tables."""
-    rows = [tr for tr in tbl.iter("tr") if _owner_table(tr) is tbl]
-    cols = max((sum(1 for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")) for tr in rows), default=0)
+    cols = max((len(row) for row in _cells(tbl)), default=0)
     if cols <= 1:
         return True
     return any(x is not tbl for x in tbl.iter("table"))
 
 
-def extract_html(path: Path) -> tuple[list[Block], int | None, list[str]]:
+# --- what the page says of itself -------------------------------------------------------------
+
+FILE_NAME = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|zip|rar|7z|pptx?|csv|txt)$", re.I)
+SENTENCE = re.compile(r"[。！？；!?;]")
+LABEL = r"(?P<key>[^：:。，,；;（）()《》“”\d]{1,10}?)\s*[：:]"  # a label: a few words and a colon (索 引 号：)
+LABEL_PAIR = re.compile(r"^\s*" + LABEL + r"\s*(?P<value>\S.*?)\s*$", re.S)
+LABEL_CELL = re.compile(r"^\s*" + LABEL + r"\s*$", re.S)
+# A label in a line of the page: a word, or single characters spaced out (索 引 号), and a colon,
+# at the line's start or after a space (来源：… 时间：… on one line).
+_CH = r"[^\s：:。，,；;（）()《》“”\d]"
+LABEL_IN_LINE = re.compile(r"(?:^|(?<=\s))(?P<key>" + _CH + r"(?:\s" + _CH + r"){1,9}|" + _CH + r"{1,10})\s*[：:]")
+
+
+def _pairs_in_line(text: str) -> list[tuple[str, str]]:
+    """(label, value) pairs of a line that opens with a label: 索 引 号：PZ001 / 来源：X 时间：Y."""
+    found = list(LABEL_IN_LINE.finditer(text))
+    if not found or found[0].start() != 0:
+        return []
+    out = []
+    for m, nxt in zip(found, [*found[1:], None], strict=True):
+        value = text[m.end():nxt.start() if nxt else len(text)].strip()
+        if value:
+            out.append((_squash(m.group("key")), value))
+    return out
+# Shapes (not words) of the article's own lines beside its sentences: a date line and a 文号 line.
+DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+DOC_NO_LINE = re.compile(r"^\S{1,20}[〔［\[(（【]\d{4}[〕］\])）】]\d+号$")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _label_table(tbl) -> bool:
+    """A box of labelled values (索 引 号： | … | 发文机关： | …), not a table of data."""
+    texts = [_squash(td.text_content()) for row in _cells(tbl) for td in row]
+    texts = [t for t in texts if t]
+    labels = sum(1 for t in texts if LABEL_CELL.match(t))
+    return labels >= 2 and labels * 3 >= len(texts)
+
+
+def _label_pairs(tbl) -> list[tuple[str, str]]:
+    out = []
+    for row in _cells(tbl):
+        for k, td in enumerate(row[:-1]):
+            m = LABEL_CELL.match(_squash(td.text_content()))
+            value = " ".join(_text_lines(row[k + 1]))
+            if m and value and not LABEL_CELL.match(_squash(value)):
+                out.append((m.group("key"), value))
+    return out
+
+
+def _link_name(a) -> str:
+    """The name of the file a link points to ('' when it points to no file): its text, else the
+    file name in its address."""
+    href = (a.get("href") or "").strip()
+    text = re.sub(r"\s+", " ", a.text_content()).strip()
+    path = unquote(urlsplit(href).path) if href and not href.lower().startswith(("javascript:", "mailto:")) else ""
+    if FILE_NAME.search(path):
+        return text if text and len(text) > 1 else path.rsplit("/", 1)[-1]
+    return text if FILE_NAME.search(text) else ""
+
+
+# --- the article --------------------------------------------------------------------------------
+
+BLOCK_LEVEL = BLOCK_TAGS | {"table", "ul", "ol", "dl", "dd", "dt", "main", "form", "hr", "tbody", "thead", "tfoot", "td", "th", "address", "figure", "body"}
+FLOW = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote"}
+
+
+class _Page:
+    """One parsed page: which elements hold blocks, how much text and how many sentences each
+    holds (link text aside), and the article found from them."""
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self.blocky: dict = {}  # element → holds a block-level element (a container)
+        for el in reversed(list(root.iter())):  # children before their parents
+            if isinstance(el.tag, str):
+                self.blocky[el] = any(isinstance(c.tag, str) and (c.tag.lower() in BLOCK_LEVEL or self.blocky.get(c)) for c in el)
+        self.own: dict = {}  # container → [sentence chars, text chars] of its own runs, leaf blocks and data tables
+        body = root.find("body")
+        self.visit(body if body is not None else root)
+
+    def data_table(self, el) -> bool:
+        return el.tag.lower() == "table" and not _layout_table(el) and not _label_table(el)
+
+    def add(self, owner, text: str, content: bool = False) -> None:
+        t = _squash(text)
+        if not t:
+            return
+        mine = self.own.setdefault(owner, [0, 0])
+        mine[1] += len(t)
+        if content or SENTENCE.search(t) or DATE_LINE.match(t) or DOC_NO_LINE.match(t):
+            mine[0] += len(t)
+
+    def visit(self, el) -> None:
+        self.own.setdefault(el, [0, 0])
+        run = [el.text or ""]
+        for ch in el:
+            if not isinstance(ch.tag, str):
+                run.append(ch.tail or "")
+                continue
+            tag = ch.tag.lower()
+            if tag in BLOCK_LEVEL or self.blocky.get(ch) or tag == "br":
+                self.add(el, "".join(run))
+                run = []
+                if tag != "br" and self.data_table(ch):
+                    self.add(el, _visible(ch), content=True)
+                elif self.blocky.get(ch):
+                    self.visit(ch)
+                elif tag != "br":
+                    self.add(el, _visible(ch))
+            else:
+                run.append(_visible(ch))
+            run.append(ch.tail or "")
+        self.add(el, "".join(run))
+
+    def article(self):
+        """The container holding the most sentences of its own, widened to its parent while the
+        parent adds sentences (a third of what it adds at least) or nothing at all."""
+        total: dict = {}
+        for el in reversed(list(self.root.iter())):
+            if el in self.own:
+                sub = list(self.own[el])
+                for c in el:
+                    if c in total:
+                        sub[0] += total[c][0]
+                        sub[1] += total[c][1]
+                total[el] = sub
+        if not self.own:
+            return self.root
+        k = 0 if any(v[0] for v in self.own.values()) else 1  # a page without one sentence: by its text
+        best = max(self.own, key=lambda el: self.own[el][k])
+        while best.getparent() is not None and best.tag != "body":
+            parent = best.getparent()
+            content, text = (total[parent][i] - total[best][i] for i in (0, 1))
+            if text and (content < 6 or content * 3 < text):
+                break
+            best = parent
+        return best
+
+
+def _visible(el) -> str:
+    """An element's text without its links' (menus, share buttons and file lists are links)."""
+    out = [el.text or ""] if el.tag.lower() != "a" else []
+    for ch in el:
+        if isinstance(ch.tag, str) and ch.tag.lower() not in ("script", "style"):
+            out.append(_visible(ch))
+        out.append(ch.tail or "")
+    return "".join(out)
+
+
+def _drop_furniture(root) -> None:
+    for bad in root.xpath("//script|//style|//nav|//header|//footer|//aside|//noscript|//iframe|//button|//select|//input"):
+        bad.drop_tree()
+    for el in root.xpath("//*[@class or @id]"):
+        label = f"{el.get('class', '')} {el.get('id', '')}"
+        if NOISE.search(label) and el.tag not in ("body", "html") and el.getparent() is not None:
+            el.drop_tree()
+
+
+def _metadata(page: _Page, article, page_title: str, links: list[str]) -> Metadata:
+    """Fields the page prints outside the article: labelled boxes and lines (索 引 号：…, 时间：…);
+    the heading above the article (an <h1>–<h3>, or a line the page's <title> holds; else the
+    <title> itself); the files it links. (<meta name=… content=…> are read before the furniture goes.)"""
+    meta = Metadata(attachments=links)
+    inside = set(article.iter())
+    boxes = [t for t in page.root.iter("table") if t not in inside and _label_table(t)]
+    for tbl in boxes:
+        for k, v in _label_pairs(tbl):
+            meta.fields.setdefault(k, v)
+    in_box = {el for t in boxes for el in t.iter()}
+    squashed_title = _squash(page_title)
+    before = True
+    body = page.root.find("body")
+    for el in (body if body is not None else page.root).iter():
+        if el is article:
+            before = False
+        if not isinstance(el.tag, str) or el in inside or el in in_box or page.blocky.get(el) or not page.blocky.get(el.getparent()):
+            continue  # the outermost elements that hold no block: a line of the page
+        text = re.sub(r"\s+", " ", _visible(el)).strip()
+        pairs = _pairs_in_line(text)
+        for k, v in pairs:
+            meta.fields.setdefault(k, v)
+        if not pairs and before and 5 <= len(_squash(text)) <= 200 and not SENTENCE.search(text) and (
+                el.tag.lower() in ("h1", "h2", "h3") or _squash(text) in squashed_title):
+            meta.heading = text
+    if not meta.heading:  # no heading above the article: the page's <title>, its longest part (标题_栏目_站点)
+        meta.heading = max((p.strip() for p in re.split(r"[_|｜]|\s[-–—]\s", page_title)), key=len, default="")
+    return meta
+
+
+def extract_html(path: Path) -> tuple[list[Block], int | None, list[str], Metadata]:
     if path.stat().st_size > MAX_BYTES:
         raise ExtractError(f"the page is {path.stat().st_size >> 20} MB, over the {MAX_BYTES >> 20} MB a notice page may be")
     text = decode(path.read_bytes())
@@ -183,37 +371,61 @@ def extract_html(path: Path) -> tuple[list[Block], int | None, list[str]]:
         root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError("not a readable HTML page", detail=f"{type(exc).__name__}: {exc}") from exc
-    body = _body(root)
+    fields = {m.get("name").strip(): re.sub(r"\s+", " ", m.get("content")).strip() for m in root.iter("meta")
+              if (m.get("name") or "").strip() and (m.get("content") or "").strip()}
+    title = " ".join(t.text_content() for t in root.iter("title"))
+    links = list(dict.fromkeys(n for n in (_link_name(a) for a in root.iter("a")) if n))
+    _drop_furniture(root)
+    page = _Page(root)
+    body = page.article()
+    meta = _metadata(page, body, title, links)
+    meta.fields = {**fields, **{k: v for k, v in meta.fields.items() if k not in fields}}
     blocks: list[Block] = []
     counter = {"p": 0, "t": 0}
 
+    def paragraph(lines: list[str], tag: str | None) -> None:
+        """The lines of one element (tag) or of a run of text between blocks (None)."""
+        if tag is None and not any(lines):
+            return
+        level = int(tag[1]) if tag in HEADINGS else None
+        for line in lines:
+            if line:
+                blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(path.name, paragraph=counter["p"]), line,
+                                    tag or "p", level=level))
+        counter["p"] += 1
+
     def walk(el) -> None:
+        run = [""]  # the text directly in el, in runs between its blocks, cut at <br>
+        run[-1] += el.text or ""
         for ch in el:
-            if not isinstance(ch.tag, str):
+            tag = ch.tag.lower() if isinstance(ch.tag, str) else ""
+            if not tag or not (tag in BLOCK_LEVEL or page.blocky.get(ch)):
+                _line_walk(ch, run) if tag else run.__setitem__(-1, run[-1] + (ch.tail or ""))
                 continue
-            tag = ch.tag.lower()
+            paragraph(_clean_lines(run), None)
+            run = [""]
             if tag == "table" and _layout_table(ch):
                 for cell in ch.iter("td", "th"):
                     if _owner_table(cell) is ch:
                         walk(cell)
+            elif tag == "table" and _label_table(ch) and not blocks:
+                for k, v in _label_pairs(ch):  # the page's box of labelled values, at the top of the article
+                    meta.fields.setdefault(k, v)
             elif tag == "table":
                 blocks.append(Block("table", Source(path.name, table=counter["t"]), table=read_table(ch, path.name, counter["t"])))
                 counter["t"] += 1
-            elif tag in HEADINGS or tag in ("p", "li", "pre", "blockquote") or (tag in BLOCK_TAGS and not any(
-                    isinstance(g.tag, str) and g.tag.lower() in BLOCK_TAGS | {"table"} for g in ch)):
-                level = int(tag[1]) if tag in HEADINGS else None
+            elif tag in FLOW or not page.blocky.get(ch):
                 depth = sum(1 for a in ch.iterancestors() if isinstance(a.tag, str) and a.tag.lower() in ("ol", "ul")) if tag == "li" else 0
-                for line in _text_lines(ch):
-                    if line:
-                        blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(path.name, paragraph=counter["p"]), line, tag,
-                                            level=level, list_level=depth - 1 if tag == "li" else None))
-                counter["p"] += 1
+                n = len(blocks)
+                paragraph(_text_lines(ch), tag)
+                for b in blocks[n:]:
+                    b.list_level = depth - 1 if tag == "li" else None
             else:
                 walk(ch)
-        if el is body and (el.text or "").strip():
-            blocks.insert(0, Block("paragraph", Source(path.name, paragraph=0), el.text.strip()))
+            run[-1] += ch.tail or ""
+        paragraph(_clean_lines(run), None)
 
     walk(body)
     if not blocks:
         raise ExtractError("no notice text found in the page")
-    return blocks, None, warnings
+    return blocks, None, warnings, meta

@@ -11,7 +11,7 @@ import html
 import re
 from pathlib import Path
 
-from ..model import Block, Cell, Source, Table
+from ..model import Block, Cell, Metadata, Source, Table
 from .encoding import decode_text
 
 TAG = re.compile(r"<[^>]+>")
@@ -32,11 +32,50 @@ def _clean(line: str) -> str:
     return html.unescape(line).replace("\xa0", " ").replace("\u3000", " ")
 
 
-def extract_text(path: Path) -> tuple[list[Block], int | None]:
+def extract_text(path: Path) -> tuple[list[Block], int | None, list[str], Metadata]:
     text = decode(path.read_bytes())
     # scraped pages keep HTML entities (&nbsp;) and stray inline tags (<span>, <br>) in cells too
     lines = [_clean(ln) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    return _Reader(path.name, lines).blocks(), None
+    metadata = header_block(lines)
+    reader = _Reader(path.name, lines)
+    if metadata.fields:
+        reader.run_on_breaks = True
+    return reader.blocks(), None, [], metadata
+
+
+# A scraper's header: `key: value` lines (Markdown marks allowed) before a separator line
+# (`=====  正文  =====`, `---`) near the top. The keys are kept as printed: which of them is the
+# title or the date is the outline's to say.
+SEPARATOR = re.compile(r"^\s*[=\-_*~]{3,}\s*(?:\S{1,10}\s*[=\-_*~]{3,}\s*)?$")
+KEY_VALUE = re.compile(r"^\s*[*#>\s]*(?P<key>[^\s:：*#>][^:：*。，；,;（）()]{0,15}?)\s*\**\s*[:：]\s*\**\s*(?P<value>.*?)\s*$")
+HEADER_LINES = 40  # how far down a header's separator may stand
+
+
+def header_block(lines: list[str]) -> Metadata:
+    """The header's fields, and the line it opens with as its heading (`# 标题`); the header is
+    the scraper's, not the notice's: its lines are blanked in `lines` (line numbers stay). No
+    separator near the top, or too few key–value lines before it: no header."""
+    end = next((i for i, ln in enumerate(lines[:HEADER_LINES]) if SEPARATOR.match(ln)), None)
+    if end is None:
+        return Metadata()
+    found = [(i, KEY_VALUE.match(lines[i])) for i in range(end) if lines[i].strip()]
+    pairs = [(i, m) for i, m in found if m]
+    if len(pairs) < 2 or len(pairs) * 2 < len(found):
+        return Metadata()
+    fields: dict[str, str] = {}
+    for _, m in pairs:
+        fields.setdefault(re.sub(r"\s+", "", m.group("key")), m.group("value").strip())
+    heading = " ".join(TAG.sub("", lines[i]).strip(" #*>\t") for i, _ in found[:next(k for k, (_, m) in enumerate(found) if m)])
+    for i in range(end + 1):
+        lines[i] = ""
+    return Metadata(fields, heading.strip())
+
+
+# A crawler that saved a page's body on one line put a space where each line of the page ended:
+# below its header block, a long line is cut at spaces between Chinese characters (or before a
+# numbered item: 。 1.), never inside a number or a Latin word.
+RUN_ON = 300
+LINE_BREAK_SPACE = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f]|\d+[.．、])")
 
 
 class _Reader:
@@ -45,6 +84,7 @@ class _Reader:
         self.lines = lines
         self.out: list[Block] = []
         self.n_tables = 0
+        self.run_on_breaks = False  # a crawler's one-line body under its header: spaces were line ends
 
     def src(self, i: int, **kw: int) -> Source:
         return Source(self.file, line=i + 1, **kw)
@@ -65,8 +105,10 @@ class _Reader:
     def paragraph(self, i: int, line: str) -> None:
         m = HEADING_TAG.match(line)
         text = TAG.sub("", line).strip()
-        if text:
-            self.out.append(Block("heading" if m else "paragraph", self.src(i), text))
+        pieces = LINE_BREAK_SPACE.split(text) if self.run_on_breaks and len(text) > RUN_ON else [text]
+        for piece in pieces:
+            if piece.strip():
+                self.out.append(Block("heading" if m else "paragraph", self.src(i), piece.strip()))
 
     def next_nonblank(self, i: int) -> int:
         while i < len(self.lines) and not self.lines[i].strip():

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from ..jsonio import write_json
 
-DOCUMENT_SCHEMA_VERSION = "3"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings
+DOCUMENT_SCHEMA_VERSION = "4"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata
 
 BlockKind = Literal["paragraph", "heading", "table"]
 
@@ -113,6 +113,19 @@ class Part:
 
 
 @dataclass
+class Metadata:
+    """What a page says of itself beside the notice's text: its labelled fields as printed (a
+    portal's 索引号/发布机构/发文字号/成文日期 box, <meta name=… content=…>, a scraper's header lines
+    `标题: …`), the heading it shows above the text, and the names of the files it links. Keys are
+    data: which label means title, issuer, 文号 or date is wording (structure.toml), read by the
+    outline, which prefers what the notice's own text prints."""
+
+    fields: dict[str, str] = field(default_factory=dict)  # label (whitespace and colon removed) → value; the first one printed wins
+    heading: str = ""  # the title line a page shows above its article, outside it
+    attachments: list[str] = field(default_factory=list)  # linked files' names, as the page shows them
+
+
+@dataclass
 class Notice:
     notice_id: str
     source_file: str
@@ -120,11 +133,13 @@ class Notice:
     parts: list[Part] = field(default_factory=list)
     pages: int | None = None
     warnings: list[str] = field(default_factory=list)  # what extraction could not read and went on without (a scanned page …)
+    metadata: Metadata = field(default_factory=Metadata)  # what a page or a scraper's header says of the notice (html, txt)
 
     def texts(self) -> list[str]:
-        """Every text the notice holds: its blocks' and its table cells'."""
+        """Every text the notice holds: its blocks', its table cells' and what its page says of it."""
+        m = self.metadata
         return [x for p in self.parts for b in p.blocks
-                for x in ([c.text for c in b.table.cells] if b.table else [b.text])]
+                for x in ([c.text for c in b.table.cells] if b.table else [b.text])] + [*m.fields, *m.fields.values(), m.heading, *m.attachments]
 
     def with_text(self, f: Callable[[str], str]) -> Notice:
         """A copy whose every text (blocks, cell lines) is passed through f: the same places."""
@@ -135,7 +150,9 @@ class Notice:
                 table = replace(b.table, cells=cells)
             return replace(b, text=f(b.text), table=table)
 
-        return replace(self, parts=[replace(p, blocks=[block(b) for b in p.blocks]) for p in self.parts])
+        m = self.metadata
+        metadata = Metadata({f(k): f(v) for k, v in m.fields.items()}, f(m.heading), [f(a) for a in m.attachments])
+        return replace(self, parts=[replace(p, blocks=[block(b) for b in p.blocks]) for p in self.parts], metadata=metadata)
 
     def write(self, path: Path) -> None:
         # compact: no indent, and no None or False (the defaults the reader fills in again); a
@@ -174,4 +191,4 @@ def notice_from_dict(d: dict[str, Any]) -> Notice:
                                 b.get("list_level"), b.get("marker", ""), b.get("bold", False), b.get("pages", [])))
         parts.append(Part(p["number"], p["label"], blocks))
     d = {k: v for k, v in d.items() if k != "schema_version"}
-    return Notice(**{**d, "parts": parts})
+    return Notice(**{**d, "parts": parts, "metadata": Metadata(**d.get("metadata", {}))})

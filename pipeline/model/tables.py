@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "2.0"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table
+SCHEMA_VERSION = "2.1"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no, attachments
+
+# The attachments column is one string, not a list: BI tools filter and show a string, and a file
+# name never holds this separator (it is taken out of one that does).
+ATTACHMENT_SEPARATOR = " | "
+
+
+def attachments_text(names: list[str]) -> str | None:
+    return ATTACHMENT_SEPARATOR.join(n.replace("|", "｜") for n in names) or None
+
 
 MEASURE_DEPARTMENTS = pa.schema([
     pa.field("notice_id", pa.string(), nullable=False),
@@ -53,6 +62,8 @@ NOTICES = pa.schema([
     pa.field("title", pa.string()),
     pa.field("issuer", pa.string()),
     pa.field("issued_on", pa.date32()),
+    pa.field("doc_no", pa.string()),
+    pa.field("attachments", pa.string()),
     pa.field("source_file", pa.string(), nullable=False),
     pa.field("source_format", pa.string(), nullable=False),
     pa.field("sha256", pa.string(), nullable=False),
@@ -128,9 +139,12 @@ MEANINGS: dict[str, dict[str, str]] = {
     },
     "notices": {
         "notice_id": _KEY["notice_id"],
-        "title": "the notice's title",
-        "issuer": "the issuing office, as printed",
-        "issued_on": "the date line of the body",
+        "title": "the notice's title (never a 文号, a file name or a page's label): as its text prints it, else as its page gives it",
+        "issuer": ("the issuing office, as printed: the title's words before 关于/印发, else the signature above the date, "
+                   "else the page's 发文机关/发布机构"),
+        "issued_on": "the date the notice was signed: its date line (in run-on text, the date its signature gives), else the page's 成文日期",
+        "doc_no": "its 文号 (国办发〔2018〕126号): the line under its title, else the page's 发文字号",
+        "attachments": "the files its page links (附件下载), their names as shown, separated by a vertical bar between spaces; null when none",
         "source_file": "the raw file read",
         "source_format": "its format by content: txt, docx, doc, wps, pdf, html",
         "sha256": "of the file read",
@@ -167,6 +181,8 @@ class NoticeRecord:
     pages: int | None = None
     role_words: int = 0  # role words (责任单位, 牵头, 负责 …) in its text: the notices suite checks measures were found
     jurisdiction: str | None = None  # from the registry, by issuer and title: computed once, by build_tables
+    doc_no: str = ""
+    attachments: list[str] = field(default_factory=list)
 
 
 def to_table(name: str, rows: list[dict]) -> pa.Table:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..jsonio import write_json
-from ..model.tables import NoticeRecord, to_table
+from ..model.tables import NoticeRecord, attachments_text, to_table
 from . import NormalizedMeasure
 from .registry import Registry
 
@@ -71,7 +71,7 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
         })
     notice_rows = [{
         "notice_id": n.notice_id, "title": n.title, "issuer": n.issuer, "issued_on": _date(n.issued_on),
-        "source_file": n.source_file, "source_format": n.source_format, "sha256": n.sha256,
+        "doc_no": n.doc_no, "attachments": attachments_text(n.attachments), "source_file": n.source_file, "source_format": n.source_format, "sha256": n.sha256,
         "alternates": n.alternates, "pages": n.pages,
         "n_measures": per_notice[n.notice_id][0], "n_pairs": per_notice[n.notice_id][1],
     } for n in sorted(notices, key=lambda n: n.notice_id)]

@@ -28,7 +28,7 @@ from .grammar import Marker, is_title, leading_marker, split_inline, title_words
 from .parts import header, split_parts
 
 NodeKind = Literal["root", "item", "para", "kv"]
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: doc_no and attachments
 
 
 @dataclass
@@ -60,9 +60,11 @@ class Outline:
     notice_id: str
     parts: list[PartOutline]
     schema_version: str = SCHEMA_VERSION
-    title: str = ""  # the notice's header, read past scraper furniture and Markdown marks
+    title: str = ""  # the notice's header, read past scraper furniture and Markdown marks (parts.header)
     issuer: str = ""
     issued_on: str | None = None
+    doc_no: str = ""  # its 文号
+    attachments: list[str] = field(default_factory=list)  # the files its page links
 
     def write(self, path: Path) -> None:
         write_json(path, asdict(self))
@@ -71,7 +73,8 @@ class Outline:
     def read(path: Path) -> Outline:
         d = json.loads(path.read_text(encoding="utf-8"))
         return Outline(d["notice_id"], [PartOutline(p["number"], p["label"], _node(p["root"]), tuple(p["blocks"])) for p in d["parts"]],
-                       d.get("schema_version", ""), d.get("title", ""), d.get("issuer", ""), d.get("issued_on"))
+                       d.get("schema_version", ""), d.get("title", ""), d.get("issuer", ""), d.get("issued_on"), d.get("doc_no", ""),
+                       d.get("attachments", []))
 
 
 def _node(d: dict) -> Node:
@@ -205,21 +208,22 @@ def unfolded(tree: Outline, f: Callable[[str], str]) -> Outline:
         return Node(n.kind, f(n.text), n.source, marker, f(n.label), [node(c) for c in n.children], n.section, n.hints)
 
     parts = [PartOutline(p.number, f(p.label), node(p.root), p.blocks) for p in tree.parts]
-    return Outline(tree.notice_id, parts, tree.schema_version, f(tree.title), f(tree.issuer), tree.issued_on)
+    return Outline(tree.notice_id, parts, tree.schema_version, f(tree.title), f(tree.issuer), tree.issued_on, f(tree.doc_no),
+                   [f(a) for a in tree.attachments])
 
 
 def _outline(notice: Notice) -> Outline:
-    title, issuer, issued_on = header(notice, is_furniture)
+    head = header(notice, is_furniture)
     parts = []
     last: dict[str, int] = {}
-    for part, where in split_parts(notice, title):
+    for part, where in split_parts(notice, head.title):
         builder = _Builder(part, last)
         for b in part.blocks:
             if b.kind == "table" or b.style == "attachment-list" or not b.text.strip() or is_furniture(b.text):
                 continue
             builder.add_block(b)
         parts.append(PartOutline(part.number, part.label, builder.root, where))
-    return Outline(notice.notice_id, parts, SCHEMA_VERSION, title, issuer, issued_on)
+    return Outline(notice.notice_id, parts, SCHEMA_VERSION, head.title, head.issuer, head.issued_on, head.doc_no, head.attachments)
 
 
 def walk(node: Node, depth: int = 0):

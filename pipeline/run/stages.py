@@ -255,8 +255,8 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
             measures, findings = structure(notice, tree)
             write_measures(measures, outputs[0])
             _write_findings(outputs[1], findings)
-            head = {"title": tree.title, "issuer": tree.issuer, "issued_on": tree.issued_on, "pages": notice.pages,
-                    "role_words": role_word_count(notice)}
+            head = {"title": tree.title, "issuer": tree.issuer, "issued_on": tree.issued_on, "doc_no": tree.doc_no,
+                    "attachments": tree.attachments, "pages": notice.pages, "role_words": role_word_count(notice)}
             write_text(outputs[2], json.dumps(head, ensure_ascii=False))
             write_text(stamp, key)
         errors = sum(f.severity == "error" for f in findings)
@@ -286,7 +286,8 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
             write_text(stamp, key)
         # the pieces: the normalized measures, the notice's record and the registry that resolves names
         record = NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
-                              st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0))
+                              st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0),
+                              doc_no=head.get("doc_no", ""), attachments=head.get("attachments", []))
         pkey = hashlib.sha256(json.dumps([key, registry.fingerprint, asdict(record)], ensure_ascii=False).encode()).hexdigest()
         if cached(folder / "tables.key", pkey) and pieces_exist(folder):
             summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))

@@ -208,6 +208,12 @@ class Structure:
     addressee_suffix: tuple[str, ...]
     date_line: re.Pattern[str]
     issuer_before: re.Pattern[str]
+    doc_no: re.Pattern[str]
+    title_ends: tuple[str, ...]
+    letterhead: re.Pattern[str]
+    file_name: re.Pattern[str]
+    signature_date: re.Pattern[str]
+    page: dict[str, tuple[str, ...]]  # fact (title, issuer, doc_no, issued_on) → the labels a page gives it under; others: the box's other labels
     marker: re.Pattern[str]
     marker_titled: re.Pattern[str]
     listing: re.Pattern[str]
@@ -315,9 +321,18 @@ def _deadlines(d: dict[str, Any]) -> Deadlines:
     return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), tuple(d["starts"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])))
 
 
+PAGE_FACTS = ("title", "issuer", "doc_no", "issued_on")
+
+
 def _structure(d: dict[str, Any]) -> Structure:
     h, p = d["header"], d["parts"]
+    page = {k: tuple(v) for k, v in d.get("page", {}).items()}
+    unknown = set(page) - {*PAGE_FACTS, "others"}
+    if unknown:
+        raise WordingError(f"wording/structure.toml: [page] names no fact {sorted(unknown)} (one of {', '.join(PAGE_FACTS)})")
     return Structure(tuple(h["addressee_suffix"]), _compile("structure", h["date_line"]), _compile("structure", h["issuer_before"]),
+                     _compile("structure", h["doc_no"]), tuple(h["title_ends"]), _compile("structure", h["letterhead"]),
+                     _compile("structure", h["file_name"]), _compile("structure", h["signature_date"]), page,
                      _compile("structure", p["marker"]), _compile("structure", p["marker_titled"]), _compile("structure", p["listing"]),
                      tuple(p["issuing"]))
 
