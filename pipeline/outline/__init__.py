@@ -138,22 +138,25 @@ class _Builder:
 
     def add_block(self, b: Block) -> None:
         self.hints = {k: v for k, v in (("level", b.level), ("list_level", b.list_level), ("bold", b.bold), ("pages", b.pages)) if v}
-        kv = kv_line(b.text)
+        self.add_text(b.text, b.source)
+
+    def add_text(self, text: str, source: Source) -> None:
+        kv = kv_line(text)
         if kv:
-            self.add_kv(kv, b.source)
+            self.add_kv(kv, source)
             return
-        for marker, text in split_inline(b.text, self.last):
-            for mk, piece, labelled in _label_split(marker, text):
+        for marker, run in split_inline(text, self.last):
+            for mk, piece, labelled in _label_split(marker, run):
                 if mk is not None:
-                    self.open(mk, piece, b.source)
+                    self.open(mk, piece, source)
                 elif labelled:
-                    self.stack[-1].children.append(Node("para", piece, b.source, hints=dict(self.hints)))
+                    self.stack[-1].children.append(Node("para", piece, source, hints=dict(self.hints)))
                 else:
                     kv2 = kv_line(piece)
                     if kv2:
-                        self.add_kv(kv2, b.source)
+                        self.add_kv(kv2, source)
                     elif not self.continue_para(piece):
-                        self.stack[-1].children.append(Node("para", piece, b.source, hints=dict(self.hints)))
+                        self.stack[-1].children.append(Node("para", piece, source, hints=dict(self.hints)))
 
     def continue_para(self, text: str) -> bool:
         """A paragraph cut by the layout (a page break, a line the PDF reader took for a paragraph
@@ -173,7 +176,23 @@ class _Builder:
         return False
 
     def add_kv(self, kv: tuple[str, str], source: Source) -> None:
-        self.stack[-1].children.append(Node("kv", kv[1], source, label=kv[0]))
+        label, value = kv
+        cut = self.list_ends(value)
+        self.stack[-1].children.append(Node("kv", value[:cut].rstrip("。；;，, "), source, label=label))
+        if cut < len(value):  # 责任单位：A、B（二）加快…: the next item, run into the list by a scrape
+            self.add_text(value[cut:], source)
+
+    def list_ends(self, value: str) -> int:
+        """Where a label's list ends: at a numbering marker that continues its sequence right after
+        a complete name (…资源生态局（二）…, …管理局二、…); else the value's end."""
+        endings = tuple(wording().departments.endings)
+        for i in range(2, len(value)):
+            if not value[:i].endswith(endings):
+                continue
+            found = leading_marker(value[i:], self.last)
+            if found and found[0].value == self.last.get(found[0].scheme, 0) + 1 and found[1]:
+                return i
+        return len(value)
 
     def open(self, marker: Marker, text: str, source: Source) -> None:
         for i in range(len(self.stack) - 1, 0, -1):
