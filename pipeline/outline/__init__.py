@@ -102,7 +102,7 @@ def kv_line(text: str) -> tuple[str, str] | None:
     roles = wording().roles
     due = wording().columns.fields["due"]
     if roles.label_role(label) or label in due:
-        return label, m.group(2).strip().rstrip("。；;，,")
+        return label, m.group(2).strip()  # the list's own end is trimmed where it is cut (add_kv): the value may run on into the next item
     return None
 
 

@@ -156,7 +156,7 @@ def split_parts(notice: Notice, title: str) -> list[tuple[Part, Where]]:
         return parts
     titles = issued_titles(title, body.blocks)
     words = wording().structure.issuing
-    issuing_at = next((i for i, b in enumerate(body.blocks) if b.kind != "table" and i > 0 and any(w in b.text for w in words)
+    issuing_at = next((i for i, b in enumerate(body.blocks) if b.kind != "table" and any(w in b.text for w in words)
                        and re.search(r"[，,。]", b.text)), len(body.blocks))  # the issuing sentence, not the title's 印发
     def title_line(b: Block) -> str:
         if b.kind == "table" or b.style == "attachment-list" or leading_marker(b.text) or len(b.text.strip()) > 80:
@@ -197,13 +197,16 @@ def _split_run_on(parts: list[tuple[Part, Where]], titles: list[str], issuing_at
     outside 《》, after the notice (…2022年6月10日减污降碳协同增效实施方案一、…). Cut the
     paragraph there; the rest is part 1."""
     body, (_, b0, e0) = parts[0]
+    listing = wording().structure.listing
     for i, b in enumerate(body.blocks):
-        if b.kind == "table" or (i < issuing_at and len(b.text) < 400):
+        if b.kind == "table" or b.style == "attachment-list" or (i < issuing_at and len(b.text) < 400):
             continue
         for title in titles:
             loose = r"[\s《》〈〉“”（）()、，,]*".join(map(re.escape, title))
+            # the title standing on its own: not quoted (《…》), not the body's 附件：… line
             hits = [m for m in re.finditer(f"({loose})", b.text) if m.start() > 0 and b.text[m.start() - 1] not in "《〈“"
-                    and b.text[m.end():m.end() + 1] not in "》〉”"]
+                    and (m.end() == len(b.text) or b.text[m.end()] not in "》〉”")
+                    and not listing.match(b.text[max(0, m.start() - 4):m.start()].strip())]
             if hits:
                 at = hits[-1].start()
                 first = Part(0, "", [*body.blocks[:i], Block(b.kind, b.source, b.text[:at], b.style)])
