@@ -74,8 +74,9 @@ def _mark_attachment_list(blocks: list[Block]) -> None:
         t = b.text.strip()
         if wording().structure.listing.match(t):
             inside = True
-        elif inside and (wording().structure.date_line.match(t) or SENTENCE_END.search(t) or not (NUMBERED.match(t) or len(t) < 40)):
-            inside = False
+        elif inside and (wording().structure.date_line.match(t.split()[-1] if t.split() else t) or SENTENCE_END.search(t)
+                         or not (NUMBERED.match(t) or len(t) < 40)):
+            inside = False  # the list ends at the signature's date (平潭…管委会 2016年12月29日), a sentence or a long line
         if inside:
             b.style = "attachment-list"
 
@@ -85,16 +86,19 @@ def _norm_title(text: str) -> str:
 
 
 def issued_titles(title: str, body: list[Block]) -> list[str]:
-    """Titles of the documents the notice issues (印发): 《A》《B》 in its issuing sentence, or the
-    X of its title 关于印发X的通知."""
+    """Titles of the documents the notice issues (印发): 《A》《B》 in its issuing sentence, the X of
+    its title 关于印发X的通知, or the title its 附件：… line names."""
     words = wording().structure.issuing
     out: list[str] = []
     m = re.search(r"印发(.+?)的通知", title)
     if m:
         out.append(m.group(1))
+    listing = wording().structure.listing
     for b in body[:40]:
         if b.kind != "table" and any(w in b.text for w in words):
             out += re.findall(r"《([^《》]*(?:〈[^〉]*〉[^《》]*)*)》", b.text)
+        if b.kind != "table" and (m := listing.match(b.text.strip())):  # 附件：X, a document printed after without its label
+            out.append(NUMBERED.sub("", b.text.strip()[m.end():].strip()))
     seen, titles = set(), []
     for t in out:
         n = _norm_title(t)

@@ -249,6 +249,7 @@ def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = Non
     r.survey(part.root, 0)
     found: list[Found] = []
     r.resolve(part.root, 0, [], found)
+    _late_statements(part.root, found)
     written = [Found(w.node, w.text, w.statements, w.path, w.node.source, w.node.marker.text if w.node.kind == "item" and w.node.marker else "",
                      _clean_task(w.task)) for w in written_measures(part.root, stated, {id(f.node) for f in found})]
     found.extend(_closed_groups(part.root, found))
@@ -262,6 +263,28 @@ def prose_measures(part: PartOutline, notice_rule: tuple[bool, str] | None = Non
     order = {id(n): k for k, (n, _) in enumerate(_all_nodes(part.root))}
     found.sort(key=lambda f: order.get(id(f.node), 0))
     return _apply_rules(part.root, found, order, notice_rule)
+
+
+def _late_statements(root: Node, found: list[Found]) -> None:
+    """A statement printed on the heading after an item instead of on the item (…组织实施。 then
+    （十五）加强农村道路安全（各级人民政府负责）, 40. …（A负责）): where a heading's own statement
+    stands above sub-items that carry their own, and the item just before the heading, at their
+    level, carries none, the statement is that item's, printed late."""
+    measured = {id(f.node) for f in found}
+    items = [n for n, _ in _all_nodes(root) if n.kind == "item"]
+    for f in list(found):
+        n = f.node
+        kids = [c for c in n.items if id(c) in measured and c.marker]
+        if n.kind != "item" or not kids or not f.statements:
+            continue
+        before = [x for x in items[:items.index(n)] if x.marker and x.marker.scheme == kids[0].marker.scheme]
+        prev = before[-1] if before else None
+        if prev is None or id(prev) in measured or _has_statement(prev) or prev.marker.value + 1 != kids[0].marker.value:
+            continue
+        found.remove(f)
+        late = _statementless(root, prev)
+        found.append(Found(prev, late.text, f.statements, late.path, prev.source, late.label, late.task))
+        measured.add(id(prev))
 
 
 def _all_nodes(root: Node) -> list[tuple[Node, int]]:
