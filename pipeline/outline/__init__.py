@@ -25,7 +25,7 @@ from ..model import Block, Notice, Part, Source
 from ..wording import wording
 from ..wording.variants import Unfold, fold
 from .grammar import Marker, is_title, leading_marker, split_inline, title_words_match
-from .parts import header, split_parts
+from .parts import header, is_date_line, split_parts
 
 NodeKind = Literal["root", "item", "para", "kv"]
 SCHEMA_VERSION = "2"  # 2: doc_no and attachments
@@ -252,4 +252,4 @@ def walk(node: Node, depth: int = 0):
         yield from walk(c, depth + (1 if c.kind == "item" else 0))
 
 
-__all__ = ["Marker", "Node", "Outline", "PartOutline", "is_title", "kv_line", "leading_marker", "outline", "unfolded", "walk"]
+__all__ = ["Marker", "Node", "Outline", "PartOutline", "is_date_line", "is_title", "kv_line", "leading_marker", "outline", "unfolded", "walk"]

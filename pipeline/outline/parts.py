@@ -64,6 +64,12 @@ def _attachments(blocks: list[Block]) -> list[tuple[Part, Where]]:
     return kept
 
 
+def is_date_line(text: str) -> bool:
+    """A notice's date line, alone or after its signature on one line (某某管委会 2016年12月29日)."""
+    words = text.split()
+    return bool(words) and bool(wording().structure.date_line.match(words[-1]))
+
+
 def _mark_attachment_list(blocks: list[Block]) -> None:
     """Mark the body's list of attachments (附件：1.… 2.…) so it is not read as measures."""
     inside = False
@@ -74,7 +80,7 @@ def _mark_attachment_list(blocks: list[Block]) -> None:
         t = b.text.strip()
         if wording().structure.listing.match(t):
             inside = True
-        elif inside and (wording().structure.date_line.match(t.split()[-1] if t.split() else t) or SENTENCE_END.search(t)
+        elif inside and (is_date_line(t) or SENTENCE_END.search(t)
                          or not (NUMBERED.match(t) or len(t) < 40)):
             inside = False  # the list ends at the signature's date (平潭…管委会 2016年12月29日), a sentence or a long line
         if inside:

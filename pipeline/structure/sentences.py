@@ -86,6 +86,8 @@ class _Clause:
         if q_at >= len(self.m) or not CJK.match(self.m[q_at]) or self.m.startswith(self.s.not_predicates, q_at):
             return False  # 的, 是, a list going on (、): no subject
         head = _skip(self.m, q_at, self.s.modals)
+        if self.m.startswith(self.s.not_duties, head):
+            return False  # 由X负责解释: no measure's duty
         role = next((r for v, r in self.s.subject.items() if self.m.startswith(v, head)), "responsible")
         self.add(role, at, end, stated=self.m.startswith(self.s.role_verbs, head))
         for verb, obj_role in self.s.subject_object.items():

@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..outline import Node, is_title
+from ..outline import Node, is_date_line, is_title
 from .anchors import Duty, Statement
 from .sentences import duty_key, sentence_statements
 
@@ -37,16 +37,23 @@ class Written:
 
 
 def node_text(n: Node) -> str:
-    """An item's whole text as printed: its own, then its paragraphs and sub-items (labels kept)."""
+    """An item's whole text as printed: its own, then its paragraphs and sub-items (labels kept),
+    up to the signature and its date line (the notice's close, which follows its last item)."""
     parts = [n.text.strip()] if n.kind == "item" else []
 
-    def add(x: Node) -> None:
+    def add(x: Node) -> bool:
         for c in x.children:
+            if c.kind == "para" and is_date_line(c.text):
+                if parts and len(parts) > 1 and not re.search(r"[。；;，,]", parts[-1]) and len(parts[-1]) <= 40:
+                    parts.pop()  # the signature above the date
+                return False
             if c.kind == "item":
                 parts.append((c.marker.text if c.marker else "") + c.text.strip())
             elif c.kind == "para":
                 parts.append(c.text.strip())
-            add(c)
+            if not add(c):
+                return False
+        return True
 
     add(n)
     return "".join(p for p in parts if p)

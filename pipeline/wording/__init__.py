@@ -108,6 +108,7 @@ class Sentences:
     modals: tuple[str, ...]
     not_predicates: tuple[str, ...]
     role_verbs: tuple[str, ...]  # verbs that state a role outright (负责, 牵头, 配合 …)
+    not_duties: tuple[str, ...]  # predicates that give no duty (负责解释)
     subject: dict[str, str]  # first verb of the predicate → the subject's role ("responsible" otherwise)
     object: dict[str, str]  # 会同Y: Y's role, wherever the verb stands
     subject_object: dict[str, str]  # X配合Y: Y's role, only right after the subject
@@ -290,7 +291,7 @@ def _sentences(s: dict[str, Any]) -> Sentences:
         return tuple(sorted(words, key=len, reverse=True))
 
     return Sentences(longest(s["openers"]), longest(s["inside_openers"]), tuple(s["not_openers"]), longest(s["connectives"]),
-                     longest(s["modals"]), tuple(s["not_predicates"]), longest(s["role_verbs"]),
+                     longest(s["modals"]), tuple(s["not_predicates"]), longest(s["role_verbs"]), longest(s["not_duties"]),
                      *({k: _role("roles", v) for k, v in sorted(s[t].items(), key=lambda kv: -len(kv[0]))}
                        for t in ("subject", "object", "subject_object")))
 
