@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from ..csvio import FORMULA_START
-from ..structure.names import is_name, is_place
+from ..structure.names import is_name, is_place, tagged
 from ..wording import wording
 
 WS = re.compile(r"\s+")
@@ -29,9 +29,29 @@ def is_collective(name: str) -> bool:
     d = wording().departments
     if name.startswith(tuple(d.plural_prefixes)) or name in d.bare or name.endswith(tuple(d.member_endings)):
         return True
-    if name.startswith(tuple(d.collective_prefixes)) and name.endswith(tuple(d.collective_endings)):
+    if name.startswith((*d.collective_prefixes, *d.class_prefixes)) and name.endswith(tuple(d.collective_endings)):
         return True
-    return any(w in name for w in d.vague_words) and name.endswith(tuple(d.collective_endings))
+    if any(w in name for w in d.vague_words) and name.endswith(tuple(d.collective_endings)):
+        return True
+    return defines_a_role(name)
+
+
+def defines_a_role(name: str) -> bool:
+    """运营单位, 申报主体, 数据提供方, 专区监管部门: words that say what a body does, then a word for a
+    body, with no place or level before them — a role the notice defines, naming no single body.
+    (公安部门, 区宣传部门 name one: a sector, or a level before it.)"""
+    d = wording().departments
+    if not name or name[0] in d.running_text.levels or is_place(name[:2]) or is_place(name[:3]):
+        return False
+    ending = next((e for e in (*d.role_endings, *d.activity_endings) if name.endswith(e) and len(name) > len(e)), None)
+    if ending is None:
+        return False
+    if ending in d.role_endings:
+        return True
+    core = name[: -len(ending)]
+    words = [(core[a:b], flag) for a, b, flag in tagged(core)]
+    # 部门 after a noun and a verb (专区监管部门, 数据提供部门), not after a sector alone (宣传部门, 安监部门)
+    return any(f.startswith("n") and len(w) > 1 for w, f in words[:-1]) and words[-1][1] in ("v", "vn") and len(words[-1][0]) > 1
 
 
 def _strip_role(piece: str) -> tuple[str, str | None]:
@@ -113,8 +133,9 @@ def listed_as_one(group: str) -> bool:
     if COUNTED.search(last):  # 苏澳、平原、芦洋、中楼、岚城等5个乡镇: a counted list is one name
         return True
     second = _strip_role(pieces[1])[0]
-    return pieces[0].startswith(tuple(d.plural_prefixes)) and not is_collective(second) and (
-        second in d.collective_endings or not second.endswith(tuple(d.endings)))  # 各相关部门、地方: two placeholders
+    placeholder = second.startswith((*d.plural_prefixes, *d.collective_prefixes)) or second in d.bare  # 各相关部门、地方: two
+    return pieces[0].startswith(tuple(d.plural_prefixes)) and not placeholder and (
+        second in d.collective_endings or not second.endswith(tuple(d.endings)))
 
 
 def _keep_whole(text: str) -> str:

@@ -208,7 +208,8 @@ def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeReco
 
 def _placeholder_words() -> tuple[str, ...]:
     d = wording().departments
-    return (*d.plural_prefixes, *d.vague_words, *d.member_endings, *d.bare, *d.group_role_endings)
+    return (*d.plural_prefixes, *d.vague_words, *d.member_endings, *d.bare, *d.group_role_endings, *d.class_prefixes, *d.role_endings,
+            *d.activity_endings)
 
 
 def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry, cross: CrossFacts) -> pd.DataFrame:

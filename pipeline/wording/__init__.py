@@ -161,6 +161,9 @@ class Departments:
     collective_endings: tuple[str, ...]
     member_endings: tuple[str, ...]
     bare: tuple[str, ...]
+    class_prefixes: tuple[str, ...]  # 乡镇, 县乡: a class of divisions
+    role_endings: tuple[str, ...]  # 单位, 方, 主体 after what a body does: a role the text defines
+    activity_endings: tuple[str, ...]  # 部门 after a noun and a verb (专区监管部门)
     group_role_endings: tuple[str, ...]
     empty: tuple[str, ...]
     running_text: RunningText
