@@ -119,6 +119,12 @@ def _opens_name(text: str, a: int, flag: str) -> bool:
     return flag == "ns" or text[a] in d.running_text.levels or text.startswith((*d.plural_prefixes, *d.collective_prefixes), a)
 
 
+def opens_name(text: str, a: int) -> bool:
+    """Does a word at `a` open a name with a level, a place or a word for "each"?"""
+    word = next(((x, f) for x, _, f in tagged(text) if x == a), None)
+    return word is not None and _opens_name(text, a, word[1])
+
+
 def _stops(w: str, spans: tuple[tuple[int, int, str], ...], k: int) -> bool:
     """Does this word end a name? A stop word does, but a one-character one only before a word of
     more characters: between single characters it is part of an abbreviation (区经济发展局经信处)."""

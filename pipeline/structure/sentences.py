@@ -17,7 +17,7 @@ import re
 
 from ..wording import Sentences, wording
 from .anchors import Duty, Statement, find_statements
-from .names import names_at, tagged, words
+from .names import names_at, opens_name, tagged, words
 
 SENTENCE = re.compile(r"[^。；;！!？?\n]+")
 CLAUSE = re.compile(r"[^，,：:。；;！!？?\n]+")
@@ -128,21 +128,35 @@ def _acts(text: str, at: int) -> bool:
     return nxt is not None and nxt[0] == at and CJK.match(text[at]) is not None and not nxt[1].startswith("n")
 
 
-def sentence_statements(text: str) -> list[Statement]:
-    """Every clause of the text that names a body as a subject or as a listed object."""
+def sentence_statements(text: str, heading_run_in: bool = False) -> list[Statement]:
+    """Every clause of the text that names a body as a subject or as a listed object.
+    `heading_run_in`: the text is an item's own, whose heading a scrape may have run into its
+    first sentence (保障建设用地各相关单位要…): a subject may begin right after such a heading."""
     s = wording().roles.sentences
     masked = _masked(text)
     out: list[Statement] = []
-    for c in CLAUSE.finditer(masked):
+    for k, c in enumerate(CLAUSE.finditer(masked)):
         clause = _Clause(text, masked, c.start(), c.end(), s)
         at = _skip(masked, c.start(), s.connectives)
         opened = _opener(masked, at, s)
-        if not clause.subject(opened):
+        if not clause.subject(opened) and not (heading_run_in and k == 0 and _after_heading(clause, masked, c.start())):
             clause.agents()
         clause.objects()
         if clause.duties:
             out.append(Statement(c.start(), c.end(), clause.duties, raw=text[c.start():c.end()], inline=True))
     return out
+
+
+HEADING = re.compile(r"[\u4e00-\u9fff]{4,12}")
+
+
+def _after_heading(clause: _Clause, masked: str, start: int) -> bool:
+    """A subject that opens with a level or a word for "each" right after a short heading run
+    into it (抓好乡村绿化区财政金融局负责…)."""
+    run = HEADING.match(masked, start)
+    if not run:
+        return False
+    return any(opens_name(masked, at) and clause.subject(at) for at in range(start + 4, run.end() + 1))
 
 
 def duty_key(text: str) -> tuple[str, int] | None:

@@ -61,7 +61,7 @@ def node_text(n: Node) -> str:
 
 def own_statements(n: Node) -> list[Statement]:
     """The sentence statements of an item's own text and its paragraphs (not its sub-items)."""
-    out = sentence_statements(n.text) if n.kind == "item" else []
+    out = sentence_statements(n.text, heading_run_in=True) if n.kind == "item" else []
     for c in n.children:
         if c.kind == "para":
             out += sentence_statements(c.text)
