@@ -200,6 +200,7 @@ class Deadlines:
     starts: tuple[str, ...]  # words after a date that make it a start (2024年起)
     forms: tuple[DeadlineForm, ...]
     forms_without_year: tuple[DeadlineForm, ...]  # read with the notice's year
+    recurring: tuple[str, ...] = ()  # 每季度, 每月: a deadline cell may open with one, its dates in brackets
 
 
 @dataclass(frozen=True)
@@ -226,9 +227,10 @@ class Structure:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The words a PDF backend needs to tell a wrapped department name from the next name and a
-    rule-less table's header from prose. Extraction reads no wording file: the run hands it this
-    (and keys extraction's cache on its fingerprint), so the words still live in one place."""
+    """The words a backend needs: the PDF's to tell a wrapped department name from the next name
+    and a rule-less table's header from prose, the text's to rebuild a table whose cells a scrape
+    ran together. Extraction reads no wording file: the run hands it this (and keys extraction's
+    cache on its fingerprint), so the words still live in one place."""
 
     endings: tuple[str, ...]  # a complete name ends with one of these (longest first)
     fragments: frozenset[str]  # only an ending: never a name of its own
@@ -238,6 +240,17 @@ class Lexicon:
     item_markers: tuple[re.Pattern[str], ...]  # the numbering grammar's paragraph-opening markers and the 附件 marker
     section_markers: tuple[re.Pattern[str], ...]  # the section-level ones (一、 第一章)
     fingerprint: str
+    # -- a table whose cells were run together (extract/glued.py) --
+    columns: tuple[tuple[str, str], ...] = ()  # header word → its column's kind: a field of columns.toml, department, people (longest first)
+    role_words: tuple[str, ...] = ()  # words after a name in a department cell (牵头, 配合, 落实 …), longest first
+    name_prefixes: tuple[str, ...] = ()  # words a name may open with (各, 相关, 区直 …), longest first
+    levels: str = ""  # one-character levels that open a name (省市区县乡镇)
+    divisions: tuple[str, ...] = ()  # 乡镇, 片区, 村（居）: bodies after 各 / 相关, longest first
+    not_names: tuple[str, ...] = ()  # words that end like a name but are none (场所, 市场)
+    stops: tuple[str, ...] = ()  # words that begin what a body does (负责, 对, 按照): never inside a name, longest first
+    deadline_forms: tuple[re.Pattern[str], ...] = ()  # deadline wordings with a year (group y)
+    deadline_forms_without_year: tuple[re.Pattern[str], ...] = ()
+    deadline_words: tuple[str, ...] = ()  # a deadline of its own (长期, 每年, 无) or its opening (每季度), longest first
 
     def opens_item(self, line: str) -> bool:
         """Does a line open a numbered item (or an attachment)? A PDF paragraph ends before it."""
@@ -314,15 +327,17 @@ def wording() -> Wording:
     departments = Departments(**{k: tuple(v) for k, v in d.items()}, running_text=running)
     columns = Columns({k: tuple(v) for k, v in raw["columns"]["fields"].items()})
     structure = _structure(raw["structure"])
-    return Wording(columns, roles, _deadlines(raw["deadlines"]), departments, structure, numbering,
-                   _lexicon(departments, roles, columns, numbering, structure))
+    deadlines = _deadlines(raw["deadlines"])
+    return Wording(columns, roles, deadlines, departments, structure, numbering,
+                   _lexicon(departments, roles, columns, numbering, structure, deadlines))
 
 
 def _deadlines(d: dict[str, Any]) -> Deadlines:
     def forms(items: list[dict]) -> tuple[DeadlineForm, ...]:
         return tuple(DeadlineForm(f["kind"], _compile("deadlines", f["regex"])) for f in items)
 
-    return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), tuple(d["starts"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])))
+    return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), tuple(d["starts"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])),
+                     tuple(d.get("recurring", [])))
 
 
 PAGE_FACTS = ("title", "issuer", "doc_no", "issued_on")
@@ -341,18 +356,31 @@ def _structure(d: dict[str, Any]) -> Structure:
                      tuple(p["issuing"]))
 
 
-LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure")
+LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure", "deadlines")
 
 
-def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numbering, structure: Structure) -> Lexicon:
+def _longest(words: Any) -> tuple[str, ...]:
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numbering, structure: Structure, deadlines: Deadlines) -> Lexicon:
     seps = ("、", "，", ",", "；", ";")
     labels = [w + n for w in roles.grammar.words for n in roles.grammar.nouns]  # 牵头单位, 配合部门 …
     headers = [s for syns in columns.fields.values() for s in syns] + labels + list(roles.labels)
     # schemes that open an item on a line of their own (一是 and 第一， run on inside paragraphs)
     items = (*(s.regex for s in numbering.schemes if s.inline), structure.marker)
     sections = tuple(s.regex for s in numbering.schemes if s.name in ("cn-comma", "chapter"))
+    kinds = {w: "department" for w in (*labels, *roles.labels)} | {w: "people" for w in roles.people}
+    kinds |= {s: name for name, syns in columns.fields.items() for s in syns}
+    rt = d.running_text
     return Lexicon(tuple(sorted(d.endings, key=len, reverse=True)), frozenset(d.fragments),
-                   ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), items, sections, fingerprint(*LEXICON_FILES))
+                   ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), items, sections, fingerprint(*LEXICON_FILES),
+                   columns=tuple(sorted(kinds.items(), key=lambda kv: (-len(kv[0]), kv[0]))), role_words=_longest(roles.trailing),
+                   name_prefixes=_longest((*d.plural_prefixes, *d.collective_prefixes, *rt.level_words)), levels=rt.levels,
+                   divisions=_longest(rt.divisions), not_names=_longest(rt.not_name_words), stops=_longest(rt.stops),
+                   deadline_forms=tuple(f.regex for f in deadlines.forms),
+                   deadline_forms_without_year=tuple(f.regex for f in deadlines.forms_without_year),
+                   deadline_words=_longest((*deadlines.ongoing, *deadlines.none, *deadlines.recurring)))
 
 
 def fingerprint(*names: str) -> str:
