@@ -126,15 +126,17 @@ def test_editing_a_wording_file_redoes_exactly_the_stages_that_read_it(tmp_path:
         return _run(raw, tmp_path, wording)
 
     # the numbering grammar is read by the outline and by structure (normalize and the notice's
-    # Arrow pieces follow structure); the PDF backend is handed its markers (a line opening an item
-    # ends a paragraph), so the PDF is read again
-    assert edit("numbering") == {"plan": {"extraction": "cached", "redone": ["outline", "structure", "normalize", "tables"]},
-                                 "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]}}
-    # deadline forms: structure (a deadline inside a statement) and normalize, not the outline
-    assert edit("deadlines") == {n: {"extraction": "cached", "redone": ["structure", "normalize", "tables"]} for n in ("plan", "table")}
-    # department words reach the PDF backend as its lexicon: the PDF is extracted again, the text is not
-    assert edit("departments") == {"plan": {"extraction": "cached", "redone": ["structure", "normalize", "tables"]},
-                                   "table": {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]}}
+    # Arrow pieces follow structure); both backends are handed the lexicon, which holds its markers
+    # (a PDF line opening an item ends a paragraph), so both files are read again
+    assert edit("numbering") == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
+    # deadline forms: structure (a deadline inside a statement) and normalize, not the outline; the
+    # lexicon holds them (a glued table's deadline cells), so both are extracted again, and the
+    # outline, keyed on the extraction, follows
+    assert edit("deadlines") == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
+    # department words reach both backends as their lexicon
+    assert edit("departments") == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
+    # a file the lexicon is not made of: the extractions stay, the stages that read it are redone
+    assert edit("traditional") == {n: {"extraction": "cached", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
     # nothing edited: nothing redone
     assert _run(raw, tmp_path, wording) == {n: {"extraction": "cached", "redone": []} for n in ("plan", "table")}
 

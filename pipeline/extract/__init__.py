@@ -2,9 +2,10 @@
 
     extract(path, lexicon, workdir=None) -> Notice
 
-Backends read geometry and markup only; they import no wording file. The one backend that needs
-words (PDF: a wrapped department name, a rule-less table's header) gets them as `lexicon`,
-handed over by the run, which keys extraction's cache on its fingerprint. The notice comes back
+Backends read geometry and markup only; they import no wording file. The backends that need
+words (PDF and OFD: a wrapped department name, a rule-less table's header; text: a table whose
+cells a scrape ran together) get them as `lexicon`, handed over by the run, which keys
+extraction's cache on its fingerprint. The notice comes back
 as one flat part in reading order: parts, title and date are the outline stage's to find.
 """
 
@@ -78,7 +79,7 @@ FORMATS: tuple[Format, ...] = (
     Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "6", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
     Format("ofd", ("ofd",), "an OFD file", "application/ofd", "1", "ofd:extract_ofd", _zip_with("OFD.xml"), needs_lexicon=True),
     Format("html", ("html", "htm"), "an HTML page", "text/html", "4", "html:extract_html", _html),
-    Format("txt", ("txt",), "a text file", "text/plain", "4", "text:extract_text"),
+    Format("txt", ("txt",), "a text file", "text/plain", "4", "text:extract_text", needs_lexicon=True),
 )
 BY_EXTENSION = {ext: f for f in FORMATS for ext in f.extensions}
 PREFERENCE = tuple(ext for f in FORMATS for ext in f.extensions)
@@ -137,7 +138,7 @@ def mismatch(path: Path) -> str:
 def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
     """Read one raw file into a Notice. Raises ExtractError with a message naming the file.
 
-    `lexicon`: wording's Lexicon (the words the PDF backend needs). `workdir` (the notice's
+    `lexicon`: wording's Lexicon (the words the PDF, OFD and text backends need). `workdir` (the notice's
     interim folder) receives files a backend makes on the way, such as the .docx LibreOffice
     converts a legacy .doc into.
     """

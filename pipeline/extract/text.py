@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..model import Block, Cell, Metadata, Source, Table
 from .encoding import decode_text
+from .lexicon import Lexicon
 
 TAG = re.compile(r"<[^>]+>")
 HEADING_TAG = re.compile(r"^\s*<h\d[^>]*>(.*?)</h\d>", re.I)
@@ -32,15 +33,15 @@ def _clean(line: str) -> str:
     return html.unescape(line).replace("\xa0", " ").replace("\u3000", " ")
 
 
-def extract_text(path: Path) -> tuple[list[Block], int | None, list[str], Metadata]:
+def extract_text(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str], Metadata]:
     text = decode(path.read_bytes())
     # scraped pages keep HTML entities (&nbsp;) and stray inline tags (<span>, <br>) in cells too
     lines = [_clean(ln) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     metadata = header_block(lines)
-    reader = _Reader(path.name, lines)
+    reader = _Reader(path.name, lines, lexicon)
     if metadata.fields:
         reader.run_on_breaks = True
-    return reader.blocks(), None, [], metadata
+    return reader.blocks(), None, reader.warnings, metadata
 
 
 # A scraper's header: `key: value` lines (Markdown marks allowed) before a separator line
@@ -79,10 +80,12 @@ LINE_BREAK_SPACE = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000\xa0]+(?=[^\x00-\x7f]
 
 
 class _Reader:
-    def __init__(self, file: str, lines: list[str]) -> None:
+    def __init__(self, file: str, lines: list[str], lexicon: Lexicon) -> None:
         self.file = file
         self.lines = lines
+        self.lexicon = lexicon
         self.out: list[Block] = []
+        self.warnings: list[str] = []
         self.n_tables = 0
         self.run_on_breaks = False  # a crawler's one-line body under its header: spaces were line ends
 

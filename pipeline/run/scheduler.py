@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ExtractError
-from ..extract import BACKEND_VERSIONS, RawNotice, extract, shown_name
+from ..extract import BACKEND_VERSIONS, BY_EXTENSION, RawNotice, extract, shown_name
 from ..extract.compare import notice_text, same_notice
 from ..jsonio import write_json
 from ..libraries import EXTRACTION, library_versions
@@ -38,11 +38,12 @@ log = logging.getLogger("pipeline")
 def cache_key(rn: RawNotice, sha: str, alternates: list[list[str]] | None = None) -> dict:
     """What an extraction depends on: the file's bytes and name, the other forms (read when the
     first cannot be, and compared with it), its backend and version, the libraries that read
-    it, and the words its backend is handed (PDF)."""
+    it, and the words its backend is handed (PDF, OFD, text)."""
     key = {"sha256": sha, "source_file": rn.name, "alternates": alternates or [], "backend": rn.format,
            "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__,
            "document_schema": DOCUMENT_SCHEMA_VERSION, "libraries": library_versions(EXTRACTION)}
-    if rn.format == "pdf" or any(a.suffix.lower() == ".pdf" for a in rn.alternates):
+    forms = (rn.format, *(a.suffix.lower().lstrip(".") for a in rn.alternates))
+    if any(f in BY_EXTENSION and BY_EXTENSION[f].needs_lexicon for f in forms):
         key["lexicon"] = wording().lexicon.fingerprint
     return key
 
