@@ -627,3 +627,95 @@ def test_a_page_in_traditional_characters_gives_its_facts(tmp_path: Path) -> Non
     tree = outline(extract(path))
     assert (tree.title, tree.issuer, tree.doc_no, tree.issued_on) == (
         "某區政府辦公室關於印發安全生產工作方案的通知", "某區政府辦公室", "某政辦〔2024〕9號", "2024-04-01")
+
+
+# --- tables whose cells a crawler ran together (issue 22) ----------------------------------------
+
+def crawled(title: str, body: str) -> str:
+    """A crawler's page.txt: its header block, then the page's body on one line."""
+    return (f"标题: {title}\n发布时间: 2024-05-11 15:47\n发布机构: 某区办公室\n栏目: 部门文件\n"
+            f"==================== 正文 ====================\n当前位置： 首页政务公开部门文件 {title} 时间：2024-05-11 15:47 微信 微博 {body} "
+            "来源：某区办公室 附件下载\n")
+
+
+GLUED_NUMBERED = crawled(
+    "某片区管理局关于印发《消防安全宣传任务分解表》的通知",
+    "各处室，各村（居）：现将《消防安全宣传任务分解表》印发给你们，请认真抓好落实。 某片区管理局 2024年5月10日 消防安全宣传任务分解表 "
+    "序号工作任务工作举措完成时限责任单位1加强组织领导每季度总结工作情况，及时报送材料。每季度（9月18日、12月18日）综治办"
+    "2成立宣讲站落实宣讲站场地，配备2名宣导员。8月20日综治办各村（居）序号工作任务工作举措完成时限责任单位"
+    "3督促落实职责每周开展入户宣传。长期各村（居）建立宣传培训台账；长期各村（居）"
+    "4强化保障激励组织开展评选表彰。每年片区、各村（居）对表现突出的个人给予表彰。")
+
+
+def test_a_numbered_table_whose_cells_a_crawler_ran_together(tmp_path: Path) -> None:
+    """`序号工作任务…责任单位1加强…综治办2成立…`: the header's column words one after another; rows
+    open with their running numbers (2 in 配备2名 opens none: no row ends before it), the header
+    printed again is skipped; each row closes with a deadline (每季度 with its dates, 8月20日, 长期)
+    and its department cell (two names run together are two lines); a 序号 holding several
+    (deadline, department) pairs after sentence ends is one measure over several lines. 工作任务
+    and 工作举措 cannot be told apart: both are the text, and the file's warnings say so."""
+    notice, measures, pairs = published(tmp_path, "glued.txt", GLUED_NUMBERED)
+    assert notice["title"] == "某片区管理局关于印发《消防安全宣传任务分解表》的通知"
+    assert [(p, n, label, re.sub(r"\s+", "", text), due) for p, n, label, text, due in measures] == [
+        (1, 1, "1", "加强组织领导每季度总结工作情况，及时报送材料。", "每季度（9月18日、12月18日）"),
+        (1, 2, "2", "成立宣讲站落实宣讲站场地，配备2名宣导员。", "8月20日"),
+        (1, 3, "3", "督促落实职责每周开展入户宣传。建立宣传培训台账；", "长期"),
+        (1, 4, "4", "强化保障激励组织开展评选表彰。对表现突出的个人给予表彰。", "每年"),
+    ]
+    assert pairs == sorted([(1, 1, "综治办", "responsible"), (1, 2, "综治办", "responsible"), (1, 2, "各村（居）", "responsible"),
+                            (1, 3, "各村（居）", "responsible"), (1, 4, "片区", "responsible"), (1, 4, "各村（居）", "responsible")])
+    notice_read = extract(tmp_path / "in" / "glued.txt")
+    [table] = [b.table for p in notice_read.parts for b in p.blocks if b.table]
+    assert (table.n_rows, table.n_cols) == (7, 5)  # the header, then rows 1, 2, 3 (two lines), 4 (two lines)
+    assert [c.lines for c in table.cells if c.col == 4 and c.row == 2] == [["综治办", "各村（居）"]]
+    trailing, unsure = notice_read.warnings
+    assert trailing.startswith("line 6 table 0: what follows the last 序号's department cell (对表现突出的个人给予表彰。)")
+    assert unsure.startswith("line 6 table 0: rows 1, 2, 3, 4: the cells 工作任务 and 工作举措 ran together")
+
+
+GLUED_MERGED = crawled(
+    "某区办公室印发环境问题整改任务分解表的通知",
+    "各有关单位：现将环境问题整改任务分解印发给你们，请认真抓好落实。 附件：环境问题整改任务分解表 某区办公室 2024年5月10日 附件 环境问题整改任务分解表 "
+    "存在问题整改目标和措施责任单位河道污染严重2024年6月底前完成入河排污口排查区生态环境局牵头，区水利局配合"
+    "2024年9月底前关闭禁养区和可养区畜禽养殖场区农业农村局牵头，区水利局配合，相关乡镇落实建设污水收集管网区住建局"
+    "医疗废物处置不规范2024年底前建成医疗废物贮存场所区卫健局，区生态环境局配合开展专项检查相关乡镇人民政府、区卫健局")
+
+
+def test_a_table_without_numbers_whose_cells_a_crawler_ran_together(tmp_path: Path) -> None:
+    """`存在问题整改目标和措施责任单位河道污染严重2024年6月底前…区生态环境局牵头，区水利局配合2024年…`:
+    no 序号, so each row closes with its department cell, a list of names (told by their endings
+    and the words they open with: 区, 相关) with role words; what follows a role word without a
+    separator opens the next row. A measure that opens with a dated deadline is told from the
+    problem before it; a row with no problem of its own takes the one above (a merged cell); a
+    row where nothing tells the two apart is read as the measure, with a warning."""
+    notice, measures, pairs = published(tmp_path, "merged.txt", GLUED_MERGED)
+    assert (notice["title"], notice["issuer"]) == ("某区办公室印发环境问题整改任务分解表的通知", "某区办公室")
+    assert [(p, n, text, due) for p, n, _, text, due in measures] == [
+        (1, 1, "2024年6月底前完成入河排污口排查", ""),
+        (1, 2, "2024年9月底前关闭禁养区和可养区畜禽养殖场", ""),
+        (1, 3, "建设污水收集管网", ""),
+        (1, 4, "2024年底前建成医疗废物贮存场所", ""),
+        (1, 5, "开展专项检查", ""),
+    ]
+    assert pairs == sorted([
+        (1, 1, "区生态环境局", "lead"), (1, 1, "区水利局", "support"),
+        (1, 2, "区农业农村局", "lead"), (1, 2, "区水利局", "support"), (1, 2, "相关乡镇", "responsible"),
+        (1, 3, "区住建局", "responsible"),
+        (1, 4, "区卫健局", "responsible"), (1, 4, "区生态环境局", "support"),
+        (1, 5, "相关乡镇人民政府", "responsible"), (1, 5, "区卫健局", "responsible"),
+    ])
+    notice_read = extract(tmp_path / "in" / "merged.txt")
+    measures_read, _ = structure(notice_read)
+    assert [m.task for m in measures_read] == ["河道污染严重"] * 3 + ["医疗废物处置不规范"] * 2
+    [unsure] = notice_read.warnings
+    assert unsure.startswith("line 6 table 0: rows 3, 5: the cells 存在问题 and 整改目标和措施 ran together")
+
+
+def test_column_words_in_prose_are_no_table(tmp_path: Path) -> None:
+    """A sentence naming the columns, or a header whose rows cannot be told apart, stays text."""
+    path = tmp_path / "prose.txt"
+    path.write_text("某区关于报送任务清单的通知\n请明确工作任务完成时限责任单位，于5月底前报送。\n序号工作任务完成时限责任单位待定\n", encoding="utf-8")
+    notice = extract(path)
+    assert [b.kind for b in notice.parts[0].blocks] == ["paragraph"] * 3
+    [unread] = notice.warnings
+    assert unread.startswith("line 3: a table whose cells ran together (序号 | 工作任务 | 完成时限 | 责任单位) was not rebuilt")

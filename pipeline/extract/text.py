@@ -1,8 +1,10 @@
 """Text backend: notices scraped from web pages and saved as plain text.
 
-Two table forms survive scraping: one row per line with tab-separated cells (section rows
-may keep their <h3> markup or lose their tabs), and one cell per line, where a cell starts
-with a tab and continues over the following lines, blank lines included.
+Three table forms survive scraping: one row per line with tab-separated cells (section rows
+may keep their <h3> markup or lose their tabs); one cell per line, where a cell starts
+with a tab and continues over the following lines, blank lines included; and cells run
+together with nothing between them, rebuilt from the header's column words (glued.py, with the
+lexicon the run hands over).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from pathlib import Path
 
 from ..model import Block, Cell, Metadata, Source, Table
+from ..model.document import BlockKind
+from . import glued
 from .encoding import decode_text
 from .lexicon import Lexicon
 
@@ -110,8 +114,27 @@ class _Reader:
         text = TAG.sub("", line).strip()
         pieces = LINE_BREAK_SPACE.split(text) if self.run_on_breaks and len(text) > RUN_ON else [text]
         for piece in pieces:
-            if piece.strip():
-                self.out.append(Block("heading" if m else "paragraph", self.src(i), piece.strip()))
+            self.piece(i, piece.strip(), "heading" if m else "paragraph")
+
+    def piece(self, i: int, text: str, kind: BlockKind) -> None:
+        """A paragraph, or the table a scrape ran together inside it and the text around it."""
+        found = glued.find(text, self.lexicon) if text else None
+        t = self.n_tables
+        if found is not None:  # the place: the line, and the table when there is one
+            self.warnings += [f"line {i + 1}{f' table {t}' if found.cells else ''}: {w}" for w in found.warnings]
+        if found is None or not found.cells:
+            if text:
+                self.out.append(Block(kind, self.src(i), text))
+            return
+        if text[:found.start].strip():
+            self.out.append(Block(kind, self.src(i), text[:found.start].strip()))
+        cells = [Cell(c.row, c.col, c.lines if c.lines is not None else ([c.text] if c.text else []),
+                      self.src(i, table=t, row=c.row, col=c.col), row_span=c.row_span) for c in found.cells]
+        table = Table(found.n_rows, found.n_cols, cells, self.src(i, table=t), header_rows=1)
+        self.out.append(Block("table", self.src(i, table=t), table=table))
+        self.n_tables += 1
+        if text[found.end:].strip():
+            self.out.append(Block("paragraph", self.src(i), text[found.end:].strip()))
 
     def next_nonblank(self, i: int) -> int:
         while i < len(self.lines) and not self.lines[i].strip():
