@@ -1,0 +1,90 @@
+"""A small run's cost: the CPU of `python -m pipeline run` on the two sample notices as text,
+from an empty interim/ and again with nothing changed, and of `--help`.
+
+    python bench/bench_small.py [--rounds N] [--against REF] [--json FILE]
+
+Each figure is the command's CPU, its children's included (user + system), the median of
+`--rounds` rounds. `--against REF` measures the pipeline as it was at that git commit too, from
+an export of it (`git archive`) run by the same interpreter and libraries; the two sides
+alternate within each round, so the machine's noise (up to half from one hour to the next here)
+hits both alike and the figures compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((ROOT / "tests" / "data" / "samples").glob("*.txt"))
+
+
+def command(source: Path, *args: str) -> float:
+    """CPU of one `python -m pipeline …` with `source` first on the path, children included."""
+    env = {**os.environ, "PYTHONPATH": str(source), "GX_ANALYTICS_ENABLED": "False",
+           "NOTICE_PIPELINE_SERVER": "off"}  # a commit with the warm server runs in its own process too
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-m", "pipeline", *args], check=False, cwd=source, capture_output=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def one_round(source: Path, work: Path) -> dict[str, float]:
+    raw = work / "raw"
+    raw.mkdir(parents=True)
+    for s in SAMPLES:
+        shutil.copy(s, raw)
+    folders = ["--raw", str(raw), "--interim", str(work / "interim"), "--curated", str(work / "curated"), "--reports", str(work / "reports")]
+    return {"two_notice_run": command(source, "run", "-q", "--no-progress", *folders),
+            "no_change_run": command(source, "run", "-q", "--no-progress", *folders),
+            "help": command(source, "--help")}
+
+
+def export(ref: str, into: Path) -> Path:
+    """The pipeline package and its suites as they were at `ref`."""
+    data = subprocess.run(["git", "archive", ref, "pipeline", "expectations"], cwd=ROOT, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--against", metavar="REF", help="also measure the pipeline at this git commit, interleaved")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sides = {"this": ROOT}
+        if a.against:
+            sides[a.against] = export(a.against, Path(tmp) / "against")
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in sides}
+        for i in range(a.rounds):
+            for name, source in sides.items():
+                runs[name].append(one_round(source, Path(tmp) / f"{name}-{i}".replace("/", "_")))
+    figures: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores python {platform.python_version()}", "rounds": a.rounds}
+    print(f"CPU seconds of a command, children included: median of {a.rounds} rounds [min–max]")
+    for name, rs in runs.items():
+        figures[name] = {}
+        for what in rs[0]:
+            xs = [r[what] for r in rs]
+            figures[name][what] = {"median": round(statistics.median(xs), 2), "range": [round(min(xs), 2), round(max(xs), 2)]}
+            print(f"  {name:12} {what:16} {statistics.median(xs):6.2f} s  [{min(xs):.2f}–{max(xs):.2f}]")
+    if a.json:
+        a.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
