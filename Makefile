@@ -10,7 +10,7 @@ REPORTS ?= reports
 JOBS ?= 0
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help curated test test-slow lint bench bench-scale serve serve-stop report versions rollback constraints clean clean-reports setup
+.PHONY: help curated test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -36,17 +36,12 @@ test-slow: $(VENV)/.installed ## the heaviest cases: a wheel install, kills duri
 lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
 	$(VENV)/bin/ruff check pipeline tests bench
 
-bench: $(VENV)/.installed ## PDF extraction against its floors (pdfplumber, pypdfium2), and a small run's fixed overhead
+bench: $(VENV)/.installed ## PDF extraction against its floors, and a small run's CPU (AGAINST=<commit> measures that commit too)
 	$(PY) bench/bench_pdf.py
+	$(PY) bench/bench_small.py $(if $(AGAINST),--against $(AGAINST))
 
 bench-scale: $(VENV)/.installed ## the scale benchmark: 100, 1,000 and 10,000 notices (about 25 minutes)
 	$(PY) bench/bench_scale.py --notices 100 1000 10000
-
-serve: $(VENV)/.installed ## keep a warm process that later commands fork from (ends after 30 idle minutes)
-	$(PY) -m pipeline serve --detach
-
-serve-stop: $(VENV)/.installed ## stop the warm process
-	$(PY) -m pipeline serve --stop
 
 report: ## the path of the latest run report
 	@test -e $(REPORTS)/latest && echo "$$(readlink -f $(REPORTS)/latest)/summary.html" || echo "no report yet: run make curated"

@@ -11,9 +11,7 @@ Pipeline: `pipeline.extract.extract` (tables stitched across pages, cells' lines
 paragraphs, the document model), with the garbage-collector setting its workers use. Runs
 alternate (one round: every side once) so that machine noise hits all alike; the median of the
 rounds counts. With the ocr extra, also seconds per scanned page: the pipeline against RapidOCR
-alone on the same images. Also a small run's fixed overhead: the CPU of `python -m pipeline run`
-on the two sample notices as text, less the CPU their own work takes in a warm process, in the
-command's own process and served by a warm server (`python -m pipeline serve`).
+alone on the same images. A small run's cost is bench_small.py's.
 """
 
 from __future__ import annotations
@@ -21,13 +19,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import platform
-import resource
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +28,6 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 
-from pipeline import server
 from pipeline.extract import extract
 from pipeline.extract.pdf import name_tokenizer, ocr
 from pipeline.extract.pdf.tables import TABLE_SETTINGS
@@ -92,65 +84,6 @@ SIDES = {"pdfplumber chars + find_tables": plumber_chars_tables, "pdfplumber ext
          "pypdfium2 chars with boxes": pdfium_chars, "pipeline extract": ours}
 
 
-def fixed_overhead(rounds: int = 5) -> dict:
-    """CPU of a two-notice run from scratch, in its own process and served by a warm server
-    (`serve`: the command's own CPU plus its fork's, which the server reports), against the CPU
-    its notices' own work takes warm; medians of `rounds`. Also the server's one-time start."""
-    from pipeline.extract.text import extract_text  # noqa: F401 - warm the imports of the in-process side
-    from pipeline.normalize import normalize
-    from pipeline.outline import outline
-    from pipeline.structure import structure
-
-    samples = sorted((ROOT / "tests" / "data" / "samples").glob("*.txt"))
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "NOTICE_PIPELINE_SOCKETS": f"{tmp}/sockets", "NOTICE_PIPELINE_SERVER": "on"}
-
-        def command(*args: str) -> float:
-            """Its CPU, children included."""
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([sys.executable, "-m", "pipeline", *args], check=True, cwd=ROOT, capture_output=True, env=env)
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-
-        def two_notice_run(name: str, *flags: str) -> float:
-            raw = Path(tmp) / name / "raw"
-            raw.mkdir(parents=True)
-            for s in samples:
-                shutil.copy(s, raw)
-            return command("run", "-q", "--no-progress", *flags, "--raw", str(raw), "--interim", f"{tmp}/{name}/interim",
-                           "--curated", f"{tmp}/{name}/curated", "--reports", f"{tmp}/{name}/reports")
-
-        def server_status() -> dict:
-            st = server.status(Path(env["NOTICE_PIPELINE_SOCKETS"]))
-            assert st, "the server is not running"
-            return st
-
-        command("serve", "--detach")
-        pid = server_status()["pid"]
-        ticks = os.sysconf("SC_CLK_TCK")
-        start_cpu = sum(int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) / ticks
-        owns, serveds, clients, forks = [], [], [], []
-        for i in range(rounds):  # interleaved: machine noise hits both sides alike
-            owns.append(two_notice_run(f"own{i}", "--no-server"))
-            forks_before = server_status()["cpu_s"]  # what the server's forks have used so far
-            clients.append(two_notice_run(f"served{i}"))
-            forks.append(server_status()["cpu_s"] - forks_before)
-            serveds.append(clients[-1] + forks[-1])
-        command("serve", "--stop")
-    own, client, fork = statistics.median(owns), statistics.median(clients), statistics.median(forks)
-    for _ in range(2):  # the second round is the warm one
-        t0 = time.process_time()
-        for s in samples:
-            notice = extract(s, wording().lexicon)
-            normalize(structure(notice, outline(notice))[0])
-        work = time.process_time() - t0
-    return {"two_notice_run_cpu_s": round(own, 2), "their_work_cpu_s": round(work, 2), "fixed_overhead_cpu_s": round(own - work, 2),
-            "served_run_cpu_s": round(client + fork, 2), "served_command_cpu_s": round(client, 2), "served_fork_cpu_s": round(fork, 2),
-            "fixed_overhead_served_cpu_s": round(client + fork - work, 2), "server_start_cpu_s": round(start_cpu, 2),
-            "two_notice_run_cpu_s_range": [round(min(owns), 2), round(max(owns), 2)],
-            "served_run_cpu_s_range": [round(min(serveds), 2), round(max(serveds), 2)]}
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("pdfs", nargs="*", type=Path, default=DEFAULT)
@@ -182,14 +115,6 @@ def main() -> int:
     for k, v in med.items():
         ratio = "" if k == "pipeline extract" else f"   pipeline / this: {o / v:.2f}"
         print(f"  {k:42} {v / pages * 1000:7.1f} ms/page{ratio}")
-    figures.update(fixed_overhead())
-    print(f"two-notice run (median of 5; range {figures['two_notice_run_cpu_s_range']}): {figures['two_notice_run_cpu_s']:.2f} s CPU, "
-          f"of which the notices' own work {figures['their_work_cpu_s']:.2f} s: "
-          f"fixed overhead {figures['fixed_overhead_cpu_s']:.2f} s CPU")
-    print(f"  served by a warm server (range {figures['served_run_cpu_s_range']}): {figures['served_run_cpu_s']:.2f} s CPU "
-          f"(the command {figures['served_command_cpu_s']:.2f}, "
-          f"its fork {figures['served_fork_cpu_s']:.2f}): fixed overhead {figures['fixed_overhead_served_cpu_s']:.2f} s CPU; "
-          f"the server's start, once: {figures['server_start_cpu_s']:.2f} s CPU")
     if a.ocr_pages and ocr.available():
         figures.update(bench_ocr(a.ocr_pages))
         print(f"OCR, {a.ocr_pages} scanned pages at {ocr.DPI} dpi (the table sample rasterized):")

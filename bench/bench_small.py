@@ -1,5 +1,7 @@
 """A small run's cost: the CPU of `python -m pipeline run` on the two sample notices as text,
-from an empty interim/ and again with nothing changed, and of `--help`.
+from an empty interim/ and again with nothing changed, and of `--help`; and the CPU the two
+notices' own work takes (extract, outline, structure, normalize) in a warm process, which is
+what the first figure would be without the fixed cost of starting, importing and reporting.
 
     python bench/bench_small.py [--rounds N] [--against REF] [--json FILE]
 
@@ -33,7 +35,7 @@ SAMPLES = sorted((ROOT / "tests" / "data" / "samples").glob("*.txt"))
 def command(source: Path, *args: str) -> float:
     """CPU of one `python -m pipeline …` with `source` first on the path, children included."""
     env = {**os.environ, "PYTHONPATH": str(source), "GX_ANALYTICS_ENABLED": "False",
-           "NOTICE_PIPELINE_SERVER": "off"}  # a commit with the warm server runs in its own process too
+           "NOTICE_PIPELINE_SERVER": "off"}  # a commit from before the warm server's removal runs in its own process too
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-m", "pipeline", *args], check=False, cwd=source, capture_output=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -49,6 +51,26 @@ def one_round(source: Path, work: Path) -> dict[str, float]:
     return {"two_notice_run": command(source, "run", "-q", "--no-progress", *folders),
             "no_change_run": command(source, "run", "-q", "--no-progress", *folders),
             "help": command(source, "--help")}
+
+
+def their_work() -> float:
+    """CPU of the two notices' own work in this process, warm (the second of two rounds)."""
+    import time
+
+    from pipeline.extract import extract
+    from pipeline.normalize import normalize
+    from pipeline.outline import outline
+    from pipeline.structure import structure
+    from pipeline.wording import wording
+
+    work = 0.0
+    for _ in range(2):
+        t0 = time.process_time()
+        for s in SAMPLES:
+            notice = extract(s, wording().lexicon)
+            normalize(structure(notice, outline(notice))[0])
+        work = time.process_time() - t0
+    return work
 
 
 def export(ref: str, into: Path) -> Path:
@@ -81,6 +103,8 @@ def main() -> int:
             xs = [r[what] for r in rs]
             figures[name][what] = {"median": round(statistics.median(xs), 2), "range": [round(min(xs), 2), round(max(xs), 2)]}
             print(f"  {name:12} {what:16} {statistics.median(xs):6.2f} s  [{min(xs):.2f}–{max(xs):.2f}]")
+    figures["their_work"] = round(their_work(), 2)
+    print(f"  the two notices' own work, warm, in one process: {figures['their_work']:.2f} s")
     if a.json:
         a.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     return 0

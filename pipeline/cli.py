@@ -16,13 +16,12 @@ import tomllib
 from dataclasses import fields
 from pathlib import Path
 
-from . import __version__, server
+from . import __version__
 from .errors import Refused
 from .model.tables import dictionary_markdown
 from .publish import PublishError, rollback, store, versions
 from .run import EXIT_NOTHING, Config, run, run_stage
 from .run.state import setting_problem
-from .server import IDLE_MINUTES
 
 STAGE_HELP = {
     "extract": "raw/ -> interim/<id>/document.json (only new or changed files)",
@@ -109,27 +108,10 @@ def config_from(a: argparse.Namespace) -> Config:
     return cfg
 
 
-def _serve(a: argparse.Namespace) -> int:
-    if a.status or a.stop:
-        st = server.stop() if a.stop else server.status()
-        if st is None:
-            print(f"no server for this code ({server.socket_path()})")
-            return 1
-        if a.stop:
-            print(f"stopped the server {st}")
-        else:
-            print(f"server {st['pid']} on {server.socket_path()}: {st['served']:g} command(s) served, {st['cpu_s']:.2f} s CPU")
-        return 0
-    if not a.detach:
-        server.log_to(sys.stderr)
-    return server.serve(entry, a.idle, detach=a.detach)
-
-
 def entry(argv: list[str] | None = None) -> None:
     """Main, then out at once. Tearing down the interpreter frees Great Expectations' object
     graph one object at a time (half a second of CPU) and has nothing left to write: every file
-    is written and closed by then, logs and streams are flushed here. (The command itself starts
-    in launch.entry, which tries a warm server first.)"""
+    is written and closed by then, logs and streams are flushed here."""
     code = main(argv)
     logging.shutdown()
     sys.stdout.flush()
@@ -154,19 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--curated", type=Path)
     p.add_argument("--to", help="the version to make current (see `versions`)")
     sub.add_parser("dictionary", help="print the curated tables' data dictionary as the README's Markdown")
-    p = sub.add_parser("serve", help="keep a warm process that later commands fork from (--no-server anywhere, or "
-                       "NOTICE_PIPELINE_SERVER=off, runs a command in its own process)")
-    p.add_argument("--idle", type=float, default=IDLE_MINUTES, help=f"minutes without a command before it ends (default: {IDLE_MINUTES:g})")
-    what = p.add_mutually_exclusive_group()
-    what.add_argument("--detach", action="store_true", help="run in the background and return once it listens")
-    what.add_argument("--status", action="store_true", help="whether a server for this code runs, and what it has served")
-    what.add_argument("--stop", action="store_true", help="stop the server for this code")
     a = ap.parse_args(argv)
     if a.command == "dictionary":
         print(dictionary_markdown(), end="")
         return 0
-    if a.command == "serve":
-        return _serve(a)
     handler = logging.StreamHandler()
     handler.setFormatter(OneLine("%(levelname)-7s %(message)s"))
     logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, handlers=[handler])

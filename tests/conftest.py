@@ -19,7 +19,6 @@ from pipeline.run import Config, RunReport, run
 from pipeline.wording import wording
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-os.environ["NOTICE_PIPELINE_SERVER"] = "off"  # a developer's warm server is never what a test runs on (test_server starts its own)
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "samples"

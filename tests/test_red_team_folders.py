@@ -36,7 +36,7 @@ def small_notice(title: str) -> str:
 
 def cli(*args: str, **kw: object) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "GX_ANALYTICS_ENABLED": "False", "NOTICE_PIPELINE_SERVER": "off"}, **kw)
+                          env={**os.environ, "GX_ANALYTICS_ENABLED": "False"}, **kw)
 
 
 def folders(cfg: Config) -> list[str]:
@@ -216,7 +216,7 @@ def test_a_rollback_while_a_publish_holds_curated_is_refused(tmp_path: Path) -> 
         run_stage(cfg, stage)
     lock = tmp_path / "curated.versions" / ".lock"
     publish = subprocess.Popen([sys.executable, "-m", "pipeline", "publish", *folders(cfg)], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, "NOTICE_PIPELINE_SERVER": "off"})
+                               stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         holder = f"publish pid {publish.pid} started "
@@ -301,7 +301,7 @@ def test_a_run_killed_right_after_the_switch_leaves_its_report_whole_and_the_nex
         before = os.readlink(cfg.curated)
         (cfg.raw / f"new{attempt}.txt").write_text(small_notice(f"某区第{attempt + 1}号工作分工表"), encoding="utf-8")
         killed = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *folders(cfg)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, env={**os.environ, "NOTICE_PIPELINE_SERVER": "off"})
+                                  stderr=subprocess.DEVNULL)
         while killed.poll() is None and os.readlink(cfg.curated) == before:
             time.sleep(0.0002)
         killed.send_signal(signal.SIGKILL)  # the moment curated points at the new version
