@@ -4,6 +4,9 @@ and `versions` / `rollback` for the published versions.
 Defaults come from, in order: the command line, `--config FILE`, the `[tool.notice-pipeline]`
 table of ./pyproject.toml or a ./notice-pipeline.toml, then the built-in ones (folders relative
 to the working directory; the suites and registry shipped with the package).
+
+Each subcommand imports what it runs when it runs: `--help` and a run that finds nothing
+changed never import Great Expectations, pandas or pyarrow (tests/test_house.py).
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ import sys
 import tomllib
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import Refused
-from .model.tables import dictionary_markdown
-from .publish import PublishError, rollback, store, versions
-from .run import EXIT_NOTHING, Config, run, run_stage
-from .run.state import setting_problem
+
+if TYPE_CHECKING:
+    from .run.state import Config
 
 STAGE_HELP = {
     "extract": "raw/ -> interim/<id>/document.json (only new or changed files)",
@@ -32,7 +35,13 @@ STAGE_HELP = {
     "publish": "candidate tables to a new version of curated/ for every notice that passed",
 }
 PATHS = ("raw", "interim", "curated", "reports", "expectations", "registry")
-SETTINGS = {f.name: f.type for f in fields(Config)}
+EXIT_REFUSED = 2  # a usage error: nothing was published (run.EXIT_NOTHING, not imported for --help)
+
+
+def _settings() -> dict[str, object]:
+    from .run.state import Config
+
+    return {f.name: f.type for f in fields(Config)}
 
 
 class OneLine(logging.Formatter):
@@ -59,9 +68,10 @@ def load_settings(path: Path | None) -> tuple[dict, Path | None]:
         table = data.get("tool", {}).get("notice-pipeline") if cand.name == "pyproject.toml" else data.get("notice-pipeline", data)
         if table is None:
             continue
-        unknown = sorted(set(table) - set(SETTINGS))
+        known = _settings()
+        unknown = sorted(set(table) - set(known))
         if unknown:
-            raise Refused(cand, f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
+            raise Refused(cand, f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
         return table, cand.resolve()
     return {}, None
 
@@ -88,9 +98,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 def config_from(a: argparse.Namespace) -> Config:
     """The settings, each checked where it came from: a value no run may take is refused with
     its option or its file, before anything runs."""
+    from .run.state import Config, setting_problem
+
     table, source = load_settings(a.config)
     values: dict = {}
-    for name in SETTINGS:
+    for name in _settings():
         v = getattr(a, name, None)
         if v is not None and (problem := setting_problem(name, v)):
             raise Refused(f"--{name.replace('_', '-')}", problem)
@@ -138,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("dictionary", help="print the curated tables' data dictionary as the README's Markdown")
     a = ap.parse_args(argv)
     if a.command == "dictionary":
+        from .model.tables import dictionary_markdown
+
         print(dictionary_markdown(), end="")
         return 0
     handler = logging.StreamHandler()
@@ -149,26 +163,15 @@ def main(argv: list[str] | None = None) -> int:
         return _command(a)
     except Refused as exc:  # a usage error: one line naming the path, and 2, never 1 ("some notices held back")
         print(exc, file=sys.stderr)
-        return EXIT_NOTHING
+        return EXIT_REFUSED
 
 
 def _command(a: argparse.Namespace) -> int:
     cfg = config_from(a)
-    if a.command == "versions":
-        vs = versions(cfg.curated)
-        if not vs:
-            print(f"no published versions in {store(cfg.curated)}")
-        for v in vs:
-            print(f"{'*' if v.current else ' '} {v.name}{'' if v.complete else '  (incomplete)'}")
-        return 0
-    if a.command == "rollback":
-        try:
-            name = rollback(cfg.curated, a.to)
-        except PublishError as exc:
-            print(f"ERROR {exc}", file=sys.stderr)
-            return 2
-        print(f"{cfg.curated} now points at version {name}")
-        return 0
+    if a.command in ("versions", "rollback"):
+        return _versions(a, cfg)
+    from .run import EXIT_NOTHING, run, run_stage
+
     try:
         if a.command == "run":
             return run(cfg).exit_code
@@ -177,3 +180,22 @@ def _command(a: argparse.Namespace) -> int:
         logging.getLogger("pipeline").error("%s: cannot write: %s", exc.filename or "?", exc.strerror or exc)
         logging.getLogger("pipeline").debug("details", exc_info=True)
         return EXIT_NOTHING
+
+
+def _versions(a: argparse.Namespace, cfg: Config) -> int:
+    from .publish import PublishError, rollback, store, versions
+
+    if a.command == "versions":
+        vs = versions(cfg.curated)
+        if not vs:
+            print(f"no published versions in {store(cfg.curated)}")
+        for v in vs:
+            print(f"{'*' if v.current else ' '} {v.name}{'' if v.complete else '  (incomplete)'}")
+        return 0
+    try:
+        name = rollback(cfg.curated, a.to)
+    except PublishError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{cfg.curated} now points at version {name}")
+    return 0

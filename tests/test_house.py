@@ -1,5 +1,6 @@
 """The house: imports run down the data flow with no cycle, extraction reads no wording, each
-stage's cache is keyed on exactly the wording it reads, and formats are known by their content."""
+stage's cache is keyed on exactly the wording it reads, formats are known by their content, and
+a command imports only what it runs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES, extract
+from .conftest import SAMPLES, extract, run_on
 
 PKG = Path(__file__).parent.parent / "pipeline"
 FLOW = ["extract", "outline", "structure", "normalize", "validate", "publish", "report", "run"]  # report and run sit beside the end
@@ -146,3 +147,35 @@ def test_a_file_is_read_as_what_its_content_is(tmp_path: Path) -> None:
     shutil.copy(SAMPLES / "tjftz-business-environment-2024.docx", renamed)
     notice = extract(renamed)
     assert notice.source_format == "docx" and any(b.table for b in notice.parts[0].blocks)
+
+
+HEAVY = ("great_expectations", "pandas", "pyarrow")
+PROBE = """
+import json, sys
+from pipeline.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:  # --help
+    code = exc.code
+print(json.dumps({"exit": code, "imported": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,)
+
+
+def _imported_by(*args: str) -> dict:
+    """The command run in a fresh interpreter: its exit code and which heavy libraries it imported."""
+    res = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False,
+                         env={**os.environ, "GX_ANALYTICS_ENABLED": "False"})
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_help_and_a_run_with_nothing_to_check_import_neither_gx_nor_pandas_nor_pyarrow(tmp_path: Path) -> None:
+    assert _imported_by("--help") == {"exit": 0, "imported": []}
+    _, cfg = run_on([SAMPLES / "tjftz-business-environment-2024.txt"], tmp_path)
+    folders = ["--raw", str(cfg.raw), "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports), "-q"]
+    assert _imported_by("run", *folders) == {"exit": 0, "imported": []}  # nothing changed: extract's check only
+    # a new file that cannot be read: the run goes on to publish, but no notice needs checking, so GX stays out
+    (cfg.raw / "empty.txt").write_bytes(b"")
+    got = _imported_by("run", *folders)
+    assert got["exit"] == 1 and "great_expectations" not in got["imported"]
+    state = json.loads((cfg.interim / ".pipeline" / "run.json").read_text(encoding="utf-8"))
+    assert state["validated"] == [] and state["verdict"] == "unchanged"

@@ -32,13 +32,12 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.ipc
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from ..lock import exclusive
-from ..model.tables import SCHEMA_VERSION, SCHEMAS, data_dictionary
+
+if TYPE_CHECKING:  # pyarrow is imported where tables are read or written: a run that publishes nothing never loads it
+    import pyarrow as pa
 
 MANIFEST = "_manifest.json"
 DICTIONARY = "_dictionary.json"
@@ -96,6 +95,9 @@ def sha256_file(path: Path) -> str:
 def content_hash(notices: Iterable[NoticeRows], departments: pa.Table) -> str:
     """A hash of the tables' data, independent of Parquet encoding: the notices' row digests and
     the (small) departments table. Same data, same hash."""
+    import pyarrow as pa
+    import pyarrow.ipc
+
     h = hashlib.sha256(json.dumps(sorted((n.notice_id, n.digest) for n in notices)).encode())
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, departments.schema) as w:
@@ -117,6 +119,10 @@ def current_manifest(curated: Path) -> dict | None:
 
 def read_curated(curated: Path) -> dict[str, pa.Table]:
     """Every curated table whole, in key order (for tests and small archives: BI reads the files)."""
+    import pyarrow.parquet as pq
+
+    from ..model.tables import SCHEMAS
+
     out = {}
     for name, schema in SCHEMAS.items():
         t = pq.read_table(curated / name, schema=schema)
@@ -126,6 +132,10 @@ def read_curated(curated: Path) -> dict[str, pa.Table]:
 
 def published_rows(curated: Path, notice_id: str) -> dict[str, pa.Table]:
     """One notice's rows as `curated` holds them (its bucket's file; any file of an older layout)."""
+    import pyarrow.parquet as pq
+
+    from ..model.tables import SCHEMAS
+
     out = {}
     for name in NOTICE_TABLES:
         path = curated / name / part_name(bucket_of(notice_id))
@@ -165,6 +175,11 @@ def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, man
 
 
 def _write_table(table: pa.Table, name: str, path: Path) -> dict:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..model.tables import SCHEMA_VERSION, SCHEMAS
+
     if table.schema.remove_metadata() != SCHEMAS[name].remove_metadata():
         raise ValueError(f"{name}: the table does not have the published schema")
     meta = {b"schema_version": SCHEMA_VERSION.encode(), b"table": name.encode()}
@@ -178,6 +193,10 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
 def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str) -> tuple[Path, list[dict]]:
     """A complete version folder in the store, synced, not yet current; and its files. The caller
     holds curated's lock until make_current (the run writes its report in between)."""
+    import pyarrow as pa
+
+    from ..model.tables import SCHEMA_VERSION, SCHEMAS, data_dictionary
+
     folder = store(curated)
     folder.mkdir(parents=True, exist_ok=True)
     _adopt(curated)

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import pyarrow as pa
-
 from ..csvio import write_csv
 from ..jsonio import write_readable_json
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from ..run.state import RunReport
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -285,7 +285,7 @@ def _link_next(summary: Path, next_run: str) -> None:
 DIGEST_LINES = 20
 
 
-FAILURE_SCHEMA = pa.schema([(c, pa.string()) for c in ("rule", "severity", "notice_id", "source_file", "source_ref", "value", "raw_text")])
+FAILURE_COLUMNS = ("rule", "severity", "notice_id", "source_file", "source_ref", "value", "raw_text")
 
 
 def write_failures(path: Path, failures: list[dict]) -> None:
@@ -301,10 +301,13 @@ class FailureWriter:
     BATCH = 20_000
 
     def __init__(self, path: Path) -> None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = pq.ParquetWriter(path, FAILURE_SCHEMA)
+        self.schema = pa.schema([(c, pa.string()) for c in FAILURE_COLUMNS])
+        self.table: type[pa.Table] = pa.Table
+        self.writer = pq.ParquetWriter(path, self.schema)
         self.rows: list[dict] = []
         self.count = 0
 
@@ -316,7 +319,7 @@ class FailureWriter:
 
     def _flush(self) -> None:
         if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=FAILURE_SCHEMA))
+            self.writer.write_table(self.table.from_pylist(self.rows, schema=self.schema))
             self.rows = []
 
     def __enter__(self) -> FailureWriter:

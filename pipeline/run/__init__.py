@@ -4,13 +4,17 @@
     run_stage(cfg, name) -> int      one stage, continuing the state left in interim/
 
 state.py holds the run's configuration and report, cache.py what each stage's cache is keyed
-on, stages.py the stages over interim/, scheduler.py extraction's worker processes.
+on, extracting.py the extract stage (scheduler.py: its worker processes), stages.py the other
+stages over interim/. A stage's module is imported when the stage runs: a run that finds nothing
+changed imports neither pandas, pyarrow nor Great Expectations.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
@@ -21,26 +25,35 @@ from ..publish import current_manifest, store
 from ..report import console_digest, record_run, settle, skipped_digest
 from .cache import input_fingerprint, up_to_date
 from .folders import check_folders
-from .stages import (
+from .state import (
     EXIT_HELD_BACK,
     EXIT_NOTHING,
     EXIT_PUBLISHED,
-    stage_extract,
-    stage_normalize,
-    stage_outline,
-    stage_publish,
-    stage_structure,
-    stage_validate,
+    PUBLISHED,
+    ROOT,
+    Config,
+    NoticeStatus,
+    RunReport,
+    config_problem,
+    load_state,
+    migrate_state,
+    new_report,
+    own,
+    save_state,
 )
-from .state import PUBLISHED, ROOT, Config, NoticeStatus, RunReport, config_problem, load_state, migrate_state, new_report, own, save_state
 
 __all__ = ["EXIT_HELD_BACK", "EXIT_NOTHING", "EXIT_PUBLISHED", "ROOT", "Config", "NoticeStatus", "RunReport", "run", "run_stage"]
 
 log = logging.getLogger("pipeline")
 
 
-STAGES = {"extract": stage_extract, "outline": stage_outline, "structure": stage_structure, "normalize": stage_normalize,
-          "validate": stage_validate, "publish": stage_publish}
+STAGES = ("extract", "outline", "structure", "normalize", "validate", "publish")
+MODULE = {"extract": "extracting"}  # the module of a stage (default: stages)
+
+
+def stage(name: str) -> Callable[[Config, RunReport], None]:
+    """A stage's function, its module imported now."""
+    return getattr(importlib.import_module(f".{MODULE.get(name, 'stages')}", __package__), f"stage_{name}")
 
 
 def refuse_unfit(cfg: Config) -> None:
@@ -74,7 +87,7 @@ def _run_stage(cfg: Config, name: str) -> int:
     report = new_report(cfg) if name == "extract" else load_state(cfg)
     if name == "extract":
         cfg.interim.mkdir(parents=True, exist_ok=True)
-    STAGES[name](cfg, report)
+    stage(name)(cfg, report)
     save_state(cfg, report)
     return report.exit_code if name == "publish" else (EXIT_HELD_BACK if name == "validate" and not report.validation.get("passed") else 0)
 
@@ -90,7 +103,7 @@ def run(cfg: Config) -> RunReport:
 def _run(cfg: Config) -> RunReport:
     report = new_report(cfg)
     t0 = time.perf_counter()
-    stage_extract(cfg, report)
+    stage("extract")(cfg, report)
     report.stage_seconds["extract"] = round(time.perf_counter() - t0, 2)
     save_state(cfg, report)
     fingerprint = input_fingerprint(cfg, report)
@@ -124,9 +137,9 @@ def _run(cfg: Config) -> RunReport:
             log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc)
         save_state(cfg, report)
         return report
-    for name, stage in list(STAGES.items())[1:]:
+    for name in STAGES[1:]:
         t0 = time.perf_counter()
-        stage(cfg, report)
+        stage(name)(cfg, report)
         report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
         report.stages_run.append(name)
         save_state(cfg, report)

@@ -31,6 +31,7 @@ CANDIDATE = "candidate.json"  # the notices of the candidate tables with their p
 PUBLISHED = "published.json"  # what the last publish was made from
 MADE = "notices.json"  # the notice folders this pipeline made: the only ones pruning may remove
 REPORT_PARTS = "report"  # failures.parquet and data_docs/ from validate, until the report takes them
+EXIT_PUBLISHED, EXIT_HELD_BACK, EXIT_NOTHING = 0, 1, 2  # documented in the README
 
 
 def packaged(name: str) -> Path:
