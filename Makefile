@@ -10,7 +10,7 @@ REPORTS ?= reports
 JOBS ?= 0
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help curated test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup
+.PHONY: help curated watch test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -26,6 +26,9 @@ setup: $(VENV)/.installed ## create .venv and install the project from constrain
 
 curated: $(VENV)/.installed ## the whole job: raw/ -> a new version of curated/ (RAW= INTERIM= CURATED= REPORTS= JOBS=)
 	$(PY) -m pipeline run --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS) --jobs $(JOBS)
+
+watch: $(VENV)/.installed ## make curated, then again whenever raw/, the wording, the registry or the suites change (Ctrl-C stops)
+	$(PY) -m pipeline watch --raw $(RAW) --interim $(INTERIM) --curated $(CURATED) --reports $(REPORTS) --jobs $(JOBS)
 
 test: $(VENV)/.installed ## the test suite (the heaviest cases are in test-slow)
 	$(PY) -m pytest -q -m "not slow"

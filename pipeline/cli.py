@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     _common(sub.add_parser("run", help="extract, outline, structure, normalize, validate and publish"))
+    p = sub.add_parser("watch", help="run, then run again whenever raw/, the wording, the registry or the suites change (Ctrl-C to stop)")
+    _common(p)
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between two looks at the files (default: 1)")
     for name, text in STAGE_HELP.items():
         _common(sub.add_parser(name, help=text))
     p = sub.add_parser("versions", help="list the published versions kept (* marks the current one)")
@@ -159,23 +163,39 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, handlers=[handler])
     if getattr(a, "verbose", False):
         logging.getLogger("pipeline").setLevel(logging.DEBUG)
+    # a usage error: one line naming the path, and 2, never 1 ("some notices held back")
+    return _refused_in_words(lambda: _command(a, argv))
+
+
+def _command(a: argparse.Namespace, argv: list[str] | None) -> int:
+    cfg = config_from(a)
+    if a.command in ("versions", "rollback"):
+        return _versions(a, cfg)
+    if a.command == "watch":
+        if not a.interval > 0:
+            raise Refused("--interval", f"interval must be a number of seconds above 0, not {a.interval:g}")
+        from .run.watch import watch
+
+        return watch(cfg, lambda: _refused_in_words(lambda: _stage(cfg, "run")), a.interval, argv)
+    return _stage(cfg, a.command)
+
+
+def _refused_in_words(command: Callable[[], int]) -> int:
     try:
-        return _command(a)
-    except Refused as exc:  # a usage error: one line naming the path, and 2, never 1 ("some notices held back")
+        return command()
+    except Refused as exc:
         print(exc, file=sys.stderr)
         return EXIT_REFUSED
 
 
-def _command(a: argparse.Namespace) -> int:
-    cfg = config_from(a)
-    if a.command in ("versions", "rollback"):
-        return _versions(a, cfg)
+def _stage(cfg: Config, command: str) -> int:
+    """`run` or one stage."""
     from .run import EXIT_NOTHING, run, run_stage
 
     try:
-        if a.command == "run":
+        if command == "run":
             return run(cfg).exit_code
-        return run_stage(cfg, a.command)
+        return run_stage(cfg, command)
     except OSError as exc:  # a full disk, a folder that cannot be written: plain words, no traceback
         logging.getLogger("pipeline").error("%s: cannot write: %s", exc.filename or "?", exc.strerror or exc)
         logging.getLogger("pipeline").debug("details", exc_info=True)

@@ -149,7 +149,6 @@ def test_a_file_is_read_as_what_its_content_is(tmp_path: Path) -> None:
     assert notice.source_format == "docx" and any(b.table for b in notice.parts[0].blocks)
 
 
-HEAVY = ("great_expectations", "pandas", "pyarrow")
 PROBE = """
 import json, sys
 from pipeline.cli import main
@@ -157,8 +156,8 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exc:  # --help
     code = exc.code
-print(json.dumps({"exit": code, "imported": sorted(m for m in %r if m in sys.modules)}))
-""" % (HEAVY,)
+print(json.dumps({"exit": code, "imported": sorted(m for m in ("great_expectations", "pandas", "pyarrow") if m in sys.modules)}))
+"""
 
 
 def _imported_by(*args: str) -> dict:

@@ -217,3 +217,55 @@ def test_a_worker_killed_from_outside_does_not_hang_the_stage(caplog: pytest.Log
     assert all(out is not None and out[0] == f"done {nid}" and not error for nid, out, error in got)
     assert ("n07", True) in [(nid, out[2]) for nid, out, _ in got]  # done here, after the worker died
     assert "a worker process died" in caplog.text
+
+
+def test_watch_runs_again_when_raw_or_the_wording_changes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    import json
+    import queue
+    import threading
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SAMPLES / f"{PLAN}.txt", raw)
+    wording = tmp_path / "wording"
+    shutil.copytree(Path(__file__).parent.parent / "pipeline" / "wording", wording, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    cfg = cfg_for(tmp_path)
+    watcher = subprocess.Popen([sys.executable, "-m", "pipeline", "watch", "--interval", "0.2", "--no-progress", "--raw", str(raw),
+                                "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports)],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "GX_ANALYTICS_ENABLED": "False", "PIPELINE_WORDING": str(wording)})
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in watcher.stderr], daemon=True)  # type: ignore[union-attr]
+    reader.start()
+
+    def run_ends() -> tuple[int, list[str]]:
+        """The next run's lines, up to the watcher's line saying it ended, and its exit code."""
+        seen = []
+        while True:
+            line = lines.get(timeout=120)
+            seen.append(line)
+            if "watch: the run ended with exit code" in line:
+                return int(line.split("exit code ")[1].split(";")[0]), seen
+
+    def redone() -> dict[str, list[str]]:
+        state = json.loads((cfg.interim / ".pipeline" / "run.json").read_text(encoding="utf-8"))
+        return {n["notice_id"]: n["redone"] for n in state["notices"] if n["extraction"] == "cached"}
+
+    try:
+        assert run_ends()[0] == 0 and {r["notice_id"] for r in read(cfg.curated, "notices")} == {PLAN}
+        shutil.copy(SAMPLES / f"{TABLE}.txt", raw)  # a new notice: read and published, the other's results kept
+        code, said = run_ends()
+        assert code == 0 and any(f"{TABLE}.txt changed: running again" in x for x in said)
+        assert {r["notice_id"] for r in read(cfg.curated, "notices")} == {PLAN, TABLE} and redone() == {PLAN: []}
+        with (wording / "traditional.toml").open("a", encoding="utf-8") as fh:  # a wording edit: read again by the next run
+            fh.write("\n# edited by a test\n")
+        code, said = run_ends()
+        assert code == 0 and any("traditional.toml changed: running again" in x for x in said)
+        assert redone() == {n: ["outline", "structure", "normalize", "tables"] for n in (PLAN, TABLE)}
+        watcher.send_signal(signal.SIGINT)  # while it waits
+        assert watcher.wait(timeout=30) == 0
+        reader.join(timeout=10)
+        assert "watch: stopped" in "".join(lines.get_nowait() for _ in range(lines.qsize()))
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
