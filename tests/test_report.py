@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import pyarrow.parquet as pq
 
-from pipeline.publish import sha256_file
+from pipeline.files import sha256_file
 
 from .conftest import read
 

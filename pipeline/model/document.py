@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ..jsonio import write_json
+from ..files import write_json
 
 DOCUMENT_SCHEMA_VERSION = "4"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata
 

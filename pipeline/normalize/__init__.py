@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ..errors import Finding
-from ..jsonio import write_json
+from ..files import write_json
 from ..structure import Duty, Measure
 from ..wording.variants import Unfold, fold
 from .deadlines import Deadline, parse_deadline

@@ -10,7 +10,6 @@ The schemas are in model/tables.py.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..jsonio import write_json
+from ..files import atomic_file, write_json
 from ..model.tables import NoticeRecord, attachments_text, to_table
 from . import NormalizedMeasure
 from .registry import Registry
@@ -100,14 +99,8 @@ SUMMARY = "summary.json"
 
 
 def _write_ipc(path: Path, table: pa.Table) -> None:
-
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
-            w.write_table(table)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(path) as sink, pa.ipc.new_file(sink, table.schema) as w:
+        w.write_table(table)
 
 
 def _month(kind: str, due: date | None) -> str:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..jsonio import write_json
+from ..files import write_json
 from ..model import Block, Notice, Part, Source
 from ..wording import wording
 from ..wording.variants import Unfold, fold

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..files import atomic_file, fsync, sha256_file, write_text
 from ..lock import exclusive
 
 if TYPE_CHECKING:  # pyarrow is imported where tables are read or written: a run that publishes nothing never loads it
@@ -82,14 +83,6 @@ class NoticeRows:
     notice_id: str
     digest: str  # of its rows: equal digests, equal rows
     load: Callable[[], dict[str, pa.Table]]  # measures, measure_departments, notices
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def content_hash(notices: Iterable[NoticeRows], departments: pa.Table) -> str:
@@ -153,19 +146,6 @@ def versions(curated: Path) -> list[Version]:
             for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith(".")]
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    _fsync(path)
-
-
 def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str,
             keep: int = KEEP_VERSIONS) -> list[dict]:
     with exclusive(store(curated), "curated", "publish", curated):  # the lock of run, publish and rollback (the same hold inside a run)
@@ -185,8 +165,8 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
     meta = {b"schema_version": SCHEMA_VERSION.encode(), b"table": name.encode()}
     path.parent.mkdir(exist_ok=True)
     strings = [f.name for f in table.schema if pa.types.is_string(f.type)]
-    pq.write_table(table.replace_schema_metadata(meta), path, compression="zstd", use_dictionary=strings)
-    _fsync(path)
+    with atomic_file(path, sync=True) as fh:
+        pq.write_table(table.replace_schema_metadata(meta), fh, compression="zstd", use_dictionary=strings)
     return {"rows": table.num_rows, "sha256": sha256_file(path)}
 
 
@@ -236,11 +216,11 @@ def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Pat
         files.append({"table": "departments", "file": f"departments/{part_name(0)}",
                       **_write_table(departments, "departments", staging / "departments" / part_name(0))})
         files.sort(key=lambda f: f["file"])
-        _write(staging / DICTIONARY, json.dumps(data_dictionary(), ensure_ascii=False, indent=1))
+        write_text(staging / DICTIONARY, json.dumps(data_dictionary(), ensure_ascii=False, indent=1), sync=True)
         manifest = {**manifest, "version": version, "schema_version": SCHEMA_VERSION, "published": files,
                     "notices": {n.notice_id: n.digest for n in sorted(notices, key=lambda n: n.notice_id)}}
-        _write(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-        _write(staging / SUCCESS, "")
+        write_text(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1), sync=True)
+        write_text(staging / SUCCESS, "", sync=True)
         final = folder / version
         n = 1
         while final.exists():  # a version name published before (the publish stage run again)
@@ -266,7 +246,7 @@ def _link(src: Path, dst: Path) -> None:
         os.link(os.path.realpath(src), dst)
     except OSError:
         shutil.copy2(src, dst)
-        _fsync(dst)
+        fsync(dst)
 
 
 def _switch(curated: Path, target: Path) -> None:
@@ -275,11 +255,7 @@ def _switch(curated: Path, target: Path) -> None:
     link.unlink(missing_ok=True)
     os.symlink(os.path.relpath(target, curated.parent), link)
     os.replace(link, curated)
-    dir_fd = os.open(curated.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync(curated.parent)
 
 
 def _adopt(curated: Path) -> None:

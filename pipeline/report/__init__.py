@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..csvio import write_csv
-from ..jsonio import write_readable_json
+from ..files import write_json, write_readable_json, write_text
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -158,17 +158,11 @@ def _record(entry: dict, reports: Path) -> None:
         x["report_exists"] = bool(x.get("report")) and (reports / x["report"] / "summary.html").exists()
     latest = os.readlink(reports / "latest") if (reports / "latest").is_symlink() else ""
     html = _env().get_template("index.html.j2").render(runs=list(reversed(runs)), latest=latest, css=_css())
-    _replace(reports / "index.html", html)
+    write_text(reports / "index.html", html)
 
 
 def _css() -> str:
     return (TEMPLATES / "base.css").read_text(encoding="utf-8")
-
-
-def _replace(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None) -> str:
@@ -223,12 +217,12 @@ def _write_report(report: RunReport, summary: RunSummary, folder: Path, reports:
     for name in ("failures.parquet", "data_docs"):
         if parts is not None and (parts / name).exists():
             shutil.move(parts / name, folder / name)
-    (folder / "validation.json").write_text(json.dumps(report.validation, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    write_json(folder / "validation.json", report.validation)
     # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
-    (folder / "manifest.json").write_text(json.dumps(report.manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_json(folder / "manifest.json", report.manifest)
     write_readable_json(folder / "run.json", report.as_dict())
     write_unknown(folder / "unknown_departments.csv", summary.unknown)
-    _replace(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id)))
+    write_text(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id)))
 
 
 def put_in_place(staged: Path, reports: Path) -> Path:
@@ -240,7 +234,7 @@ def put_in_place(staged: Path, reports: Path) -> Path:
     if prev := _previous(reports, folder.name):
         _link_next(reports / prev / "summary.html", folder.name)
     latest = reports / "latest"
-    tmp = reports / ".latest.tmp"
+    tmp = reports / f".latest.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     os.symlink(folder.name, tmp)
     os.replace(tmp, latest)
@@ -279,7 +273,7 @@ def _link_next(summary: Path, next_run: str) -> None:
     if a < 0 or b < 0:
         return
     link = f'<a id="next-run" href="../{escape(next_run)}/summary.html">next run ({escape(next_run)}) →</a>'
-    _replace(summary, html[: a + len(NEXT_MARK[0])] + link + html[b:])
+    write_text(summary, html[: a + len(NEXT_MARK[0])] + link + html[b:])
 
 
 DIGEST_LINES = 20

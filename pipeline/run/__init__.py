@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 from ..errors import Refused
-from ..jsonio import write_json
+from ..files import write_json
 from ..lock import exclusive
 from ..publish import current_manifest, store
 from ..report import console_digest, record_run, settle, skipped_digest

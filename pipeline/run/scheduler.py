@@ -24,13 +24,12 @@ from .. import __version__
 from ..errors import ExtractError
 from ..extract import BACKEND_VERSIONS, BY_EXTENSION, RawNotice, extract, shown_name
 from ..extract.compare import notice_text, same_notice
-from ..jsonio import write_json
+from ..files import sha256_file, write_json
 from ..libraries import EXTRACTION, library_versions
 from ..lock import release_in_child
 from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
 from .progress import Progress
-from .state import sha256_bytes
 
 log = logging.getLogger("pipeline")
 
@@ -57,7 +56,7 @@ def _snapshot(path: Path, name: str, out: Path) -> tuple[Path, str]:
     copy takes the name the file is shown by, so provenance is plain text (a GBK name decoded)."""
     copy = out / READ / name
     copy.parent.mkdir(exist_ok=True)
-    return copy, sha256_bytes(path, copy)
+    return copy, sha256_file(path, copy)
 
 
 def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> None:

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from .. import __version__
 from ..errors import Finding, Refused
-from ..jsonio import write_json, write_text
+from ..files import write_json, write_text
 from ..libraries import library_versions
 from ..model import Notice
 from ..model.tables import NoticeRecord

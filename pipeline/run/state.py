@@ -7,8 +7,6 @@ no raw file can take one of these names (`_run.json.docx` once made interim/_run
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import logging
 import math
@@ -20,7 +18,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import Finding, Refused
-from ..jsonio import write_json, write_readable_json, write_text
+from ..files import sha256_file, write_json, write_readable_json, write_text
 
 log = logging.getLogger("pipeline")
 
@@ -163,18 +161,6 @@ class RunReport:
         return [n for n in self.notices if n.extraction == "failed"]
 
 
-def sha256_bytes(path: Path, copy_to: Path | None = None) -> str:
-    """The file's SHA-256, streamed (a large file is never held whole); with `copy_to`, the bytes
-    hashed are also written there, in the same read, so what is parsed is what was hashed."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh, (copy_to.open("wb") if copy_to else contextlib.nullcontext()) as out:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-            if out:
-                out.write(chunk)
-    return h.hexdigest()
-
-
 class FileHashes:
     """The SHA-256 of raw files, kept with what `stat` said of each when it was hashed (size,
     times, inode): a file stat says is unchanged is not read again, as git's index does."""
@@ -194,7 +180,7 @@ class FileHashes:
         sig = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         key = str(path.resolve())
         old = self.known.get(key)
-        sha = old[4] if old and old[:4] == sig else sha256_bytes(path)
+        sha = old[4] if old and old[:4] == sig else sha256_file(path)
         self.now[key] = [*sig, sha]
         return sha
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..jsonio import write_json
+from ..files import write_json
 from .anchors import Duty
 
 
