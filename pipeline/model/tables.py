@@ -5,9 +5,11 @@ SCHEMA_VERSION changes whenever a column is added, removed or retyped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pyarrow as pa
+
+from .interim import NoticeRecord
+
+__all__ = ["SCHEMAS", "SCHEMA_VERSION", "NoticeRecord", "data_dictionary", "dictionary_markdown", "to_table"]
 
 SCHEMA_VERSION = "2.1"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no, attachments
 
@@ -164,25 +166,6 @@ MEANINGS: dict[str, dict[str, str]] = {
         "n_notices": "notices it is named in",
     },
 }
-
-
-@dataclass
-class NoticeRecord:
-    """What the notices table says of one notice (from the extract stage and raw/)."""
-
-    notice_id: str
-    title: str
-    issuer: str
-    issued_on: str | None
-    source_file: str
-    source_format: str
-    sha256: str
-    alternates: list[str] = field(default_factory=list)
-    pages: int | None = None
-    role_words: int = 0  # role words (责任单位, 牵头, 负责 …) in its text: the notices suite checks measures were found
-    jurisdiction: str | None = None  # from the registry, by issuer and title: computed once, by build_tables
-    doc_no: str = ""
-    attachments: list[str] = field(default_factory=list)
 
 
 def to_table(name: str, rows: list[dict]) -> pa.Table:

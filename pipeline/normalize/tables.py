@@ -1,27 +1,68 @@
 """The candidate curated tables, built from the normalized measures.
 
-    build_tables(notices, normalized, registry) -> {name: pyarrow.Table}
-    write_pieces(folder, record, normalized, registry) -> summary   one notice's rows, as Arrow files
+    notice_record(notice_id, header, source, registry) -> NoticeRecord   its row of the notices table, jurisdiction included
+    build_tables(records, normalized, registry) -> {name: pyarrow.Table}
+    notice_summary(record, tables, digest) -> Summary                   what checks across notices need of one notice
+    notice_departments(pairs, facts) -> rows                             one notice's rows of the departments table
     merge_departments(per-notice department rows) -> the departments table
 
-The schemas are in model/tables.py.
+The schemas are in model/tables.py; a notice's pieces are written by its folder (run/folder.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pyarrow as pa
 
-from ..files import atomic_file, write_json
-from ..model.tables import NoticeRecord, attachments_text, to_table
+from ..model.interim import Header, NameUse, NoticeRecord, Summary
+from ..model.tables import attachments_text, to_table
 from . import NormalizedMeasure
-from .registry import Registry
+from .registry import Entry, Registry
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a notice's rows come from: the file read, as the run found and read it."""
+
+    file: str
+    format: str
+    sha256: str
+    alternates: list[str]
+
+
+def notice_record(notice_id: str, header: Header, source: Source, registry: Registry) -> NoticeRecord:
+    """The notice's row of the notices table, with the jurisdiction it speaks for (the one place
+    it is computed: every table and check reads it from the record)."""
+    return NoticeRecord(notice_id, header.title, header.issuer, header.issued_on, source.file, source.format, source.sha256,
+                        source.alternates, header.pages, header.role_words, registry.jurisdiction_of(header.issuer, header.title),
+                        header.doc_no, header.attachments)
+
+
+@dataclass(frozen=True)
+class DepartmentFacts:
+    """What is known of a canonical department name beside the pairs that write it."""
+
+    jurisdiction: str | None
+    kind: str | None
+    is_collective: bool
+    in_registry: bool
+
+    @classmethod
+    def resolved(cls, entry: Entry | None, jurisdiction: str | None, is_collective: bool) -> DepartmentFacts:
+        """From the registry's entry; a name not in it takes the notice's jurisdiction, and its
+        kind is known only for a collective placeholder."""
+        if entry is not None:
+            return cls(entry.jurisdiction, entry.kind, is_collective, True)
+        return cls(jurisdiction, "collective" if is_collective else None, is_collective, False)
+
+    @classmethod
+    def published(cls, row: Mapping) -> DepartmentFacts:
+        """As a departments table row says."""
+        return cls(row["jurisdiction"], row["kind"], row["is_collective"], row["in_registry"])
 
 
 def _date(s: str | None) -> date | None:
@@ -31,11 +72,8 @@ def _date(s: str | None) -> date | None:
 def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure], registry: Registry) -> dict[str, pa.Table]:
     pairs, measures = [], []
     per_notice: dict[str, list[int]] = {n.notice_id: [0, 0] for n in notices}
-    for n in notices:  # the notice's jurisdiction, once: validation reads it from the record
-        if n.jurisdiction is None:
-            n.jurisdiction = registry.jurisdiction_of(n.issuer, n.title)
-    jurisdiction = {n.notice_id: n.jurisdiction or "" for n in notices}
-    dept_rows: dict[str, dict] = {}
+    jurisdiction = {n.notice_id: n.jurisdiction for n in notices}
+    facts: dict[str, dict[str, DepartmentFacts]] = {}  # per notice: what the registry says of each canonical name
     for nm in sorted(normalized, key=lambda x: (x.measure.notice_id, x.measure.part, x.measure.measure_no)):
         m = nm.measure
         per_notice.setdefault(m.notice_id, [0, 0])[0] += 1
@@ -49,112 +87,73 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
                 "department_raw": a.raw_text, "source_file": m.source_file, "source_ref": a.source_ref,
             })
             per_notice[m.notice_id][1] += 1
-            d = dept_rows.setdefault(canonical, {
-                "department_canonical": canonical, "surface_forms": set(),
-                "jurisdiction": entry.jurisdiction if entry else jurisdiction.get(m.notice_id, ""),
-                "kind": entry.kind if entry else ("collective" if a.is_collective else None),
-                "is_collective": a.is_collective, "in_registry": entry is not None,
-                "measures": set(), "notices": set(),
-            })
-            d["surface_forms"].add(a.department)
-            d["measures"].add((m.notice_id, m.part, m.measure_no))
-            d["notices"].add(m.notice_id)
-        measures.append({
-            "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no, "measure_label": m.measure_label,
-            "measure_path": m.measure_path,
-            "section_no": m.section_no, "section_title": m.section_title, "area": m.area, "task": m.task,
-            "scope": m.scope, "text": m.text, "due_raw": nm.deadline.raw, "due_kind": nm.deadline.kind,
-            "due_date": _date(nm.deadline.date), "departments_open_ended": nm.open_ended,
-            "n_departments": len(nm.assignments), "origin": m.origin,
-            "source_file": m.source_file, "source_ref": m.source_ref,
-        })
+            facts.setdefault(m.notice_id, {}).setdefault(
+                canonical, DepartmentFacts.resolved(entry, jurisdiction.get(m.notice_id, ""), a.is_collective))
+        measures.append(_measure_row(nm))
     notice_rows = [{
         "notice_id": n.notice_id, "title": n.title, "issuer": n.issuer, "issued_on": _date(n.issued_on),
         "doc_no": n.doc_no, "attachments": attachments_text(n.attachments), "source_file": n.source_file, "source_format": n.source_format, "sha256": n.sha256,
         "alternates": n.alternates, "pages": n.pages,
         "n_measures": per_notice[n.notice_id][0], "n_pairs": per_notice[n.notice_id][1],
     } for n in sorted(notices, key=lambda n: n.notice_id)]
-    department_rows = [{
-        "department_canonical": d["department_canonical"], "surface_forms": sorted(d["surface_forms"]),
-        "jurisdiction": d["jurisdiction"], "kind": d["kind"], "is_collective": d["is_collective"],
-        "in_registry": d["in_registry"], "n_measures": len(d["measures"]), "n_notices": len(d["notices"]),
-    } for _, d in sorted(dept_rows.items())]
+    by_notice: dict[str, list[dict]] = {}
+    for r in pairs:
+        by_notice.setdefault(r["notice_id"], []).append(r)
     return {
         "measure_departments": to_table("measure_departments", pairs),
         "measures": to_table("measures", measures),
         "notices": to_table("notices", notice_rows),
-        "departments": to_table("departments", department_rows),
+        "departments": merge_departments(notice_departments(rows, facts[nid]) for nid, rows in sorted(by_notice.items())),
     }
 
 
-# --- per-notice pieces ---------------------------------------------------------------------
-# Each notice's rows are kept as Arrow files in interim/<id>/tables/ with a small summary: the
-# curated tables are concatenations of these pieces, and every check across notices (the
-# departments table, canonical names, copies, the report's charts) reads the summaries only,
-# so memory stays flat however many notices the archive holds.
+def _measure_row(nm: NormalizedMeasure) -> dict:
+    m = nm.measure
+    return {
+        "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no, "measure_label": m.measure_label,
+        "measure_path": m.measure_path,
+        "section_no": m.section_no, "section_title": m.section_title, "area": m.area, "task": m.task,
+        "scope": m.scope, "text": m.text, "due_raw": nm.deadline.raw, "due_kind": nm.deadline.kind,
+        "due_date": _date(nm.deadline.date), "departments_open_ended": nm.open_ended,
+        "n_departments": len(nm.assignments), "origin": m.origin,
+        "source_file": m.source_file, "source_ref": m.source_ref,
+    }
 
-PIECES = ("measures", "measure_departments", "notices")
-PIECE_DIR = "tables"
-SUMMARY = "summary.json"
 
-
-def _write_ipc(path: Path, table: pa.Table) -> None:
-    with atomic_file(path) as sink, pa.ipc.new_file(sink, table.schema) as w:
-        w.write_table(table)
+def notice_departments(pairs: Iterable[Mapping], facts: Mapping[str, DepartmentFacts]) -> list[dict]:
+    """One notice's rows of the departments table: per canonical name, the surface forms its
+    pairs write, the measures naming it, and what `facts` says of it (a name it lacks is taken as
+    the registry would leave it: not in it, no jurisdiction)."""
+    rows: dict[str, dict] = {}
+    for r in pairs:
+        canonical = r["department_canonical"]
+        d = rows.get(canonical)
+        if d is None:
+            f = facts.get(canonical) or DepartmentFacts.resolved(None, None, r["is_collective"])
+            d = rows[canonical] = {"department_canonical": canonical, "surface_forms": set(), "jurisdiction": f.jurisdiction,
+                                   "kind": f.kind, "is_collective": f.is_collective, "in_registry": f.in_registry, "measures": set()}
+        d["surface_forms"].add(r["department"])
+        d["measures"].add((r["part"], r["measure_no"]))
+    return [{**{k: v for k, v in d.items() if k != "measures"}, "surface_forms": sorted(d["surface_forms"]),
+             "n_measures": len(d["measures"]), "n_notices": 1} for _, d in sorted(rows.items())]
 
 
 def _month(kind: str, due: date | None) -> str:
     return "ongoing" if kind == "ongoing" else (due.strftime("%Y-%m") if due else "no deadline")
 
 
-def notice_summary(record: NoticeRecord, tables: dict[str, pa.Table], digest: str) -> dict:
-    """What checks across notices need of one notice, in a few kilobytes."""
+def notice_summary(record: NoticeRecord, tables: dict[str, pa.Table], digest: str) -> Summary:
+    """What checks across notices need of one notice (whose tables these are), in a few kilobytes."""
     pairs = tables["measure_departments"]
-    names: dict[tuple[str, str], list] = {}
+    names: dict[tuple[str, str], NameUse] = {}
     for dept, canon, known, coll, file, ref in zip(*(pairs.column(c).to_pylist() for c in (
             "department", "department_canonical", "in_registry", "is_collective", "source_file", "source_ref")), strict=True):
-        row = names.setdefault((dept, canon), [dept, canon, known, coll, 0, ":".join(x for x in (file, ref or "") if x)])
-        row[4] += 1
+        use = names.setdefault((dept, canon), NameUse(dept, canon, known, coll, 0, ":".join(x for x in (file, ref or "") if x)))
+        use.pairs += 1
     m = tables["measures"]
     months = Counter(_month(k, d) for k, d in zip(m.column("due_kind").to_pylist(), m.column("due_date").to_pylist(), strict=True))
-    return {"notice_id": record.notice_id, "digest": digest, "measures": m.num_rows, "pairs": pairs.num_rows,
-            "record": asdict(record), "names": list(names.values()), "months": dict(months),
-            "departments": tables["departments"].to_pylist()}
-
-
-def write_pieces(folder: Path, record: NoticeRecord, normalized: list[NormalizedMeasure], registry: Registry) -> dict:
-    """One notice's rows as Arrow files, and its summary (with the pieces' digest)."""
-    tables = build_tables([record], normalized, registry)
-    out = folder / PIECE_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    h = hashlib.sha256()
-    for name in PIECES:
-        _write_ipc(out / f"{name}.arrow", tables[name])
-        h.update(name.encode() + (out / f"{name}.arrow").read_bytes())
-    summary = notice_summary(record, tables, h.hexdigest())
-    write_json(folder / SUMMARY, summary, indent=None)
-    return summary
-
-
-class StalePieces(Exception):
-    """A notice's pieces are not the ones its digest names (changed since they were checked)."""
-
-
-def read_pieces(folder: Path, digest: str | None = None) -> dict[str, pa.Table]:
-    """One notice's pieces; with `digest`, only if they are still the pieces it names."""
-    out = {}
-    h = hashlib.sha256()
-    for name in PIECES:
-        data = (folder / PIECE_DIR / f"{name}.arrow").read_bytes()
-        h.update(name.encode() + data)
-        out[name] = pa.ipc.open_file(pa.py_buffer(data)).read_all()
-    if digest is not None and h.hexdigest() != digest:
-        raise StalePieces(f"{folder.name}: its rows changed since they were validated")
-    return out
-
-
-def pieces_exist(folder: Path) -> bool:
-    return (folder / SUMMARY).exists() and all((folder / PIECE_DIR / f"{n}.arrow").exists() for n in PIECES)
+    return Summary(record.notice_id, digest, m.num_rows, pairs.num_rows, record, list(names.values()), dict(months),
+                   tables["departments"].to_pylist())
 
 
 def merge_departments(per_notice: Iterable[list[dict]]) -> pa.Table:

@@ -22,6 +22,7 @@ from typing import Literal
 
 from ..files import write_json
 from ..model import Block, Notice, Part, Source
+from ..model.interim import Header
 from ..wording import wording
 from ..wording.variants import Unfold, fold
 from .grammar import Marker, is_title, leading_marker, split_inline, title_words_match
@@ -65,6 +66,10 @@ class Outline:
     issued_on: str | None = None
     doc_no: str = ""  # its 文号
     attachments: list[str] = field(default_factory=list)  # the files its page links
+
+    def header(self) -> Header:
+        """What the notice says of itself, as read: for its record and its checks."""
+        return Header(self.title, self.issuer, self.issued_on, self.doc_no, list(self.attachments))
 
     def write(self, path: Path) -> None:
         write_json(path, asdict(self))

@@ -14,10 +14,10 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date
 
 from ..model import Block, Notice, Part
+from ..model.interim import Header
 from ..numerals import cn_to_int
 from ..wording import wording
 from .grammar import leading_marker
@@ -224,17 +224,6 @@ def _split_run_on(parts: list[tuple[Part, Where]], titles: list[str], issuing_at
                 rest = [(Part(p.number + 1, p.label, p.blocks), where) for p, where in parts[1:]]
                 return [(first, (0, b0, b0 + i + 1)), (second, (0, b0 + i, e0)), *rest]
     return None
-
-
-@dataclass
-class Header:
-    """What a notice says of itself: its title, issuer, 文号 and date, and the files its page links."""
-
-    title: str = ""
-    issuer: str = ""
-    issued_on: str | None = None
-    doc_no: str = ""
-    attachments: list[str] = field(default_factory=list)
 
 
 def title_of(blocks: list[Block]) -> tuple[str, str]:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from ..files import atomic_file, fsync, sha256_file, write_text
 from ..lock import exclusive
+from ..model.interim import NOTICE_TABLES
 
 if TYPE_CHECKING:  # pyarrow is imported where tables are read or written: a run that publishes nothing never loads it
     import pyarrow as pa
@@ -45,7 +46,6 @@ DICTIONARY = "_dictionary.json"
 SUCCESS = "_SUCCESS"
 KEEP_VERSIONS = 5
 BUCKETS = 64  # files per notice table: one new notice rewrites one of them
-NOTICE_TABLES = ("measure_departments", "measures", "notices")
 ORDER = {"notices": ["notice_id"], "measures": ["notice_id", "part", "measure_no"],
          "measure_departments": ["notice_id", "part", "measure_no", "position"]}
 

@@ -38,6 +38,7 @@ from ..files import write_json, write_readable_json, write_text
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from ..model.interim import Summary
     from ..run.state import RunReport
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -87,25 +88,25 @@ class RunSummary:
     unknown: list[dict] = field(default_factory=list)  # names not in the registry, as rows for departments.csv
 
     @classmethod
-    def of(cls, summaries: Iterable[dict]) -> RunSummary:
+    def of(cls, summaries: Iterable[Summary]) -> RunSummary:
         """Names not in the registry (collectives aside) become rows for departments.csv: the
         guessed canonical name, the name as written as its alias, the notice's jurisdiction, the
         kind left for a person; then how many pairs name it and where it was first seen."""
         out = cls()
         rows: dict[tuple[str, str], dict] = {}
         for s in summaries:
-            for d in s["departments"]:
+            for d in s.departments:
                 out.per_department[d["department_canonical"]] += d["n_measures"]
-            out.months.update(s["months"])
-            jurisdiction = s["record"].get("jurisdiction") or ""
-            for dept, canon, known, coll, count, first in s["names"]:
-                if known or coll:
+            out.months.update(s.months)
+            jurisdiction = s.record.jurisdiction
+            for n in s.names:
+                if n.in_registry or n.is_collective:
                     continue
-                row = rows.setdefault((canon, jurisdiction), {"canonical": canon, "aliases": set(), "jurisdiction": jurisdiction,
-                                                              "kind": "", "count": 0, "first_source": first})
-                if dept != canon:
-                    row["aliases"].add(dept)
-                row["count"] += count
+                row = rows.setdefault((n.canonical, jurisdiction), {"canonical": n.canonical, "aliases": set(), "jurisdiction": jurisdiction,
+                                                                    "kind": "", "count": 0, "first_source": n.first_seen})
+                if n.department != n.canonical:
+                    row["aliases"].add(n.department)
+                row["count"] += n.pairs
         ordered = sorted(rows.values(), key=lambda r: (-r["count"], r["canonical"]))
         out.unknown = [{**r, "aliases": "|".join(sorted(r["aliases"]))} for r in ordered]
         return out

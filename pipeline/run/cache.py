@@ -17,6 +17,7 @@ from ..extract import BACKEND_VERSIONS
 from ..libraries import STRUCTURE, library_versions
 from ..publish import current_manifest
 from ..wording import fingerprint as wording_fingerprint
+from .folder import NoticeFolder
 from .state import PUBLISHED, Config, RunReport, own
 
 # The wording files each stage reads (extraction's words reach it as the lexicon, in its own key).
@@ -37,17 +38,13 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def stage_key(folder: Path, stage: str, upstream: str = "") -> tuple[Path, str]:
-    """Where a stage's cache key for one notice lives, and the key for this run."""
-    h = hashlib.sha256((folder / "extract.json").read_bytes())
+def stage_key(folder: NoticeFolder, stage: str, upstream: str = "") -> str:
+    """A stage's cache key for one notice in this run."""
+    h = hashlib.sha256(json.dumps(folder.extraction(), sort_keys=True).encode())
     libs = json.dumps(library_versions(STRUCTURE), sort_keys=True)  # jieba and cn2an read the words
     for part in (code_fingerprint(), wording_fingerprint(*STAGE_WORDING[stage]), libs, upstream):
         h.update(part.encode())
-    return folder / f"{stage}.key", h.hexdigest()
-
-
-def cached(stamp: Path, key: str, *outputs: Path) -> bool:
-    return stamp.exists() and stamp.read_text(encoding="utf-8") == key and all(o.exists() for o in outputs)
+    return h.hexdigest()
 
 
 def input_fingerprint(cfg: Config, report: RunReport) -> str:

@@ -4,7 +4,6 @@ interim/. Imports only what extraction needs: a run that finds nothing changed s
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing as mp
 import shutil
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from ..errors import Finding, Refused
 from ..extract import discover, shown_name
+from .folder import NoticeFolder
 from .scheduler import cache_key, extract_all, is_cached
 from .state import Config, FileHashes, NoticeStatus, RunReport, made_folders, record_made
 
@@ -41,7 +41,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
         st = NoticeStatus(rn.notice_id, rn.name, rn.format, sha, [shown_name(a)[0] for a in rn.alternates])
         report.notices.append(st)
         key = cache_key(rn, sha, [[shown_name(a)[0], hashes.of(a)] for a in rn.alternates])
-        if is_cached(cfg.interim / rn.notice_id, key):
+        if is_cached(NoticeFolder.of(cfg.interim, rn.notice_id), key):
             st.extraction = "cached"
         else:
             todo.append((rn, key))
@@ -71,7 +71,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
                     log.debug("%s: %s", st.source_file, detail)
                 report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
         if st.extraction != "failed":
-            meta = _extract_meta(cfg.interim / st.notice_id)
+            meta = NoticeFolder.of(cfg.interim, st.notice_id).extraction()
             if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
                 st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
                 st.alternates = [a for a in st.alternates if a != meta["read"]]
@@ -90,13 +90,6 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
     kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
     if kept != made:
         record_made(cfg.interim, kept)
-
-
-def _extract_meta(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "extract.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
-        return {}
 
 
 def _prune_interim(interim: Path, made: set[str], keep: set[str]) -> set[str]:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 import multiprocessing as mp
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -24,11 +22,12 @@ from .. import __version__
 from ..errors import ExtractError
 from ..extract import BACKEND_VERSIONS, BY_EXTENSION, RawNotice, extract, shown_name
 from ..extract.compare import notice_text, same_notice
-from ..files import sha256_file, write_json
+from ..files import sha256_file
 from ..libraries import EXTRACTION, library_versions
 from ..lock import release_in_child
 from ..model import DOCUMENT_SCHEMA_VERSION
 from ..wording import wording
+from .folder import NoticeFolder
 from .progress import Progress
 
 log = logging.getLogger("pipeline")
@@ -47,15 +46,11 @@ def cache_key(rn: RawNotice, sha: str, alternates: list[list[str]] | None = None
     return key
 
 
-READ = "_read"  # in a notice's interim folder while it is parsed: the copy of the raw file being read
-
-
-def _snapshot(path: Path, name: str, out: Path) -> tuple[Path, str]:
+def _snapshot(path: Path, name: str, out: NoticeFolder) -> tuple[Path, str]:
     """A copy of the raw file to parse and its SHA-256, both from one read: the sha256 published
     is of exactly the bytes the rows come from, even when the file is rewritten meanwhile. The
     copy takes the name the file is shown by, so provenance is plain text (a GBK name decoded)."""
-    copy = out / READ / name
-    copy.parent.mkdir(exist_ok=True)
+    copy = out.reading_copy(name)
     return copy, sha256_file(path, copy)
 
 
@@ -66,9 +61,8 @@ def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> N
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "extract.json").unlink(missing_ok=True)
+    out = NoticeFolder(Path(out_dir))
+    out.start_extraction()
     t0 = time.perf_counter()
     forms = [(rn.path, rn.name)] + [(a, shown_name(a)[0]) for a in rn.alternates]
     failures: list[tuple[str, str, str]] = []  # (file, problem, the library's words): no exception kept, nor the memory its frames hold
@@ -77,18 +71,18 @@ def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> N
         for path, name in forms:
             try:
                 copy, sha = _snapshot(path, name, out)
-                notice = extract(copy, wording().lexicon, out)
+                notice = extract(copy, wording().lexicon, out.path)
                 break
             except ExtractError as exc:
                 failures.append((name, str(exc), exc.detail))
             except OSError as exc:  # gone or unreadable since it was found
                 failures.append((name, f"cannot be read: {exc.strerror or exc}", ""))
     finally:
-        shutil.rmtree(out / READ, ignore_errors=True)
+        out.drop_reading_copies()
     if notice is None:
         error = failures[0][1] + "".join(f"; {n}: {e}" for n, e, _ in failures[1:])
         detail = "; ".join(f"{n}: {d}" for n, _, d in failures if d)
-        write_json(out / "error.json", {"error": error, "detail": detail})
+        out.write_error(error, detail)
         return
     notes = [{"severity": "warning", "code": "extract-warning", "message": w} for w in notice.warnings]
     # The run hashed each form when it found it; what is published is the hash of the bytes read,
@@ -108,23 +102,17 @@ def _extract_worker(rn: RawNotice, out_dir: str, key: dict, memory_mb: int) -> N
                           f"{name} shares the name of {notice.source_file} but holds a different notice: it is not read; "
                           "give it a name of its own"})
     notice.notice_id = rn.notice_id
-    notice.write(out / "document.json")
-    (out / "error.json").unlink(missing_ok=True)
     # also the format the content was read as (a .docx named .pdf is docx) and its backend's version
     meta = {**key, "read": notice.source_file, "read_sha256": sha, "found_sha256": found, "format": notice.source_format,
             "format_version": BACKEND_VERSIONS.get(notice.source_format, "0"), "seconds": round(time.perf_counter() - t0, 3),
             "pages": notice.pages, "notes": notes}
-    write_json(out / "extract.json", meta)  # last: its presence means document.json is complete
+    out.write_extracted(notice, meta)
 
 
-def is_cached(out_dir: Path, key: dict) -> bool:
-    meta = out_dir / "extract.json"
-    if not meta.exists() or not (out_dir / "document.json").exists():
+def is_cached(folder: NoticeFolder, key: dict) -> bool:
+    old = folder.extraction()  # {} when missing or damaged (a kill while it was written): extract again
+    if not old or not folder.extracted():
         return False
-    try:
-        old = json.loads(meta.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False  # damaged (a kill while it was written): extract again
     if "format" in old and old.get("format_version") != BACKEND_VERSIONS.get(old["format"], "0"):
         return False  # the backend that read it (its content's, not its name's) has changed since
     return all(old.get(k) == v for k, v in key.items())
@@ -184,10 +172,9 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                 else:
                     p.join()
                     _kill_group(p)  # anything it started and left behind
-                    err_file = interim / nid / "error.json"
-                    if err_file.exists():
-                        d = json.loads(err_file.read_text(encoding="utf-8"))
-                        error, detail = d["error"], d.get("detail", "")
+                    folder = NoticeFolder.of(interim, nid)
+                    if (said := folder.error()) is not None:
+                        error, detail = said
                     elif p.exitcode == -9 and memory_mb:
                         error = f"reading it needed more than the {memory_mb} MB a notice may use; it was stopped"
                     elif p.exitcode == -signal.SIGABRT and memory_mb:
@@ -197,7 +184,7 @@ def extract_all(todo: list[tuple[RawNotice, dict]], interim: Path, jobs: int, ti
                     elif p.exitcode is not None and p.exitcode < 0:
                         error = (f"the reader crashed on it ({signal.Signals(-p.exitcode).name}): the file may be damaged; "
                                  "run again with -v for details")
-                    elif p.exitcode != 0 or not (interim / nid / "extract.json").exists():
+                    elif p.exitcode != 0 or not folder.extraction():
                         error = f"the reader stopped unexpectedly (exit code {p.exitcode}); run again with -v for details"
                     else:
                         error = ""

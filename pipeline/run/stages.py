@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import cache, partial
 from pathlib import Path
 
@@ -25,20 +25,20 @@ import pyarrow as pa
 
 from .. import __version__
 from ..errors import Finding, Refused
-from ..files import write_json, write_text
+from ..files import write_json
 from ..libraries import library_versions
-from ..model import Notice
-from ..model.tables import NoticeRecord
-from ..normalize import normalize, read_normalized, write_normalized
+from ..model.interim import NOTICE_TABLES, Header, NoticeRecord, Summary, Validation
+from ..normalize import normalize
 from ..normalize.registry import Registry
-from ..normalize.tables import PIECES, SUMMARY, StalePieces, merge_departments, pieces_exist, read_pieces, write_pieces
-from ..outline import Outline, outline
+from ..normalize.tables import DepartmentFacts, Source, build_tables, merge_departments, notice_departments, notice_record, notice_summary
+from ..outline import outline
 from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, write_version
-from ..publish.gate import departments_of, unvalidated
+from ..publish.gate import unvalidated
 from ..report import FailureWriter, RunSummary, prune_reports, put_in_place, record_run, settle, write_report
-from ..structure import read_measures, role_word_count, structure, write_measures
+from ..structure import role_word_count, structure
 from ..wording import fingerprint as wording_fingerprint
-from .cache import cached, code_fingerprint, stage_key
+from .cache import code_fingerprint, stage_key
+from .folder import NoticeFolder, StalePieces
 from .progress import Progress
 from .state import CANDIDATE, EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED, Config, NoticeStatus, RunReport, own, report_parts
 
@@ -53,14 +53,6 @@ def _registry(folder: Path) -> Registry:
 @cache
 def _registry_of(folder: Path, key: tuple) -> Registry:
     return Registry.load(folder)
-
-
-def _write_findings(path: Path, findings: list[Finding]) -> None:
-    write_text(path, json.dumps([asdict(f) for f in findings], ensure_ascii=False))
-
-
-def _read_findings(path: Path) -> list[Finding]:
-    return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
 
 
 Step = tuple[str, list[Finding], object]  # a notice's progress line, its findings, what else the stage keeps of it
@@ -141,13 +133,13 @@ def _per_notice(cfg: Config, report: RunReport, stage: str, step: Callable[[Noti
 def stage_outline(cfg: Config, report: RunReport) -> None:
     """interim/<id>/document.json → outline.json: the tree of numbered levels."""
     def one(st: NoticeStatus) -> Step:
-        folder = cfg.interim / st.notice_id
-        stamp, key = stage_key(folder, "outline")
-        if cached(stamp, key, folder / "outline.json"):
+        folder = NoticeFolder.of(cfg.interim, st.notice_id)
+        key = stage_key(folder, "outline")
+        if folder.cached("outline", key):
             return f"cached {st.notice_id}", [], None
         st.redone.append("outline")
-        outline(Notice.read(folder / "document.json")).write(folder / "outline.json")
-        write_text(stamp, key)
+        folder.write_outline(outline(folder.document()))
+        folder.done("outline", key)
         return f"redone {st.notice_id}", [], None
 
     _per_notice(cfg, report, "outline", one)
@@ -156,23 +148,18 @@ def stage_outline(cfg: Config, report: RunReport) -> None:
 def stage_structure(cfg: Config, report: RunReport) -> None:
     """document.json and outline.json → measures.json, redone where either or the code changed."""
     def one(st: NoticeStatus) -> Step:
-        folder = cfg.interim / st.notice_id
-        stamp, key = stage_key(folder, "structure", (folder / "outline.key").read_text(encoding="utf-8"))
-        outputs = (folder / "measures.json", folder / "structure.findings.json", folder / "header.json")
-        if cached(stamp, key, *outputs):
-            findings = _read_findings(outputs[1])
+        folder = NoticeFolder.of(cfg.interim, st.notice_id)
+        key = stage_key(folder, "structure", folder.key("outline") or "")
+        if folder.cached("structure", key):
+            findings = folder.findings("structure")
         else:
             st.restructured = True
             st.redone.append("structure")
-            notice = Notice.read(folder / "document.json")
-            tree = Outline.read(folder / "outline.json")
+            notice = folder.document()
+            tree = folder.outline()
             measures, findings = structure(notice, tree)
-            write_measures(measures, outputs[0])
-            _write_findings(outputs[1], findings)
-            head = {"title": tree.title, "issuer": tree.issuer, "issued_on": tree.issued_on, "doc_no": tree.doc_no,
-                    "attachments": tree.attachments, "pages": notice.pages, "role_words": role_word_count(notice)}
-            write_text(outputs[2], json.dumps(head, ensure_ascii=False))
-            write_text(stamp, key)
+            folder.write_structure(measures, findings, replace(tree.header(), pages=notice.pages, role_words=role_word_count(notice)))
+            folder.done("structure", key)
         errors = sum(f.severity == "error" for f in findings)
         return f"{'redone' if st.restructured else 'cached'} {st.notice_id}: {errors} error(s)", findings, None
 
@@ -185,32 +172,30 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
     registry = _registry(cfg.registry)
 
     def one(st: NoticeStatus) -> Step:
-        folder = cfg.interim / st.notice_id
-        stamp, key = stage_key(folder, "normalize", (folder / "structure.key").read_text(encoding="utf-8"))
-        outputs = (folder / "normalized.json", folder / "normalize.findings.json")
+        folder = NoticeFolder.of(cfg.interim, st.notice_id)
+        key = stage_key(folder, "normalize", folder.key("structure") or "")
         items = None
-        head = json.loads((folder / "header.json").read_text(encoding="utf-8"))
-        if cached(stamp, key, *outputs):
-            findings = _read_findings(outputs[1])
+        head = folder.header()
+        if folder.cached("normalize", key):
+            findings = folder.findings("normalize")
         else:
             st.redone.append("normalize")
-            items, findings = normalize(read_measures(folder / "measures.json"), notice_year(head))
-            write_normalized(items, outputs[0])
-            _write_findings(outputs[1], findings)
-            write_text(stamp, key)
+            items, findings = normalize(folder.measures(), notice_year(head))
+            folder.write_normalized(items, findings)
+            folder.done("normalize", key)
         # the pieces: the normalized measures, the notice's record and the registry that resolves names
-        record = NoticeRecord(st.notice_id, head["title"], head["issuer"], head["issued_on"], st.source_file,
-                              st.source_format, st.sha256, st.alternates, head["pages"], head.get("role_words", 0),
-                              doc_no=head.get("doc_no", ""), attachments=head.get("attachments", []))
+        record = notice_record(st.notice_id, head, Source(st.source_file, st.source_format, st.sha256, st.alternates), registry)
         pkey = hashlib.sha256(json.dumps([key, registry.fingerprint, asdict(record)], ensure_ascii=False).encode()).hexdigest()
-        if cached(folder / "tables.key", pkey) and pieces_exist(folder):
-            summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+        if folder.cached("tables", pkey):
+            summary = folder.summary()
         else:
             st.redone.append("tables")
-            summary = write_pieces(folder, record, items if items is not None else read_normalized(outputs[0]), registry)
-            write_text(folder / "tables.key", pkey)
-        st.measures, st.pairs = summary["measures"], summary["pairs"]
-        return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, summary["digest"]
+            tables = build_tables([record], items if items is not None else folder.normalized(), registry)
+            summary = notice_summary(record, tables, folder.write_pieces(tables))
+            folder.write_summary(summary)
+            folder.done("tables", pkey)
+        st.measures, st.pairs = summary.measures, summary.pairs
+        return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, summary.digest
 
     index = {st.notice_id: digest for st, digest in _per_notice(cfg, report, "normalize", one)}
     write_json(own(cfg.interim) / CANDIDATE, index)  # the notices the candidate tables hold, with their pieces' digests
@@ -218,11 +203,11 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
              sum(st.pairs for st in report.notices if st.notice_id in index))
 
 
-def notice_year(head: dict) -> int | None:
+def notice_year(head: Header) -> int | None:
     """The year a notice speaks in: its date line's, else the first year in its title."""
-    if head.get("issued_on"):
-        return int(head["issued_on"][:4])
-    m = re.search(r"(20\d\d)\s*年", head.get("title") or "")
+    if head.issued_on:
+        return int(head.issued_on[:4])
+    m = re.search(r"(20\d\d)\s*年", head.title or "")
     return int(m.group(1)) if m else None
 
 
@@ -234,10 +219,10 @@ def candidate(interim: Path) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def summaries(interim: Path, ids: Iterable[str]) -> Iterator[dict]:
+def summaries(interim: Path, ids: Iterable[str]) -> Iterator[Summary]:
     """Each notice's summary, one at a time."""
     for nid in sorted(ids):
-        yield json.loads((interim / nid / SUMMARY).read_text(encoding="utf-8"))
+        yield NoticeFolder.of(interim, nid).summary()
 
 
 CHUNK_PAIRS, CHUNK_NOTICES = 60_000, 400  # a validation chunk: large enough for GX's fixed cost, small enough for flat memory
@@ -259,18 +244,17 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     names: set[tuple[str, str, str]] = set()
     seen: dict[str, tuple] = {}  # per notice: digest, rows, the names it writes (interned: shared across notices)
     for s in summaries(cfg.interim, index):  # each summary read once
-        rec = records[s["notice_id"]] = NoticeRecord(**s["record"])
-        names.update((rec.jurisdiction or "", d, c) for d, c, *_ in s["names"])
-        seen[s["notice_id"]] = (s["digest"], s["pairs"] + s["measures"], tuple(sorted({sys.intern(n[0]) for n in s["names"]})))
+        records[s.notice_id] = s.record
+        names.update((s.record.jurisdiction, n.department, n.canonical) for n in s.names)
+        seen[s.notice_id] = (s.digest, s.pairs + s.measures, tuple(sorted({sys.intern(n.department) for n in s.names})))
     cross = CrossFacts.of(records.values(), names)
     del names
     basis = _suites_fingerprint(cfg)
     keys, todo = {}, []
     for nid, (digest, rows, depts) in seen.items():
-        facts = cross.of_notice(nid, records[nid].jurisdiction or "", depts)
+        facts = cross.of_notice(nid, records[nid].jurisdiction, depts)
         keys[nid] = hashlib.sha256(json.dumps([digest, facts, basis], ensure_ascii=False).encode()).hexdigest()
-        folder = cfg.interim / nid
-        if not cached(folder / "validation.key", keys[nid], folder / "validation.json"):
+        if not NoticeFolder.of(cfg.interim, nid).cached("validation", keys[nid]):
             todo.append((nid, rows))
     del seen
     try:
@@ -286,8 +270,9 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
             frames = frames_of(tables, [records[n] for n in chunk], registry, cross)
             assert checker is not None
             for nid, checks in split_by_notice(checker.check(frames), frames, suites, chunk).items():
-                write_json(cfg.interim / nid / "validation.json", checks, indent=None)
-                write_text(cfg.interim / nid / "validation.key", keys[nid])
+                folder = NoticeFolder.of(cfg.interim, nid)
+                folder.write_validation(Validation.from_json(checks))
+                folder.done("validation", keys[nid])
                 report.validated.append(nid)
             del tables, frames
             for nid in chunk:
@@ -296,8 +281,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
         checker.finish()
     with FailureWriter(parts / "failures.parquet") as failures:
         if suites:
-            results = combine_results(((nid, json.loads((cfg.interim / nid / "validation.json").read_text(encoding="utf-8")))
-                                       for nid in sorted(index)), failures.add)
+            results = combine_results(((nid, NoticeFolder.of(cfg.interim, nid).validation().to_json()) for nid in sorted(index)), failures.add)
             validation = verdict(results, suites, registry, None, failures=False)
         for row in validation.failures:
             failures.add(row)
@@ -338,8 +322,8 @@ def _chunks(todo: list[tuple[str, int]]) -> Iterator[list[str]]:
 
 
 def _concat(interim: Path, ids: list[str]) -> dict[str, pa.Table]:
-    pieces = [read_pieces(interim / nid) for nid in ids]
-    return {name: pa.concat_tables([p[name] for p in pieces]) for name in PIECES}
+    pieces = [NoticeFolder.of(interim, nid).pieces() for nid in ids]
+    return {name: pa.concat_tables([p[name] for p in pieces]) for name in NOTICE_TABLES}
 
 
 def pieces_hash(index: dict[str, str]) -> str:
@@ -502,20 +486,22 @@ def _to_publish(cfg: Config, index: dict[str, str], good: set[str], keep_old: se
                 old_manifest: dict | None) -> tuple[list[NoticeRows], pa.Table]:
     """The notices to publish (this run's pieces of those that passed, the last published rows of
     held-back ones) and the departments table over them, built from the notices' summaries."""
-    rows = [NoticeRows(nid, index[nid], partial(read_pieces, cfg.interim / nid, index[nid])) for nid in sorted(good)]
+    rows = [NoticeRows(nid, index[nid], partial(NoticeFolder.of(cfg.interim, nid).pieces, index[nid])) for nid in sorted(good)]
     rows += [NoticeRows(nid, previously[nid], partial(published_rows, cfg.curated, nid)) for nid in sorted(keep_old)]
     old_departments = None
     if keep_old:
         import pyarrow.parquet as pq
 
         from ..model.tables import SCHEMAS
-        old_departments = pq.read_table(cfg.curated / "departments", schema=SCHEMAS["departments"])
+        old_departments = {r["department_canonical"]: DepartmentFacts.published(r)
+                           for r in pq.read_table(cfg.curated / "departments", schema=SCHEMAS["departments"]).to_pylist()}
 
     def department_rows() -> Iterator[list[dict]]:
         for nid in sorted(good | keep_old):
             if nid in good:
-                yield json.loads((cfg.interim / nid / SUMMARY).read_text(encoding="utf-8"))["departments"]
-            else:
-                yield departments_of(published_rows(cfg.curated, nid)["measure_departments"], [old_departments]).to_pylist()
+                yield NoticeFolder.of(cfg.interim, nid).summary().departments
+            else:  # as published, with what the published departments table says of each name
+                assert old_departments is not None
+                yield notice_departments(published_rows(cfg.curated, nid)["measure_departments"].to_pylist(), old_departments)
 
     return rows, merge_departments(department_rows())

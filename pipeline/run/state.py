@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import Finding, Refused
 from ..files import sha256_file, write_json, write_readable_json, write_text
+from .folder import is_notice_folder
 
 log = logging.getLogger("pipeline")
 
@@ -246,7 +247,7 @@ def migrate_state(interim: Path) -> None:
         return
     home.mkdir()
     record_made(interim, {d.name for d in interim.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")
-                          and ((d / "extract.json").is_file() or (d / "error.json").is_file())})
+                          and is_notice_folder(d)})
     for src, dst in old.items():
         os.replace(interim / src, home / dst)
     if (interim / "_candidate").is_dir() and not any((interim / "_candidate").iterdir()):
