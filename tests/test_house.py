@@ -131,11 +131,11 @@ def test_editing_a_wording_file_redoes_exactly_the_stages_that_read_it(tmp_path:
     # (a PDF line opening an item ends a paragraph), so both files are read again
     assert edit("numbering") == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
     # deadline forms: structure (a deadline inside a statement) and normalize, not the outline; the
-    # lexicon holds them (a glued table's deadline cells), so both are extracted again, and the
-    # outline, keyed on the extraction, follows
-    assert edit("deadlines") == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
-    # department words reach both backends as their lexicon
-    assert edit("departments") == {n: {"extraction": "parsed", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
+    # lexicon holds them (a glued table's deadline cells), so both are extracted again — into the
+    # same documents, which the outline is keyed on: it is not redone
+    assert edit("deadlines") == {n: {"extraction": "parsed", "redone": ["structure", "normalize", "tables"]} for n in ("plan", "table")}
+    # department words reach both backends as their lexicon; the outline reads none of them
+    assert edit("departments") == {n: {"extraction": "parsed", "redone": ["structure", "normalize", "tables"]} for n in ("plan", "table")}
     # a file the lexicon is not made of: the extractions stay, the stages that read it are redone
     assert edit("traditional") == {n: {"extraction": "cached", "redone": ["outline", "structure", "normalize", "tables"]} for n in ("plan", "table")}
     # nothing edited: nothing redone
@@ -178,3 +178,42 @@ def test_help_and_a_run_with_nothing_to_check_import_neither_gx_nor_pandas_nor_p
     assert got["exit"] == 1 and "great_expectations" not in got["imported"]
     state = json.loads((cfg.interim / ".pipeline" / "run.json").read_text(encoding="utf-8"))
     assert state["validated"] == [] and state["verdict"] == "unchanged"
+
+
+def test_each_stage_is_keyed_on_the_code_it_runs_and_what_it_reads_never_on_timings(tmp_path: Path) -> None:
+    """A comment edited in report/ (which no stage imports) redoes no notice; an edit in
+    structure/ redoes structure and what imports it (normalize, the notice's rows, its checks),
+    not the outline, not the extraction. A notice read again into the same document (its
+    extraction took other seconds) redoes nothing after it. The pipeline runs from a copy of itself."""
+    code = tmp_path / "code"
+    shutil.copytree(PKG, code / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PKG.parent / "expectations", code / "expectations")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("tjftz-business-environment-2024.txt", "tj-opening-measures-duty-table.txt"):
+        shutil.copy(SAMPLES / name, raw / name)
+    interim = tmp_path / "interim"
+
+    def run() -> tuple[dict[str, tuple[str, list[str]]], list[str]]:
+        """Per notice: its extraction (parsed, cached) and the stages redone; the notices checked again."""
+        args = ["--raw", str(raw), "--interim", str(interim), "--curated", str(tmp_path / "curated"), "--reports", str(tmp_path / "reports"), "-q"]
+        res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, check=False, cwd=code,
+                             env={**os.environ, "PYTHONPATH": str(code), "GX_ANALYTICS_ENABLED": "False"})
+        assert res.returncode == 0, res.stderr
+        state = json.loads((interim / ".pipeline" / "run.json").read_text(encoding="utf-8"))
+        return {n["notice_id"]: (n["extraction"], n["redone"]) for n in state["notices"]}, sorted(state["validated"])
+
+    def edit(module: str) -> None:
+        with (code / "pipeline" / module).open("a", encoding="utf-8") as fh:
+            fh.write("\n# edited by a test\n")
+
+    one, other = both = sorted(p.stem for p in raw.iterdir())
+    assert run()[1] == both
+    edit("report/__init__.py")
+    assert run() == ({n: ("cached", []) for n in both}, [])
+    edit("structure/measure.py")
+    assert run() == ({n: ("cached", ["structure", "normalize", "tables"]) for n in both}, both)
+    edit("outline/grammar.py")  # the outline is read by structure and by what follows it
+    assert run() == ({n: ("cached", ["outline", "structure", "normalize", "tables"]) for n in both}, both)
+    (interim / one / "extract.json").unlink()  # read again: the same document, other seconds
+    assert run() == ({one: ("parsed", []), other: ("cached", [])}, [])

@@ -15,13 +15,25 @@ from pathlib import Path
 
 from ..errors import Finding
 from ..files import write_json
+from ..model.interim import Header
 from ..structure import Duty, Measure
 from ..wording.variants import Unfold, fold
 from .deadlines import Deadline, parse_deadline
 from .departments import canonical_form, department_name_problem, is_collective, split_departments
 
-__all__ = ["Assignment", "Deadline", "NormalizedMeasure", "department_name_problem", "is_collective", "normalize", "parse_deadline",
-           "read_normalized", "split_departments", "write_normalized"]
+__all__ = [
+    "Assignment",
+    "Deadline",
+    "NormalizedMeasure",
+    "department_name_problem",
+    "is_collective",
+    "normalize",
+    "notice_year",
+    "parse_deadline",
+    "read_normalized",
+    "split_departments",
+    "write_normalized",
+]
 
 WS = re.compile(r"\s+")
 ROLE_ORDER = {"lead": 0, "responsible": 1, "support": 2}
@@ -81,6 +93,15 @@ def normalize(measures: list[Measure], year: int | None = None) -> tuple[list[No
                 nm.assignments.append(seen[key])
         out.append(nm)
     return out, findings
+
+
+def notice_year(header: Header) -> int | None:
+    """The year a notice speaks in, for deadlines written without one: its date line's, else the
+    first year in its title."""
+    if header.issued_on:
+        return int(header.issued_on[:4])
+    m = re.search(r"(20\d\d)\s*年", header.title or "")
+    return int(m.group(1)) if m else None
 
 
 def write_normalized(items: list[NormalizedMeasure], path: Path) -> None:

@@ -1,24 +1,34 @@
 """What each stage's cached result was made from, so a re-run redoes exactly what changed.
 
-A stage's key for one notice holds what it reads: the notice's extraction, the pipeline's code,
-the wording files that stage reads (STAGE_WORDING), the versions of the libraries that read the
-words (jieba, cn2an) and the key of the stage before it. Editing
-a wording file therefore redoes the stages that read it, and no others.
+A stage's key for one notice holds what it reads and the code that reads it:
+- the code the stage runs: its package's modules and every module of the pipeline they import,
+  followed through the imports (code_fingerprint): a comment in report/ redoes no notice, an edit
+  in structure/ redoes structure and the stages that import it;
+- the wording files the stage reads (STAGE_WORDING) and the versions of the libraries that read
+  the words (jieba, cn2an);
+- what it reads of the notice: the document's digest (outline, structure) and the key of the
+  stage before it. Never when or how fast anything ran: extract.json's seconds are no input.
+Editing a wording file therefore redoes the stages that read it, and no others.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 
 from ..extract import BACKEND_VERSIONS
 from ..libraries import STRUCTURE, library_versions
+from ..model.interim import NoticeRecord
 from ..publish import current_manifest
 from ..wording import fingerprint as wording_fingerprint
 from .folder import NoticeFolder
 from .state import PUBLISHED, Config, RunReport, own
+
+PACKAGE = Path(__file__).resolve().parent.parent
 
 # The wording files each stage reads (extraction's words reach it as the lexicon, in its own key).
 STAGE_WORDING = {
@@ -26,24 +36,98 @@ STAGE_WORDING = {
     "structure": ("roles", "columns", "departments", "deadlines", "numbering", "traditional"),
     "normalize": ("departments", "roles", "deadlines", "traditional"),
 }
+READS_DOCUMENT = ("outline", "structure")
+
+
+def _module_file(name: str) -> Path | None:
+    """The file of a module of the package (pipeline.a.b), if it is one."""
+    rel = PACKAGE.parent.joinpath(*name.split("."))
+    for f in (rel.with_suffix(".py"), rel / "__init__.py"):
+        if f.is_file():
+            return f
+    return None
+
+
+def _imported(path: Path) -> set[str]:
+    """The pipeline's modules a file imports, anywhere in it (an import inside a function runs too)."""
+    me = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    package = me.removesuffix(".__init__") if path.name == "__init__.py" else me.rsplit(".", 1)[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, *([node.module] if node.module else [])])
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)  # `from . import x` may name a module
+    return {m for m in out if m.split(".")[0] == PACKAGE.name}
+
+
+def code_files(stage: str) -> list[Path]:
+    """The files of the code a stage runs: its package's, and every module of the pipeline they
+    import, with the packages that hold them (importing a.b runs a/__init__.py first)."""
+    todo = sorted((PACKAGE / stage).rglob("*.py")) if (PACKAGE / stage).is_dir() else [PACKAGE / f"{stage}.py"]
+    seen: set[Path] = set()
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        seen.add(f)
+        for name in _imported(f):
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):
+                if (g := _module_file(".".join(parts[:i]))) is not None and g not in seen:
+                    todo.append(g)
+    return sorted(seen)
 
 
 @cache
-def code_fingerprint() -> str:
-    """The pipeline's own code: a change re-derives every notice."""
+def code_fingerprint(stage: str) -> str:
+    """A hash of the code a stage runs (code_files): a byte changed there, comments included, is
+    a change; a file the stage does not reach is not. Once per process."""
     h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for f in sorted(root.glob("**/*.py")):
-        h.update(str(f.relative_to(root)).encode() + f.read_bytes())
+    for f in code_files(stage):
+        h.update(str(f.relative_to(PACKAGE)).encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+@cache
+def package_fingerprint() -> str:
+    """All of the pipeline's code: whether a run may stop after extract's check (anything changed
+    goes through the stages, which redo only what their own keys say)."""
+    h = hashlib.sha256()
+    for f in sorted(PACKAGE.rglob("*.py")):
+        h.update(str(f.relative_to(PACKAGE)).encode() + f.read_bytes())
     return h.hexdigest()
 
 
 def stage_key(folder: NoticeFolder, stage: str, upstream: str = "") -> str:
-    """A stage's cache key for one notice in this run."""
-    h = hashlib.sha256(json.dumps(folder.extraction(), sort_keys=True).encode())
+    """A stage's cache key for one notice in this run: its code, its wording, the libraries that
+    read the words, what it reads of the notice (the document, the key of the stage before)."""
+    h = hashlib.sha256()
     libs = json.dumps(library_versions(STRUCTURE), sort_keys=True)  # jieba and cn2an read the words
-    for part in (code_fingerprint(), wording_fingerprint(*STAGE_WORDING[stage]), libs, upstream):
-        h.update(part.encode())
+    document = folder.document_sha256() if stage in READS_DOCUMENT else ""
+    for part in (stage, code_fingerprint(stage), wording_fingerprint(*STAGE_WORDING[stage]), libs, document, upstream):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def pieces_key(normalize_key: str, registry: str, record: NoticeRecord) -> str:
+    """A notice's rows: its normalized measures (their key), the registry that resolves its names
+    and its record (file, hash, other forms, what it says of itself)."""
+    return hashlib.sha256(json.dumps([normalize_key, registry, asdict(record)], ensure_ascii=False).encode()).hexdigest()
+
+
+def suites_fingerprint(cfg: Config) -> str:
+    """What a notice's check reads besides its pieces and the facts across notices: the suites,
+    the wording, the code validate runs, the libraries (GX among them)."""
+    h = hashlib.sha256()
+    for f in sorted(cfg.expectations.glob("*.json")):
+        h.update(f.name.encode() + f.read_bytes())
+    h.update(json.dumps([code_fingerprint("validate"), wording_fingerprint(), library_versions()], sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -55,7 +139,7 @@ def input_fingerprint(cfg: Config, report: RunReport) -> str:
         h.update(json.dumps([st.notice_id, st.source_file, st.sha256, st.alternates, st.extraction == "failed"]).encode())
     h.update(json.dumps(BACKEND_VERSIONS, sort_keys=True).encode())
     h.update(json.dumps(library_versions(), sort_keys=True).encode())  # an upgraded GX or pyarrow checks and writes again
-    h.update(code_fingerprint().encode())
+    h.update(package_fingerprint().encode())
     h.update(wording_fingerprint().encode())
     for folder, pattern in ((cfg.expectations, "*.json"), (cfg.registry, "*.csv")):
         for f in sorted(folder.glob(pattern)):
@@ -76,5 +160,3 @@ def up_to_date(cfg: Config, fingerprint: str) -> dict | None:
         return None  # a damaged record is no record: the run does the work again
     ok = last.get("input_fingerprint") == fingerprint and last.get("content_hash") == manifest.get("content_hash")
     return last if ok else None
-
-

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Finding
-from ..files import atomic_file, write_json, write_text
+from ..files import atomic_file, sha256_file, write_json, write_text
 from ..model import Notice
 from ..model.interim import NOTICE_TABLES, Header, Summary, Validation
 
@@ -111,7 +111,8 @@ class NoticeFolder:
     def write_extracted(self, notice: Notice, record: dict[str, Any]) -> None:
         notice.write(self.path / "document.json")
         (self.path / ERROR).unlink(missing_ok=True)
-        write_json(self.path / EXTRACTION, record)  # last: its presence means document.json is complete
+        # last: its presence means document.json is complete; the stages after key on its digest
+        write_json(self.path / EXTRACTION, {**record, "document_sha256": sha256_file(self.path / "document.json")})
 
     def write_error(self, error: str, detail: str) -> None:
         write_json(self.path / ERROR, {"error": error, "detail": detail})
@@ -128,7 +129,8 @@ class NoticeFolder:
         return Notice.read(self.path / "document.json")
 
     def document_sha256(self) -> str:
-        return hashlib.sha256((self.path / "document.json").read_bytes()).hexdigest()
+        """What the stages after extract read of it (hashed when it was written)."""
+        return self.extraction().get("document_sha256") or sha256_file(self.path / "document.json")
 
     # --- outline, structure, normalize -------------------------------------------------------
 

@@ -10,14 +10,12 @@ import hashlib
 import json
 import logging
 import multiprocessing as mp
-import re
 import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, replace
 from functools import cache, partial
 from pathlib import Path
 
@@ -27,17 +25,17 @@ from .. import __version__
 from ..errors import Finding, Refused
 from ..files import write_json
 from ..libraries import library_versions
-from ..model.interim import NOTICE_TABLES, Header, NoticeRecord, Summary, Validation
-from ..normalize import normalize
+from ..model.interim import NOTICE_TABLES, NoticeRecord, Summary, Validation
+from ..normalize import normalize, notice_year
 from ..normalize.registry import Registry
 from ..normalize.tables import DepartmentFacts, Source, build_tables, merge_departments, notice_departments, notice_record, notice_summary
 from ..outline import outline
 from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, write_version
 from ..publish.gate import unvalidated
 from ..report import FailureWriter, RunSummary, prune_reports, put_in_place, record_run, settle, write_report
-from ..structure import role_word_count, structure
+from ..structure import header_of, structure
 from ..wording import fingerprint as wording_fingerprint
-from .cache import code_fingerprint, stage_key
+from .cache import code_fingerprint, pieces_key, stage_key, suites_fingerprint
 from .folder import NoticeFolder, StalePieces
 from .progress import Progress
 from .state import CANDIDATE, EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED, Config, NoticeStatus, RunReport, own, report_parts
@@ -76,8 +74,9 @@ def _steps(step: Callable[[NoticeStatus], Step], todo: list[NoticeStatus], jobs:
     if jobs <= 1 or len(todo) < PARALLEL_FROM:
         yield from _steps_here(step, todo)
         return
-    code_fingerprint()
-    wording_fingerprint()  # computed once here, inherited by the workers
+    for name in ("outline", "structure", "normalize"):
+        code_fingerprint(name)  # computed once here, inherited by the workers
+    wording_fingerprint()
     _STEP = step
     gc.collect()
     gc.freeze()
@@ -158,7 +157,7 @@ def stage_structure(cfg: Config, report: RunReport) -> None:
             notice = folder.document()
             tree = folder.outline()
             measures, findings = structure(notice, tree)
-            folder.write_structure(measures, findings, replace(tree.header(), pages=notice.pages, role_words=role_word_count(notice)))
+            folder.write_structure(measures, findings, header_of(notice, tree))
             folder.done("structure", key)
         errors = sum(f.severity == "error" for f in findings)
         return f"{'redone' if st.restructured else 'cached'} {st.notice_id}: {errors} error(s)", findings, None
@@ -185,7 +184,7 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
             folder.done("normalize", key)
         # the pieces: the normalized measures, the notice's record and the registry that resolves names
         record = notice_record(st.notice_id, head, Source(st.source_file, st.source_format, st.sha256, st.alternates), registry)
-        pkey = hashlib.sha256(json.dumps([key, registry.fingerprint, asdict(record)], ensure_ascii=False).encode()).hexdigest()
+        pkey = pieces_key(key, registry.fingerprint, record)
         if folder.cached("tables", pkey):
             summary = folder.summary()
         else:
@@ -201,14 +200,6 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
     write_json(own(cfg.interim) / CANDIDATE, index)  # the notices the candidate tables hold, with their pieces' digests
     log.info("%d notice(s): %d measures, %d department pairs", len(index), sum(st.measures for st in report.notices if st.notice_id in index),
              sum(st.pairs for st in report.notices if st.notice_id in index))
-
-
-def notice_year(head: Header) -> int | None:
-    """The year a notice speaks in: its date line's, else the first year in its title."""
-    if head.issued_on:
-        return int(head.issued_on[:4])
-    m = re.search(r"(20\d\d)\s*年", head.title or "")
-    return int(m.group(1)) if m else None
 
 
 def candidate(interim: Path) -> dict[str, str]:
@@ -249,7 +240,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
         seen[s.notice_id] = (s.digest, s.pairs + s.measures, tuple(sorted({sys.intern(n.department) for n in s.names})))
     cross = CrossFacts.of(records.values(), names)
     del names
-    basis = _suites_fingerprint(cfg)
+    basis = suites_fingerprint(cfg)
     keys, todo = {}, []
     for nid, (digest, rows, depts) in seen.items():
         facts = cross.of_notice(nid, records[nid].jurisdiction, depts)
@@ -297,15 +288,6 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
             log.error("%s fails: %s", nid, "; ".join(rules))
     for w in validation.warnings:
         log.warning("check with warnings: %s", w)
-
-
-def _suites_fingerprint(cfg: Config) -> str:
-    """What a notice's check reads besides its pieces: the suites, the wording, the code, GX."""
-    h = hashlib.sha256()
-    for f in sorted(cfg.expectations.glob("*.json")):
-        h.update(f.name.encode() + f.read_bytes())
-    h.update(json.dumps([code_fingerprint(), wording_fingerprint(), library_versions()], sort_keys=True).encode())
-    return h.hexdigest()
 
 
 def _chunks(todo: list[tuple[str, int]]) -> Iterator[list[str]]:

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from ..errors import Finding
 from ..model import Notice, Part
+from ..model.interim import Header
 from ..outline import Node, Outline, PartOutline, is_title, outline, unfolded, walk
 from ..wording import wording
 from ..wording.variants import Unfold, fold
@@ -27,7 +28,7 @@ from .prose import Found, has_statements, prose_measures
 from .sentences import sentence_statements
 from .tables import _TableReader, squash
 
-__all__ = ["Duty", "Measure", "duty_sentences", "read_measures", "role_word_count", "structure", "write_measures"]
+__all__ = ["Duty", "Measure", "duty_sentences", "header_of", "read_measures", "role_word_count", "structure", "write_measures"]
 
 WS = re.compile(r"\s+")
 
@@ -222,3 +223,10 @@ def _sentence_around(text: str, at: int) -> str:
 def role_word_count(notice: Notice) -> int:
     """How often the notice assigns work the way notices write it (`duty_sentences`)."""
     return sum(1 for _ in duty_sentences(notice))
+
+
+def header_of(notice: Notice, tree: Outline) -> Header:
+    """What the notice says of itself (the outline read it), with its pages and role words: what
+    its record and the checks of it as a whole need, so that later stages need not read the
+    document again."""
+    return replace(tree.header(), pages=notice.pages, role_words=role_word_count(notice))
