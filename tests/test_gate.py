@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.report import console_digest
 from pipeline.run import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED, Config, run
 
 from .conftest import SAMPLES, tree_hash
@@ -28,10 +29,13 @@ def notice(rows: list[str]) -> str:
 
 
 BROKEN = {
-    # case: (rows, failing expectation, raw text the report must quote)
-    "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_not_be_in_set(due_kind)", "优化窗口服务"),
-    "fragment-name": ([GOOD_ROWS[0], "2\t优化窗口服务。\t市政务服务办、管理局按职责分工负责\t2026年6月", GOOD_ROWS[2]], "departments.expect_column_values_to_be_clean_department_names(department)", "管理局"),
-    "no-department": ([GOOD_ROWS[0], "2\t优化窗口服务。\t\t2026年6月", GOOD_ROWS[2]], "completeness.expect_column_values_to_be_in_set(table_measure_has_owner)", "优化窗口服务"),
+    # case: (rows, failing expectation, raw text the report must quote, the value the console shows)
+    "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_not_be_in_set(due_kind)", "优化窗口服务",
+                 "2026年13月"),
+    "fragment-name": ([GOOD_ROWS[0], "2\t优化窗口服务。\t市政务服务办、管理局按职责分工负责\t2026年6月", GOOD_ROWS[2]], "departments.expect_column_values_to_be_clean_department_names(department)", "管理局",
+                      "管理局"),
+    "no-department": ([GOOD_ROWS[0], "2\t优化窗口服务。\t\t2026年6月", GOOD_ROWS[2]], "completeness.expect_column_values_to_be_in_set(table_measure_has_owner)", "优化窗口服务",
+                      "2"),  # the measure's printed number
 }
 
 
@@ -59,7 +63,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Config:
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_a_broken_notice_is_held_back_alone(published: Config, case: str) -> None:
-    rows, rule, raw_text = BROKEN[case]
+    rows, rule, raw_text, value = BROKEN[case]
     before = tree_hash(published.curated)
     bad = published.raw / "good.txt"
     original = bad.read_text(encoding="utf-8")
@@ -81,6 +85,7 @@ def test_a_broken_notice_is_held_back_alone(published: Config, case: str) -> Non
     assert any(f["rule"].startswith(rule) and f["notice_id"] == "good" and f["source_file"] == "good.txt" for f in failures)
     html = (Path(report.report_dir) / "summary.html").read_text(encoding="utf-8")
     assert "Held back" in html and rule.split("(")[0].split(".")[1] in html and raw_text in html
+    assert any(line.startswith(f"{rule} | good | good.txt:line ") and f" | {value} | " in line for line in console_digest(report))
 
 
 NUMBERING = {

@@ -94,6 +94,12 @@ class Summary:
         return cls(**{**d, "record": NoticeRecord(**d["record"]), "names": [NameUse(**n) for n in d["names"]]})
 
 
+# The column a failing row's value is shown from, per suite (numbering: the printed label): in
+# failures.parquet and on the console alike.
+VALUE_OF = {"numbering": "measure_label", "departments": "department", "completion_dates": "due_raw", "completeness": "measure_label",
+            "notices": "title"}
+
+
 @dataclass
 class Check:
     """What one notice's rows gave one expectation."""

@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from ..csvio import write_csv
 from ..files import write_json, write_readable_json, write_text
+from ..model.interim import VALUE_OF
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -348,7 +349,7 @@ def console_digest(report: RunReport) -> list[str]:
         if r.get("success") or r.get("severity") != "critical":
             continue
         rule = f"{r['suite']}.{r['expectation']}({r['column']})"
-        col = {"numbering": "measure_label", "departments": "department", "completion_dates": "due_raw", "notices": "title"}.get(r["suite"], "")
+        col = VALUE_OF.get(r["suite"], "")
         for x in r.get("unexpected_rows", []):
             where = ":".join(v for v in (x.get("source_file") or "", x.get("source_ref") or "") if v)
             raw = " ".join(str(x.get("raw_text") or "").split())[:80]

@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import Finding
+from ..model.interim import VALUE_OF
 from ..model.tables import NoticeRecord
 from ..normalize.registry import Registry
 from ..numerals import cn_to_int
@@ -226,7 +227,7 @@ def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]
     has_word = [any(w in n or w in r for w in words) for n, r in zip(df["department"], raw, strict=True)]
     plural = df["department"].str.startswith(tuple(wording().departments.plural_prefixes))
     df["collective_ok"] = (df["is_collective"] & pd.Series(has_word, index=df.index)) | (~df["is_collective"] & ~plural)
-    jur = {n.notice_id: n.jurisdiction if n.jurisdiction is not None else registry.jurisdiction_of(n.issuer, n.title) for n in notices}
+    jur = {n.notice_id: n.jurisdiction for n in notices}
     df["jurisdiction"] = df["notice_id"].map(jur).fillna("")
     df["canonical_variants"] = [cross.canonical_variants.get(k, 1) for k in zip(df["jurisdiction"], df["department"], strict=True)]
     df["raw_text"] = df["department_raw"]
@@ -328,8 +329,6 @@ def _context(data_docs: Path | None):
 
 
 ROW_LIMIT = 200  # failing rows kept per expectation in the JSON report (all of them go to failures.parquet)
-VALUE_OF = {"numbering": "measure_label", "departments": "department", "completion_dates": "due_raw", "completeness": "measure_label",
-            "notices": "title"}  # the value a failure shows: for numbering, the printed label
 
 
 def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMIT) -> list[dict]:
