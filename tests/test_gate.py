@@ -173,6 +173,9 @@ def test_a_rerun_with_nothing_changed_keeps_the_last_report_and_its_verdict(tmp_
     again = run(cfg)
     assert again.stages_run == ["extract"] and again.verdict == "unchanged"
     assert again.exit_code == EXIT_HELD_BACK and list(again.validation["held_back"]) == ["bad"]
+    # the validation of the run that published, as it was assembled, not one made up for the occasion
+    assert again.validation == first.validation and again.validated_by == first.validated_by == first.run_id
+    assert {n.notice_id: (n.status, n.held_because) for n in again.notices} == {n.notice_id: (n.status, n.held_because) for n in first.notices}
     assert (cfg.reports / "latest").resolve() == latest == Path(first.report_dir).resolve()
     assert sorted(p.name for p in cfg.reports.iterdir() if p.is_dir() and not p.is_symlink()) == [first.run_id]  # no report of its own
 

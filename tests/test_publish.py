@@ -166,7 +166,7 @@ def test_a_checkout_curated_folder_is_replaced_by_the_link_and_a_foreign_one_is_
     (other.curated / "someone-elses.csv").write_text("a,b\n")
     refused = run(other)
     assert refused.verdict == "failed" and refused.exit_code == 2
-    assert refused.validation["publish_error"].endswith("curated is a folder this pipeline did not make (1 entries): move it away or choose another --curated")
+    assert refused.publish_error.endswith("curated is a folder this pipeline did not make (1 entries): move it away or choose another --curated")
     assert (other.curated / "someone-elses.csv").read_text() == "a,b\n" and not store(other.curated).joinpath("x").exists()
 
 

@@ -22,13 +22,11 @@ from ..errors import Refused
 from ..files import write_json
 from ..lock import exclusive
 from ..publish import current_manifest, store
+from ..publish.gate import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED
 from ..report import console_digest, record_run, settle, skipped_digest
 from .cache import input_fingerprint, up_to_date
 from .folders import check_folders
 from .state import (
-    EXIT_HELD_BACK,
-    EXIT_NOTHING,
-    EXIT_PUBLISHED,
     PUBLISHED,
     ROOT,
     Config,
@@ -48,7 +46,7 @@ log = logging.getLogger("pipeline")
 
 
 STAGES = ("extract", "outline", "structure", "normalize", "validate", "publish")
-MODULE = {"extract": "extracting"}  # the module of a stage (default: stages)
+MODULE = {"extract": "extracting", "validate": "validating", "publish": "publishing"}  # the module of a stage (default: stages)
 
 
 def stage(name: str) -> Callable[[Config, RunReport], None]:
@@ -109,33 +107,7 @@ def _run(cfg: Config) -> RunReport:
     fingerprint = input_fingerprint(cfg, report)
     last = up_to_date(cfg, fingerprint)
     if not report.parsed and not report.failed and last is not None:
-        # Nothing that makes the tables changed: the last report stays the latest (a run that
-        # checked nothing does not replace it), and the exit code says what that run said.
-        report.stages_run = ["extract"]
-        report.verdict = "unchanged"
-        held = last.get("held_back") or {}
-        report.exit_code = EXIT_HELD_BACK if held else EXIT_PUBLISHED
-        report.manifest = current_manifest(cfg.curated) or {}
-        report.published = report.manifest.get("published", [])
-        # what that run validated, and with which registry: a publish after this run checks it is what it publishes
-        report.validation = {"passed": not held, "held_back": held, "results": [], "blocking_failed": [], "warnings": [],
-                             "note": f"not re-validated: nothing changed since the run of {last.get('run_id', '?')}",
-                             "tables_hash": last.get("tables_hash"), "registry": last.get("registry")}
-        report.report_dir = last.get("report_dir", "")
-        for st in report.notices:
-            st.status = "held back" if st.notice_id in held else "published"
-        log.info("nothing changed since the last publish: curated/ is up to date; last validated by run %s (report: %s)",
-                 last.get("run_id", "?"), Path(report.report_dir) / "summary.html")
-        for nid, rules in sorted(held.items()):
-            log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
-        for line in skipped_digest(report):
-            log.warning("%s", line)
-        try:
-            settle(cfg.reports, report.manifest.get("run_id"))
-            record_run(report, cfg.reports)
-        except OSError as exc:  # a full disk under reports/: said, and the run stands
-            log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc)
-        save_state(cfg, report)
+        _unchanged(cfg, report, last)
         return report
     for name in STAGES[1:]:
         t0 = time.perf_counter()
@@ -147,12 +119,41 @@ def _run(cfg: Config) -> RunReport:
         log.warning("%s", line)
     for line in console_digest(report):
         log.error("%s", line)
-    if report.verdict in ("published", "unchanged"):
+    if report.verdict in ("published", "unchanged"):  # what a run that finds nothing changed says again
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
-        v = report.validation
         write_json(own(cfg.interim) / PUBLISHED, {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
-                                                  "report_dir": report.report_dir, "held_back": v.get("held_back") or {},
-                                                  "tables_hash": v.get("tables_hash"), "registry": v.get("registry")})
+                                                  "report_dir": report.report_dir, "exit_code": report.exit_code,
+                                                  "validation": report.validation}, indent=None)
     return report
+
+
+def _unchanged(cfg: Config, report: RunReport, last: dict) -> None:
+    """Nothing that makes the tables changed: the run says what the run that published them said
+    — its validation, each notice's status as curated/'s manifest records it, its exit code —
+    and the last report stays the latest (a run that checked nothing does not replace it)."""
+    report.stages_run = ["extract"]
+    report.verdict = "unchanged"
+    report.exit_code = last["exit_code"]
+    report.manifest = current_manifest(cfg.curated) or {}
+    report.published = report.manifest.get("published", [])
+    # what that run validated, and with which registry: a publish after this run checks it is what it publishes
+    report.validation, report.validated_by = last["validation"], last["run_id"]
+    report.report_dir = last.get("report_dir", "")
+    inputs = {i["notice_id"]: i for i in report.manifest.get("inputs", [])}
+    for st in report.notices:
+        st.status = inputs.get(st.notice_id, {}).get("status", "")
+        st.held_because = inputs.get(st.notice_id, {}).get("held_because", [])
+    log.info("nothing changed since the last publish: curated/ is up to date; last validated by run %s (report: %s)",
+             last["run_id"], Path(report.report_dir) / "summary.html")
+    for nid, rules in sorted((report.validation.get("held_back") or {}).items()):
+        log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
+    for line in skipped_digest(report):
+        log.warning("%s", line)
+    try:
+        settle(cfg.reports, report.manifest.get("run_id"))
+        record_run(report, cfg.reports)
+    except OSError as exc:  # a full disk under reports/: said, and the run stands
+        log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc)
+    save_state(cfg, report)
 
 

@@ -121,6 +121,12 @@ def pieces_key(normalize_key: str, registry: str, record: NoticeRecord) -> str:
     return hashlib.sha256(json.dumps([normalize_key, registry, asdict(record)], ensure_ascii=False).encode()).hexdigest()
 
 
+def validation_key(digest: str, facts: list, suites: str) -> str:
+    """A notice's check: its pieces (their digest), the facts across notices its checks read and
+    what every check reads (suites_fingerprint)."""
+    return hashlib.sha256(json.dumps([digest, facts, suites], ensure_ascii=False).encode()).hexdigest()
+
+
 def suites_fingerprint(cfg: Config) -> str:
     """What a notice's check reads besides its pieces and the facts across notices: the suites,
     the wording, the code validate runs, the libraries (GX among them)."""
@@ -159,4 +165,4 @@ def up_to_date(cfg: Config, fingerprint: str) -> dict | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None  # a damaged record is no record: the run does the work again
     ok = last.get("input_fingerprint") == fingerprint and last.get("content_hash") == manifest.get("content_hash")
-    return last if ok else None
+    return last if ok and "validation" in last and "exit_code" in last else None  # a record of an older layout: the work is done again

@@ -30,7 +30,6 @@ CANDIDATE = "candidate.json"  # the notices of the candidate tables with their p
 PUBLISHED = "published.json"  # what the last publish was made from
 MADE = "notices.json"  # the notice folders this pipeline made: the only ones pruning may remove
 REPORT_PARTS = "report"  # failures.parquet and data_docs/ from validate, until the report takes them
-EXIT_PUBLISHED, EXIT_HELD_BACK, EXIT_NOTHING = 0, 1, 2  # documented in the README
 
 
 def packaged(name: str) -> Path:
@@ -137,7 +136,9 @@ class RunReport:
     skipped_files: list[dict] = field(default_factory=list)  # {file, why}: folders, hidden files, other formats in raw/
     refused_files: list[dict] = field(default_factory=list)  # {file, problem}: links out of raw/, loops …
     findings: list[Finding] = field(default_factory=list)
-    validation: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)  # as the validate stage assembled it (run/validating.py), in this run or in validated_by
+    validated_by: str = ""  # the run whose validation this is: this one, or the one before a run that found nothing changed
+    publish_error: str = ""  # why curated/ could not be written
     verdict: str = ""  # published | unchanged | blocked | nothing
     published: list[dict] = field(default_factory=list)
     manifest: dict = field(default_factory=dict)  # the one manifest: as published to curated/, or why nothing was
