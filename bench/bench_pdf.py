@@ -73,7 +73,7 @@ def pdfium_chars(path: Path) -> int:
 
 def ours(path: Path) -> int:
     before = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 1000)  # as in the pipeline's workers (run/scheduler.py)
+    gc.set_threshold(100_000, 50, 1000)  # as in the pipeline's extraction processes (run/executor.py)
     try:
         return extract(path, wording().lexicon).pages or 0
     finally:

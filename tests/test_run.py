@@ -196,7 +196,7 @@ def test_publish_refuses_tables_that_were_not_validated(tmp_path: Path) -> None:
 def test_a_worker_killed_from_outside_does_not_hang_the_stage(caplog: pytest.LogCaptureFixture) -> None:
     """Outline, structure and normalize run in forked workers; one that the kernel kills (the OOM
     killer) must not leave the run waiting for it: the notices it held are done in this process."""
-    from pipeline.run.stages import PARALLEL_FROM, _steps
+    from pipeline.run.executor import LocalExecutor
     from pipeline.run.state import NoticeStatus
 
     parent = os.getpid()
@@ -206,11 +206,11 @@ def test_a_worker_killed_from_outside_does_not_hang_the_stage(caplog: pytest.Log
             os.kill(os.getpid(), signal.SIGKILL)
         return f"done {st.notice_id}", [], os.getpid() == parent
 
-    todo = [NoticeStatus(f"n{i:02d}", f"n{i:02d}.txt", "txt", "", []) for i in range(PARALLEL_FROM + 8)]
+    todo = [NoticeStatus(f"n{i:02d}", f"n{i:02d}.txt", "txt", "", []) for i in range(LocalExecutor.PARALLEL_FROM + 8)]
     signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the stage waited for a dead worker"))
     signal.alarm(60)
     try:
-        got = [(st.notice_id, out, error) for st, out, error in _steps(step, todo, 2)]
+        got = [(st.notice_id, out, error) for st, out, error in LocalExecutor(2).map(step, todo)]
     finally:
         signal.alarm(0)
     assert [nid for nid, _, _ in got] == [st.notice_id for st in todo]

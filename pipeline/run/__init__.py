@@ -4,8 +4,9 @@
     run_stage(cfg, name) -> int      one stage, continuing the state left in interim/
 
 state.py holds the run's configuration and report, cache.py what each stage's cache is keyed
-on, extracting.py the extract stage (scheduler.py: its worker processes), stages.py the other
-stages over interim/. A stage's module is imported when the stage runs: a run that finds nothing
+on, folder.py a notice's files in interim/, executor.py where the per-notice work runs,
+extracting.py, stages.py (outline, structure, normalize), validating.py and publishing.py the
+stages over interim/, watch.py the `watch` command. A stage's module is imported when the stage runs: a run that finds nothing
 changed imports neither pandas, pyarrow nor Great Expectations.
 """
 

@@ -1,21 +1,54 @@
-"""The extract stage over raw/ and interim/: each notice's file parsed in a worker process of its
-own (scheduler.py), only when it is new or changed; the notices no longer in raw/ leave
-interim/. Imports only what extraction needs: a run that finds nothing changed stops after it."""
+"""The extract stage over raw/ and interim/: each notice's file parsed in a process of its own
+(the executor's `isolated`), only when it is new or changed, so a crash, a time-out or a file
+that exhausts its reader is reported and the others go on; the notices no longer in raw/ leave
+interim/. A child writes document.json and then extract.json, whose presence marks a complete
+extraction: a killed run leaves nothing half-written behind. Imports only what extraction
+needs: a run that finds nothing changed stops after it."""
 
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import shutil
+import signal
+import time
+from functools import partial
 from pathlib import Path
 
-from ..errors import Finding, Refused
-from ..extract import discover, shown_name
+from .. import __version__
+from ..errors import ExtractError, Finding, Refused
+from ..extract import BACKEND_VERSIONS, BY_EXTENSION, RawNotice, discover, extract, shown_name
+from ..files import sha256_file
+from ..libraries import EXTRACTION, library_versions
+from ..model import DOCUMENT_SCHEMA_VERSION, Notice
+from ..wording import wording
+from .executor import Ended, Limits, executor_for
 from .folder import NoticeFolder
-from .scheduler import cache_key, extract_all, is_cached
+from .progress import Progress
 from .state import Config, FileHashes, NoticeStatus, RunReport, made_folders, record_made
 
 log = logging.getLogger("pipeline")
+
+
+def cache_key(rn: RawNotice, sha: str, alternates: list[list[str]] | None = None) -> dict:
+    """What an extraction depends on: the file's bytes and name, the other forms (read when the
+    first cannot be, and compared with it), its backend and version, the libraries that read
+    it, and the words its backend is handed (PDF, OFD, text)."""
+    key = {"sha256": sha, "source_file": rn.name, "alternates": alternates or [], "backend": rn.format,
+           "backend_version": BACKEND_VERSIONS.get(rn.format, "0"), "pipeline_version": __version__,
+           "document_schema": DOCUMENT_SCHEMA_VERSION, "libraries": library_versions(EXTRACTION)}
+    forms = (rn.format, *(a.suffix.lower().lstrip(".") for a in rn.alternates))
+    if any(f in BY_EXTENSION and BY_EXTENSION[f].needs_lexicon for f in forms):
+        key["lexicon"] = wording().lexicon.fingerprint
+    return key
+
+
+def is_cached(folder: NoticeFolder, key: dict) -> bool:
+    old = folder.extraction()  # {} when missing or damaged (a kill while it was written): extract again
+    if not old or not folder.extracted():
+        return False
+    if "format" in old and old.get("format_version") != BACKEND_VERSIONS.get(old["format"], "0"):
+        return False  # the backend that read it (its content's, not its name's) has changed since
+    return all(old.get(k) == v for k, v in key.items())
 
 
 def stage_extract(cfg: Config, report: RunReport) -> None:
@@ -23,6 +56,37 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
     if not cfg.raw.is_dir():
         raise Refused(cfg.raw, "the raw folder does not exist")
     cfg.interim.mkdir(parents=True, exist_ok=True)
+    todo = _found(cfg, report)
+    made = made_folders(cfg.interim)
+    new = {rn.notice_id for rn, _ in todo if not (cfg.interim / rn.notice_id).exists()} - made
+    if new:  # recorded before the children make them: a run killed midway still knows them
+        made |= new
+        record_made(cfg.interim, made)
+    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(report.notices), cfg.raw, len(todo), len(report.notices) - len(todo))
+    results = _extract_all(cfg, todo) if todo else {}
+    for st in report.notices:
+        if st.notice_id in results:
+            error, detail, secs = results[st.notice_id]
+            st.seconds = round(secs, 3)
+            st.extraction = "failed" if error else "parsed"
+            st.error = error
+            if error:
+                log.error("%s: %s", st.source_file, error)
+                if detail:
+                    log.debug("%s: %s", st.source_file, detail)
+                report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
+        if st.extraction != "failed":
+            _as_read(st, NoticeFolder.of(cfg.interim, st.notice_id).extraction(), report)
+    if not todo:
+        log.info("nothing changed in raw/: no notice was parsed again")
+    kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
+    if kept != made:
+        record_made(cfg.interim, kept)
+
+
+def _found(cfg: Config, report: RunReport) -> list[tuple[RawNotice, dict]]:
+    """Every entry of raw/ accounted for (read, skipped or refused, in the report); the notices
+    whose extraction is not cached, with their keys."""
     found = discover(cfg.raw)
     for name, why in found.skipped:
         log.warning("%s: %s", name, why)
@@ -51,45 +115,129 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
                  ", ".join(f"{rn.name} over {', '.join(shown_name(a)[0] for a in rn.alternates)}" for rn in with_alternates[:3])
                  + (", …" if len(with_alternates) > 3 else ""))
     hashes.save()
-    made = made_folders(cfg.interim)
-    new = {rn.notice_id for rn, _ in todo if not (cfg.interim / rn.notice_id).exists()} - made
-    if new:  # recorded before the workers make them: a run killed midway still knows them
-        made |= new
-        record_made(cfg.interim, made)
-    jobs = cfg.jobs or mp.cpu_count() or 1
-    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(found.notices), cfg.raw, len(todo), len(found.notices) - len(todo))
-    results = extract_all(todo, cfg.interim, jobs, cfg.timeout, cfg.progress, cfg.memory_mb) if todo else {}
-    for st in report.notices:
-        if st.notice_id in results:
-            error, detail, secs = results[st.notice_id]
-            st.seconds = round(secs, 3)
-            st.extraction = "failed" if error else "parsed"
-            st.error = error
-            if error:
-                log.error("%s: %s", st.source_file, error)
-                if detail:
-                    log.debug("%s: %s", st.source_file, detail)
-                report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
-        if st.extraction != "failed":
-            meta = NoticeFolder.of(cfg.interim, st.notice_id).extraction()
-            if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
-                st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
-                st.alternates = [a for a in st.alternates if a != meta["read"]]
-            st.source_format = meta.get("format") or st.source_format  # what the content is, not what the name says
-            st.sha256 = meta.get("read_sha256", st.sha256)  # of the bytes the rows come from, hashed as they were read
-            if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
-                changed = (f"the file changed after the run found it (sha256 {meta['found_sha256'][:12]}… then, {st.sha256[:12]}… when read): "
-                           "its rows and the sha256 published are of the bytes read")
-                log.warning("%s: %s", st.source_file, changed)
-                report.findings.append(Finding(st.notice_id, "extract", "warning", "file-changed", changed, st.source_file))
-            for n in meta.get("notes", []):
-                (log.error if n["severity"] == "error" else log.warning)("%s: %s", st.source_file, n["message"])
-                report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))
-    if not todo:
-        log.info("nothing changed in raw/: no notice was parsed again")
-    kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
-    if kept != made:
-        record_made(cfg.interim, kept)
+    return todo
+
+
+def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
+    """The notice as its extraction read it: the form read (when the preferred one could not be),
+    its format by content, the hash of the bytes read, and what the reader said."""
+    if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
+        st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
+        st.alternates = [a for a in st.alternates if a != meta["read"]]
+    st.source_format = meta.get("format") or st.source_format  # what the content is, not what the name says
+    st.sha256 = meta.get("read_sha256", st.sha256)  # of the bytes the rows come from, hashed as they were read
+    if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
+        changed = (f"the file changed after the run found it (sha256 {meta['found_sha256'][:12]}… then, {st.sha256[:12]}… when read): "
+                   "its rows and the sha256 published are of the bytes read")
+        log.warning("%s: %s", st.source_file, changed)
+        report.findings.append(Finding(st.notice_id, "extract", "warning", "file-changed", changed, st.source_file))
+    for n in meta.get("notes", []):
+        (log.error if n["severity"] == "error" else log.warning)("%s: %s", st.source_file, n["message"])
+        report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))
+
+
+def _extract_all(cfg: Config, todo: list[tuple[RawNotice, dict]]) -> dict[str, tuple[str, str, float]]:
+    """Each notice parsed in a process of its own. Returns id -> (error, detail, seconds)."""
+    forms = {p.suffix.lower() for rn, _ in todo for p in [rn.path, *rn.alternates]}
+    if ".pdf" in forms:
+        from ..extract.pdf import name_tokenizer
+
+        name_tokenizer(wording().lexicon)  # load jieba once here; the children inherit it
+    if forms & {".docx", ".doc", ".wps"}:
+        from ..extract import docx  # noqa: F401  # imported once before forking, not in every child
+    limits = Limits(cfg.timeout, cfg.memory_mb)
+    jobs = [(rn.notice_id, partial(extract_notice, rn, NoticeFolder.of(cfg.interim, rn.notice_id), key)) for rn, key in todo]
+    results = {}
+    with Progress("extract", len(todo), cfg.progress) as bar:
+        for nid, ended in executor_for(cfg.jobs).isolated(jobs, limits):
+            error, detail = why_it_ended(ended, NoticeFolder.of(cfg.interim, nid), limits)
+            results[nid] = (error, detail, ended.seconds)
+            bar.step(f"FAILED {nid}" if error else f"ok {nid}")
+    return results
+
+
+def why_it_ended(ended: Ended, folder: NoticeFolder, limits: Limits) -> tuple[str, str]:
+    """A notice's extraction as a person reads it: "" when it was read; else why not, in plain
+    words, and the library's own words (shown with -v)."""
+    if ended.timed_out:
+        return f"reading it took longer than {limits.timeout:g} s and was stopped", ""
+    if (said := folder.error()) is not None:
+        return said
+    code = ended.exitcode
+    if code == -signal.SIGKILL and limits.memory_mb:
+        return f"reading it needed more than the {limits.memory_mb} MB a notice may use; it was stopped", ""
+    if code == -signal.SIGABRT and limits.memory_mb:  # a C library (PDFium) that cannot allocate aborts instead of raising MemoryError
+        return (f"reading it needed more than the {limits.memory_mb} MB a notice may use (--memory-mb): "
+                "the reader aborted when an allocation failed"), ""
+    if code is not None and code < 0:
+        return f"the reader crashed on it ({signal.Signals(-code).name}): the file may be damaged; run again with -v for details", ""
+    if code != 0 or not folder.extraction():
+        return f"the reader stopped unexpectedly (exit code {code}); run again with -v for details", ""
+    return "", ""
+
+
+def extract_notice(rn: RawNotice, out: NoticeFolder, key: dict) -> None:
+    """Parse one notice into its folder: document.json, then extract.json; or error.json saying
+    why none of its forms could be read. The preferred form first; when it cannot be read, the
+    next form in order of preference. (Run in a process of its own.)"""
+    out.start_extraction()
+    t0 = time.perf_counter()
+    forms = [(rn.path, rn.name)] + [(a, shown_name(a)[0]) for a in rn.alternates]
+    notice, sha, failures = _read_first(forms, out)
+    if notice is None:
+        error = failures[0][1] + "".join(f"; {n}: {e}" for n, e, _ in failures[1:])
+        out.write_error(error, "; ".join(f"{n}: {d}" for n, _, d in failures if d))
+        return
+    notes = [{"severity": "warning", "code": "extract-warning", "message": w} for w in notice.warnings]
+    # The run hashed each form when it found it; what is published is the hash of the bytes read,
+    # and the cache is keyed on them (the next run parses again unless the file still holds them).
+    read_name = notice.source_file
+    found = (dict(key["alternates"]) | {rn.name: key["sha256"]}).get(read_name, "")
+    if found != sha:
+        alternates = [[n, sha if n == read_name else h] for n, h in key["alternates"]]
+        key = {**key, "sha256": sha if read_name == rn.name else key["sha256"], "alternates": alternates}
+    if failures:
+        notes.insert(0, {"severity": "warning", "code": "read-alternate", "message":
+                         f"read {notice.source_file} because " + "; ".join(f"{n} could not be read ({e})" for n, e, _ in failures)})
+    notes += _other_notices(notice, forms[len(failures) + 1:])
+    notice.notice_id = rn.notice_id
+    # also the format the content was read as (a .docx named .pdf is docx) and its backend's version
+    meta = {**key, "read": notice.source_file, "read_sha256": sha, "found_sha256": found, "format": notice.source_format,
+            "format_version": BACKEND_VERSIONS.get(notice.source_format, "0"), "seconds": round(time.perf_counter() - t0, 3),
+            "pages": notice.pages, "notes": notes}
+    out.write_extracted(notice, meta)
+
+
+def _read_first(forms: list[tuple[Path, str]], out: NoticeFolder) -> tuple[Notice | None, str, list[tuple[str, str, str]]]:
+    """The first form that can be read, the SHA-256 of the bytes read, and why each form before it
+    could not be: (file, problem, the library's words) — no exception kept, nor the memory its
+    frames hold. Each form is copied and hashed in one read and the copy parsed, so the sha256
+    published is of exactly the bytes the rows come from, even when the file is rewritten
+    meanwhile; the copy takes the name the file is shown by (a GBK name decoded)."""
+    failures: list[tuple[str, str, str]] = []
+    try:
+        for path, name in forms:
+            try:
+                copy = out.reading_copy(name)
+                sha = sha256_file(path, copy)
+                return extract(copy, wording().lexicon, out.path), sha, failures
+            except ExtractError as exc:
+                failures.append((name, str(exc), exc.detail))
+            except OSError as exc:  # gone or unreadable since it was found
+                failures.append((name, f"cannot be read: {exc.strerror or exc}", ""))
+    finally:
+        out.drop_reading_copies()
+    return None, "", failures
+
+
+def _other_notices(notice: Notice, others: list[tuple[Path, str]]) -> list[dict]:
+    """An error note for each other form under the notice's name that holds another notice."""
+    from ..extract.compare import notice_text, same_notice
+
+    read_text = notice_text(notice)
+    return [{"severity": "error", "code": "alternate-differs", "message":
+             f"{name} shares the name of {notice.source_file} but holds a different notice: it is not read; give it a name of its own"}
+            for path, name in others if not same_notice(read_text, path)]
 
 
 def _prune_interim(interim: Path, made: set[str], keep: set[str]) -> set[str]:

@@ -4,14 +4,10 @@ wraps the stage's plain function (outline(), structure(), normalize() …) with 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
-import multiprocessing as mp
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +21,7 @@ from ..outline import outline
 from ..structure import header_of, structure
 from ..wording import fingerprint as wording_fingerprint
 from .cache import code_fingerprint, pieces_key, stage_key
+from .executor import executor_for
 from .folder import NoticeFolder
 from .progress import Progress
 from .state import CANDIDATE, Config, NoticeStatus, RunReport, own
@@ -43,67 +40,20 @@ def _registry_of(folder: Path, key: tuple) -> Registry:
 
 
 Step = tuple[str, list[Finding], object]  # a notice's progress line, its findings, what else the stage keeps of it
-_STEP: Callable[[NoticeStatus], Step] | None = None  # the stage's step, set before its workers fork
-PARALLEL_FROM = 16  # notices: fewer go through in this process (forking costs more than it saves)
-
-
-def _step_in_worker(st: NoticeStatus) -> tuple[NoticeStatus, Step | None, str]:
-    try:
-        assert _STEP is not None
-        return st, _STEP(st), ""
-    except Exception as exc:  # reported by the parent, with the file
-        return st, None, f"{type(exc).__name__}: {exc}"
-
-
-def _steps(step: Callable[[NoticeStatus], Step], todo: list[NoticeStatus], jobs: int) -> Iterator[tuple[NoticeStatus, Step | None, str]]:
-    """`step` over the notices, in order: in `jobs` forked workers when there are enough of them.
-    A worker that dies (killed by a signal, the kernel's OOM killer) breaks the pool: the notices
-    it had not given back are done here, one by one, instead of waiting for it for ever."""
-    global _STEP
-    if jobs <= 1 or len(todo) < PARALLEL_FROM:
-        yield from _steps_here(step, todo)
-        return
-    for name in ("outline", "structure", "normalize"):
-        code_fingerprint(name)  # computed once here, inherited by the workers
-    wording_fingerprint()
-    _STEP = step
-    gc.collect()
-    gc.freeze()
-    given = 0
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork")) as pool:
-            for st, (done, out, error) in zip(todo, pool.map(_step_in_worker, todo, chunksize=4), strict=True):
-                st.__dict__.update(done.__dict__)  # what the step changed in the worker's copy
-                given += 1
-                yield st, out, error
-    except BrokenProcessPool:
-        log.warning("a worker process died (killed from outside?) after %d of %d notice(s): the other %d are done in this process",
-                    given, len(todo), len(todo) - given)
-    finally:
-        _STEP = None
-        gc.unfreeze()
-    if given < len(todo):
-        yield from _steps_here(step, todo[given:])
-
-
-def _steps_here(step: Callable[[NoticeStatus], Step], todo: list[NoticeStatus]) -> Iterator[tuple[NoticeStatus, Step | None, str]]:
-    for st in todo:
-        try:
-            yield st, step(st), ""
-        except Exception as exc:
-            log.debug("%s", st.source_file, exc_info=True)
-            yield st, None, f"{type(exc).__name__}: {exc}"
 
 
 def _per_notice(cfg: Config, report: RunReport, stage: str, step: Callable[[NoticeStatus], Step]) -> list[tuple[NoticeStatus, object]]:
-    """`step` over every readable notice, with progress, in worker processes when there are many.
-    A notice that breaks the stage (a bug its content shows) is reported with its file and taken
-    out of the run like an unreadable one: it keeps its last published version, and the others go
-    on. Returns each notice with what the stage keeps of it."""
+    """`step` over every readable notice, with progress, through the run's executor (in worker
+    processes when there are many). A notice that breaks the stage (a bug its content shows) is
+    reported with its file and taken out of the run like an unreadable one: it keeps its last
+    published version, and the others go on. Returns each notice with what the stage keeps of it."""
     todo = [st for st in report.notices if st.extraction != "failed"]
+    code_fingerprint(stage)  # once here, before any worker starts: they inherit it
+    wording_fingerprint()
     kept = []
     with Progress(stage, len(todo), cfg.progress) as bar:
-        for st, out, error in _steps(step, todo, cfg.jobs or mp.cpu_count() or 1):
+        for st, (done, out, error) in zip(todo, executor_for(cfg.jobs).map(step, todo), strict=True):
+            st.__dict__.update(done.__dict__)  # what the step changed in a worker's copy of it
             if out is None:
                 st.extraction = "failed"
                 st.error = f"the {stage} stage failed on it ({error}); please report this with the file"
