@@ -18,8 +18,11 @@ def _cn2an() -> ModuleType:
 
 def cn_to_int(text: str) -> int | None:
     """A Chinese numeral (一, 十二, 一百零五, 两) or Arabic digits as a positive number; None if
-    the text is not one."""
-    s = text.strip().replace("两", "二")
+    the text is not one. The characters cn2an does not read (两) are folded as the numbering
+    wording says."""
+    from .wording import wording  # read when a numeral is, not by whoever imports this module (extraction)
+
+    s = wording().numbering.numeral(text.strip())
     if not s:
         return None
     if s.isdigit():

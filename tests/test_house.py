@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,6 +87,49 @@ def test_no_import_cycle() -> None:
     for m in graph:
         if not state.get(m):
             dfs(m, [])
+
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Literals of the checks, which issue 25 rewrites as expectations of their own (its engineer owns
+# validate/): listed one by one, so that no other one can come in beside them.
+PENDING = {("validate/__init__.py", r"\d{4}\s*年\s*(\d{1,2})\s*月"), ("validate/__init__.py", r"[0-9]+|[一二三四五六七八九十百]+"),
+           ("validate/__init__.py", r"[\ufffd\u0080-\u00ff\u2500-\u257f]|锟斤拷|烫烫")}
+
+
+DESCRIPTIONS = ("model/tables.py", {"MEANINGS", "_KEY"})  # the published columns' descriptions
+
+
+def _han_literals(source: str, where: str) -> list[tuple[int, str]]:
+    """String constants holding Chinese characters (f-strings' parts and regexes too), docstrings
+    aside (they explain, they do not match); in model/tables.py, the columns' descriptions aside."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and body and \
+                isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            skip.add(id(body[0].value))
+        if where == DESCRIPTIONS[0] and isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id in DESCRIPTIONS[1] for t in targets):
+                skip.update(id(c) for c in ast.walk(node) if isinstance(c, ast.Constant))
+    return sorted((n.lineno, n.value) for n in ast.walk(tree)
+                  if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip and HAN.search(n.value))
+
+
+def test_no_chinese_literal_outside_the_wording() -> None:
+    """Words of notices are data (wording/*.toml): code names none, so a new wording is an edit of a
+    file and each stage's cache knows it. The published columns' descriptions are the one exception."""
+    found = {(rel, value): line for p in sorted(PKG.rglob("*.py")) if "wording" not in (rel := p.relative_to(PKG).as_posix()).split("/")
+             for line, value in _han_literals(p.read_text(encoding="utf-8"), rel)}
+    stray = sorted(f"{path}:{line}: {value!r}" for (path, value), line in found.items() if (path, value) not in PENDING)
+    assert not stray, "Chinese literals outside wording/ (move them into its TOML files):\n" + "\n".join(stray)
+
+
+def test_the_chinese_literal_check_sees_regexes_and_f_strings_not_docstrings_or_descriptions() -> None:
+    code = 'def f(n):\n    """附件: a docstring."""\n    x = re.compile(r"第\\d+页")\n    return f"the last {n} 序号", "a row", x\nMEANINGS = {"part": "附件N"}\n'
+    assert _han_literals(code, "extract/pdf/prose.py") == [(3, "第\\d+页"), (4, " 序号"), (5, "附件N")]
+    assert _han_literals(code, "model/tables.py") == [(3, "第\\d+页"), (4, " 序号")]
 
 
 def test_imports_run_down_the_flow_and_extract_reads_no_wording() -> None:

@@ -78,7 +78,7 @@ FORMATS: tuple[Format, ...] = (
     Format("wps", ("wps",), "a WPS file", "application/vnd.ms-works", "3", "legacy:extract_legacy", lambda head, path: head.startswith(OLE2[:4])),
     Format("pdf", ("pdf",), "a readable PDF", "application/pdf", "6", "pdf:extract_pdf", lambda head, path: head.lstrip()[:5] == b"%PDF-", needs_lexicon=True),
     Format("ofd", ("ofd",), "an OFD file", "application/ofd", "1", "ofd:extract_ofd", _zip_with("OFD.xml"), needs_lexicon=True),
-    Format("html", ("html", "htm"), "an HTML page", "text/html", "4", "html:extract_html", _html),
+    Format("html", ("html", "htm"), "an HTML page", "text/html", "4", "html:extract_html", _html, needs_lexicon=True),
     Format("txt", ("txt",), "a text file", "text/plain", "5", "text:extract_text", needs_lexicon=True),
 )
 BY_EXTENSION = {ext: f for f in FORMATS for ext in f.extensions}

@@ -30,7 +30,6 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 SENTENCE_END = "。；;！!？?"
 HEADER_BOUNDARY = SENTENCE_END + "：: \t\u3000"
 OPEN, CLOSE = "（(", "）)"
-DEADLINE_JOINERS = "、，,至和及-—～~"
 MAX_NAME = 20  # a body's name inside a run is at most this long
 MAX_PREFIX = 6  # words printed before a header word in its cell (整改目标和措施)
 TYPED = ("due", "department")
@@ -96,6 +95,7 @@ class _Reader:
         self._deadline_items: dict[tuple[int, int], int | None] = {}
         self.typed: list[str] = []  # the header's columns after its texts: due, department
         self.header_names: list[str] = []
+        self.number_word = "number"  # the number column's header as printed (序号), for warnings
         self.warnings: list[str] = []
 
     # -- the header ------------------------------------------------------------------------
@@ -137,6 +137,7 @@ class _Reader:
     def table(self, p: int, cols: list[tuple[str, str]]) -> Glued | None:
         kinds = [k for _, k in cols]
         header = "".join(t for t, _ in cols)
+        self.number_word = next((t for t, k in cols if k == "number"), self.number_word)
         start = p + len(header)
         self.typed = kinds[kinds.index(next(k for k in kinds if k in (*TYPED, "people"))):]
         self.header_names = [t for t, _ in cols]
@@ -256,11 +257,11 @@ class _Reader:
             subs.append(_SubRow(pos, final.start, final))
         elif pos < hi or not subs:
             if not subs:
-                self.warnings.append(f"the last 序号 ({_quote(self.text[lo:hi])}) has no deadline or department cell that could be told apart: "
+                self.warnings.append(f"the last {self.number_word} ({_quote(self.text[lo:hi])}) has no deadline or department cell that could be told apart: "
                                      "read as its text alone")
             else:
-                self.warnings.append(f"what follows the last 序号's department cell ({_quote(self.text[pos:hi])}) was read as a further "
-                                     "line of that 序号: nothing marks where the table ends")
+                self.warnings.append(f"what follows the last {self.number_word}'s department cell ({_quote(self.text[pos:hi])}) was read as a further "
+                                     f"line of that {self.number_word}: nothing marks where the table ends")
             subs.append(_SubRow(pos, hi, None))
         return subs
 
@@ -387,7 +388,7 @@ class _Reader:
                 if close is not None and self.all_deadlines(pos + 1, close):
                     pos = close + 1
                     continue
-            if ch in DEADLINE_JOINERS and (nxt := self.deadline_item(pos + 1, hi)) is not None:
+            if ch in self.lx.deadline_joiners and (nxt := self.deadline_item(pos + 1, hi)) is not None:
                 pos = nxt
                 continue
             break
@@ -399,7 +400,7 @@ class _Reader:
             nxt = self.deadline_item(pos, b)
             if nxt is None:
                 return False
-            pos = nxt + (1 if nxt < b and self.text[nxt] in DEADLINE_JOINERS else 0)
+            pos = nxt + (1 if nxt < b and self.text[nxt] in self.lx.deadline_joiners else 0)
         return pos == b and b > a
 
     def deadline_before(self, lo: int, hi: int) -> int | None:

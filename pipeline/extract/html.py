@@ -22,6 +22,7 @@ from lxml import etree
 from ..errors import ExtractError
 from ..model import Block, Cell, Metadata, Source, Table
 from .encoding import decode_text
+from .lexicon import Lexicon
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote", "pre", "center"}
@@ -189,9 +190,6 @@ def _pairs_in_line(text: str) -> list[tuple[str, str]]:
         if value:
             out.append((_squash(m.group("key")), value))
     return out
-# Shapes (not words) of the article's own lines beside its sentences: a date line and a 文号 line.
-DATE_LINE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
-DOC_NO_LINE = re.compile(r"^\S{1,20}[〔［\[(（【]\d{4}[〕］\])）】]\d+号$")
 
 
 def _squash(text: str) -> str:
@@ -238,8 +236,10 @@ class _Page:
     """One parsed page: which elements hold blocks, how much text and how many sentences each
     holds (link text aside), and the article found from them."""
 
-    def __init__(self, root) -> None:
+    def __init__(self, root, lexicon: Lexicon) -> None:
         self.root = root
+        # the article's own lines beside its sentences (text as squashed: no whitespace): a date line and a 文号 line
+        self.own_lines = (lexicon.date_line, lexicon.doc_no_line)
         self.blocky: dict = {}  # element → holds a block-level element (a container)
         for el in reversed(list(root.iter())):  # children before their parents
             if isinstance(el.tag, str):
@@ -257,7 +257,7 @@ class _Page:
             return
         mine = self.own.setdefault(owner, [0, 0])
         mine[1] += len(t)
-        if content or SENTENCE.search(t) or DATE_LINE.match(t) or DOC_NO_LINE.match(t):
+        if content or SENTENCE.search(t) or any(p.match(t) for p in self.own_lines):
             mine[0] += len(t)
 
     def visit(self, el) -> None:
@@ -357,7 +357,7 @@ def _metadata(page: _Page, article, page_title: str, links: list[str]) -> Metada
     return meta
 
 
-def extract_html(path: Path) -> tuple[list[Block], int | None, list[str], Metadata]:
+def extract_html(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str], Metadata]:
     if path.stat().st_size > MAX_BYTES:
         raise ExtractError(f"the page is {path.stat().st_size >> 20} MB, over the {MAX_BYTES >> 20} MB a notice page may be")
     text = decode(path.read_bytes())
@@ -376,7 +376,7 @@ def extract_html(path: Path) -> tuple[list[Block], int | None, list[str], Metada
     title = " ".join(t.text_content() for t in root.iter("title"))
     links = list(dict.fromkeys(n for n in (_link_name(a) for a in root.iter("a")) if n))
     _drop_furniture(root)
-    page = _Page(root)
+    page = _Page(root, lexicon)
     body = page.article()
     meta = _metadata(page, body, title, links)
     meta.fields = {**fields, **{k: v for k, v in meta.fields.items() if k not in fields}}

@@ -24,6 +24,11 @@ class Lexicon(Protocol):
     deadline_forms: tuple[re.Pattern[str], ...]  # deadline wordings with a year (group y)
     deadline_forms_without_year: tuple[re.Pattern[str], ...]
     deadline_words: tuple[str, ...]  # 长期, 每年, 每季度 …, longest first
+    deadline_joiners: str  # what joins the dates of one deadline cell (、, 至 …)
+    # lines of a page that are no text of the notice's (PDF), and lines that are (HTML)
+    page_number: re.Pattern[str]  # a page's number line (— 3 —, 第3页)
+    date_line: re.Pattern[str]  # a date line (2024年8月21日)
+    doc_no_line: re.Pattern[str]  # a 文号 on a line of its own
 
     def opens_item(self, line: str) -> bool:
         """Does a line open a numbered item (一、 （一） 1. …) or an attachment (附件2)?"""

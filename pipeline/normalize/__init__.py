@@ -17,6 +17,7 @@ from ..errors import Finding
 from ..files import write_json
 from ..model.interim import Header
 from ..structure import Duty, Measure
+from ..wording import wording
 from ..wording.variants import Unfold, fold
 from .deadlines import Deadline, parse_deadline
 from .departments import canonical_form, department_name_problem, is_collective, split_departments
@@ -100,7 +101,7 @@ def notice_year(header: Header) -> int | None:
     first year in its title."""
     if header.issued_on:
         return int(header.issued_on[:4])
-    m = re.search(r"(20\d\d)\s*年", header.title or "")
+    m = wording().deadlines.year_in_title.search(header.title or "")
     return int(m.group(1)) if m else None
 
 

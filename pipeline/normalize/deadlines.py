@@ -56,9 +56,9 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
                         date(y, int(g["m"]), int(g["d"]))  # the day must exist too
                 elif kind == "quarter":
                     qv = g["q"]
-                    when = _last_day(kind, y, q=int(qv) if qv.isdigit() else "一二三四".index(qv) + 1)
+                    when = _last_day(kind, y, q=int(qv) if qv.isdigit() else d.quarters.index(qv) + 1)
                 elif kind == "half":
-                    when = _last_day(kind, y, h=1 if g["h"] == "上" else 2)
+                    when = _last_day(kind, y, h=d.halves.index(g["h"]) + 1)
                 else:
                     when = _last_day(kind, y)
             except (ValueError, calendar.IllegalMonthError):

@@ -89,7 +89,7 @@ def _joins_previous(prev: str, piece: str) -> bool:
     d = wording().departments
     if wording().lexicon.continues(piece):  # the one wrapped-name rule on words, shared with the PDF backend
         return True
-    if prev.endswith("等"):
+    if prev.endswith(d.lists.open_mark):
         return True
     endings = tuple(d.endings)
     return not prev.endswith(endings) and (prev + piece).endswith(endings) and not piece.startswith((*d.collective_prefixes, *d.plural_prefixes))
@@ -114,8 +114,7 @@ def _labelled_segments(text: str) -> list[tuple[str | None, str]] | None:
     return out if found else None
 
 
-COUNTED = re.compile(r"等[0-9一二三四五六七八九十]+个")
-LISTED, AND = "\x01", "\x02"  # 、 and 及 inside a list that is one name: no separators there
+HIDDEN = ("\x01", "\x02")  # the separators inside a list that is one name (、 and 及), hidden: no separators there
 GROUP = re.compile(r"[^，,；;\n]+")
 
 
@@ -124,13 +123,13 @@ def listed_as_one(group: str) -> bool:
     after places or levels (济南、青岛、烟台市政府; 区、县交通与建设局), or a word for "each"
     that governs the whole list (各部门、单位及行业协会、商会; 各牵头单位、责任单位)."""
     d = wording().departments
-    pieces = [p for p in re.split(r"、|及", group.strip()) if p]
+    pieces = [p for p in re.split("|".join(map(re.escape, d.lists.inside_one)), group.strip()) if p]
     if len(pieces) < 2:
         return False
     last = _strip_role(pieces[-1])[0]
     if all(is_place(p) and not p.endswith(tuple(d.endings)) for p in pieces[:-1]) and last.endswith(tuple(d.endings)):
         return True
-    if COUNTED.search(last):  # 苏澳、平原、芦洋、中楼、岚城等5个乡镇: a counted list is one name
+    if d.lists.counted.search(last):  # 苏澳、平原、芦洋、中楼、岚城等5个乡镇: a counted list is one name
         return True
     second = _strip_role(pieces[1])[0]
     placeholder = second.startswith((*d.plural_prefixes, *d.collective_prefixes)) or second in d.bare  # 各相关部门、地方: two
@@ -141,17 +140,23 @@ def listed_as_one(group: str) -> bool:
 def _keep_whole(text: str) -> str:
     """The text with the separators inside a list that is one name hidden, and 和 between two
     complete names made a separator (相关行业主管部门和相关区政府)."""
+    lists = wording().departments.lists
+    between = re.compile(f"(?<=[^、，,；;]){re.escape(lists.and_word)}(?=[^、，,；;])")
+
     def one(m: re.Match[str]) -> str:
         g = m.group(0)
         if listed_as_one(g):
-            return g.replace("、", LISTED).replace("及", AND)
-        return re.sub(r"(?<=[^、，,；;])和(?=[^、，,；;])", lambda a: "、" if _and_joins(g, a.start()) else "和", g)
+            for sep, hidden in zip(lists.inside_one, HIDDEN, strict=True):
+                g = g.replace(sep, hidden)
+            return g
+        return between.sub(lambda a: "、" if _and_joins(g, a.start(), len(a.group(0))) else a.group(0), g)
     return GROUP.sub(one, text)
 
 
-def _and_joins(group: str, at: int) -> bool:
-    left = re.split(r"[、及]", group[:at])[-1].strip()
-    right = re.split(r"[、及]", group[at + 1:])[0].strip()
+def _and_joins(group: str, at: int, width: int) -> bool:
+    inside = "|".join(map(re.escape, wording().departments.lists.inside_one))
+    left = re.split(inside, group[:at])[-1].strip()
+    right = re.split(inside, group[at + width:])[0].strip()
     return is_name(left) and is_name(_strip_role(right)[0])
 
 
@@ -176,7 +181,8 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
         return out, open_any, left
     merged: list[str] = []
     for piece, hard in _pieces(_keep_whole(text)):
-        piece = piece.replace(LISTED, "、").replace(AND, "及")
+        for sep, hidden in zip(d.lists.inside_one, HIDDEN, strict=True):
+            piece = piece.replace(hidden, sep)
         if merged and not hard and _joins_previous(merged[-1], piece):
             merged[-1] += piece
         else:
@@ -194,7 +200,7 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
                 open_ended = True
                 break
         else:
-            m = re.match(r"^(.+?)等(.+)$", piece)
+            m = re.match(f"^(.+?){re.escape(d.lists.open_mark)}(.+)$", piece)
             if m and is_collective(m.group(2)):
                 parts = [m.group(1), m.group(2)]
                 open_ended = True
@@ -215,7 +221,6 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
 
 # Quotes are not listed: a body's name may quote a nickname (省推进“三地一区”建设领导小组).
 PUNCTUATION = re.compile(r"[、，,；;。.:：!！?？《》<>\[\]【】{}|\\&]")  # &: an HTML entity left as text
-DATE_IN_NAME = re.compile(r"\d{2,4}\s*年|\d{1,2}\s*月|年底|年末|底前|季度|完成|持续推进|长期")
 MAX_NAME_LENGTH = 40  # far longer than any body's name: a sentence was taken for one
 # Characters no body's name holds (none of the names in tests/data or the registry does): a
 # formula's or a link's = @ + " and half-width brackets (clean_name makes every bracket it keeps
@@ -249,9 +254,9 @@ def department_name_problem(name: str) -> str | None:
         return f"holds {foreign.group()}, which no department name holds"
     if PUNCTUATION.search(name.replace("、", "") if listed_as_one(name) else name):
         return "punctuation"
-    if DATE_IN_NAME.search(name):
+    if wording().deadlines.in_names.search(name):
         return "a deadline or a date"
-    if name.startswith((*roles.prefixes, *roles.joins, "负责", "牵头", "按")):
+    if name.startswith((*roles.prefixes, *roles.joins, *roles.not_in_names)):
         return "starts with a preposition or a role verb"
     if _body_then_label(name):
         return "holds a role label"
@@ -259,8 +264,9 @@ def department_name_problem(name: str) -> str | None:
         return f"longer than {MAX_NAME_LENGTH} characters"
     if name in d.fragments and not is_collective(name):
         return "only an ending"
-    if name.endswith("等") or any(name.endswith(t) for t in d.open_ended if not is_collective(t.removeprefix("等"))):
-        return "trailing 等"
+    mark = d.lists.open_mark
+    if name.endswith(mark) or any(name.endswith(t) for t in d.open_ended if not is_collective(t.removeprefix(mark))):
+        return f"trailing {mark}"
     if any(name.endswith(w) for w in roles.trailing):
         return "role word"
     if name.count("（") != name.count("）"):

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..wording import wording
 from .departments import canonical_form
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "expectations" / "reference"
@@ -92,8 +93,9 @@ class Registry:
 
     def fallback_canonical(self, name: str, jurisdiction: str) -> str:
         """For a name not in the registry: 市X in a city's notice is <city>X; else the name."""
-        if jurisdiction.endswith("市") and name.startswith("市") and not name.startswith("市级"):
-            return jurisdiction + name[1:]
+        city = wording().departments.fallback
+        if jurisdiction.endswith(city.city) and name.startswith(city.city) and not name.startswith(city.not_the_city):
+            return jurisdiction + name[len(city.city):]
         return canonical_form(name)
 
     def conflicts(self) -> list[Conflict]:

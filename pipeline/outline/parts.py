@@ -40,7 +40,7 @@ def part_number(block: Block) -> tuple[int, str, str] | None:
     m = wording().structure.marker_titled.match(block.text.strip())
     if m and not SENTENCE_END.search(m.group("title")):
         n = cn_to_int(m.group("n"))
-        return (n, f"附件{m.group('n')}", m.group("title").strip()) if n else None
+        return (n, f"{wording().structure.part_label}{m.group('n')}", m.group("title").strip()) if n else None
     return None
 
 
@@ -96,7 +96,7 @@ def issued_titles(title: str, body: list[Block]) -> list[str]:
     its title 关于印发X的通知, or the title its 附件：… line names."""
     words = wording().structure.issuing
     out: list[str] = []
-    m = re.search(r"印发(.+?)的通知", title)
+    m = wording().structure.issued_in_title.search(title)
     if m:
         out.append(m.group(1))
     listing = wording().structure.listing
@@ -259,11 +259,11 @@ def title_of(blocks: list[Block]) -> tuple[str, str]:
             break
         if not lines and re.match(r"^[^：:]{1,10}[：:]", t):
             continue  # a label line (索 引 号：…) is never the title
-        if not wording().structure.letterhead.search(t):
+        if not t.endswith(wording().structure.letterhead):
             lines.append(t)
         if len("".join(lines)) > 150:
             break
-    lines = lines or [x for x in before if not wording().structure.letterhead.search(x)]
+    lines = lines or [x for x in before if not x.endswith(wording().structure.letterhead)]
     title = re.sub(r"\s+", " ", "".join(lines)).strip()
     half = len(title) // 2
     return (title[:half] if len(title) % 2 == 0 and title[:half] == title[half:] else title), doc_no
@@ -291,7 +291,7 @@ def _doc_no(text: str, whole: bool = False) -> str:
         if not head:
             continue
         name = head.group(0)
-        for word in (*st.title_ends, "文件"):
+        for word in (*st.title_ends, *st.letterhead):
             if word in name[:-1]:
                 name = name[name.rindex(word) + len(word):]
         number = name + re.sub(r"\s+", "", m.group(0))
@@ -307,7 +307,7 @@ def _run_on_title(text: str) -> tuple[str, str]:
     a letterhead and 文号 before the title are not part of it."""
     st = wording().structure
     ends = sorted(st.title_ends, key=len, reverse=True)
-    for pattern in ("的(?:" + "|".join(ends) + ")", "(?:" + "|".join(ends) + ")"):
+    for pattern in (re.escape(st.of) + "(?:" + "|".join(ends) + ")", "(?:" + "|".join(ends) + ")"):
         for m in re.finditer(pattern, text[:300]):
             head, rest = text[:m.end()], text[m.end():m.end() + 400]
             colon = re.search(r"[：:]", rest)
@@ -363,7 +363,7 @@ def _leading_labels(blocks: list[Block]) -> tuple[dict[str, str], int]:
     for i, b in enumerate(blocks):
         found = list(split.finditer(b.text)) if b.kind != "table" and len(b.text) <= 200 else []  # not a run-on body
         if b.kind != "table" and (not found or found[0].start() != 0):
-            if open_key and not fields.get(open_key) and re.fullmatch(r"[\d年月日\-/.:\s]+", b.text):
+            if open_key and not fields.get(open_key) and wording().structure.page_date_wrapped.fullmatch(b.text):
                 fields[open_key] = b.text.strip()  # a value the page wrapped onto the next line
                 open_key, taken = "", i + 1
                 continue
@@ -454,7 +454,7 @@ def _doc_no_before(blocks: list[Block], title: str) -> str:
 
 
 def _date_of(text: str) -> str | None:
-    m = re.search(r"(\d{4})\s*[年\-./]\s*(\d{1,2})\s*[月\-./]\s*(\d{1,2})", text)
+    m = wording().structure.page_date.search(text)
     try:
         return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat() if m else None
     except ValueError:

@@ -119,7 +119,7 @@ def _number(ms: list[Measure]) -> None:
 
 
 def _scheme(m: Measure) -> str:
-    return re.sub(r"[0-9一二三四五六七八九十百]+", "N", m.measure_label)
+    return wording().numbering.number.sub("N", m.measure_label)
 
 
 def _renumber_ordinal(ms: list[Measure]) -> None:
@@ -194,7 +194,7 @@ def duty_sentences(notice: Notice) -> Iterator[tuple[str, str]]:
     or a body named beside a duty verb (区交通局负责…, 会同市财政局…). A stray 负责 in running text
     does not count."""
     roles = wording().roles
-    stated = re.compile(roles.label_regex + r"[：:]|(?:负责|牵头|配合)[）)】〕，,]")
+    stated = re.compile(roles.label_regex + r"[：:]|(?:" + "|".join(map(re.escape, roles.sentences.closing_verbs)) + r")[）)】〕，,]")
     unfold = Unfold(*notice.texts())
     if unfold.needed:  # printed in Traditional characters: read with the Simplified wording
         yield from ((ref, unfold(text)) for ref, text in duty_sentences(notice.with_text(fold)))

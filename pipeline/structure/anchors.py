@@ -23,10 +23,8 @@ from .names import is_name
 OPEN_CLOSE = {"（": "）", "(": ")", "〔": "〕", "【": "】", "[": "]"}
 CLOSERS = set(OPEN_CLOSE.values())
 CLAUSE = re.compile(r"[，,；;。]")
-SEPARATORS = re.compile(r"[、，,；;]|以及|及|和")
 WS = re.compile(r"\s+")
 MAX_NAME = 40  # a department name longer than this is a sentence, not a name
-NOT_IN_NAMES = re.compile(r"[的：:]|进行|确保|以上|以下")
 
 
 @dataclass
@@ -83,7 +81,14 @@ def _is_deadline(clause: str) -> bool:
     d = wording().deadlines
     if c in d.none or any(c.startswith(w) for w in d.ongoing):
         return True
-    return any(f.regex.search(c) for f in (*d.forms, *d.forms_without_year)) and not re.search(r"[局委办厅部处室院会]", c)
+    return any(f.regex.search(c) for f in (*d.forms, *d.forms_without_year)) and not any(ch in wording().departments.lists.body_characters for ch in c)
+
+
+def _joins_as_separators(names: str) -> str:
+    """A list with its joins (A会同B, A配合B) read as separators: for the look of a list of bodies."""
+    for word in wording().roles.joins:
+        names = names.replace(word, "、")
+    return names
 
 
 def _names_ok(names: str) -> bool:
@@ -93,7 +98,7 @@ def _names_ok(names: str) -> bool:
     seps = "|".join(map(re.escape, wording().departments.separators))
     for piece in re.split(seps, names):
         piece = piece.strip()
-        if len(piece) > MAX_NAME or NOT_IN_NAMES.search(piece):
+        if len(piece) > MAX_NAME or wording().departments.lists.not_in_statements.search(piece):
             return False
     return True
 
@@ -203,10 +208,11 @@ def parse_statement(inner: str) -> Statement | None:
         names = _strip_prefix(names)
         names = "、".join([*pending, names]) if names else "、".join(pending)
         pending = []
-        if not _names_ok(names.replace("会同", "、").replace("配合", "、")):
+        if not _names_ok(_joins_as_separators(names)):
             return None
         st.duties.extend(_split_joins(names, role or "responsible"))
-    if pending and not st.duties and not st.due and all(is_name(n) for c in pending for n in SEPARATORS.split(c) if n):
+    separators = wording().departments.lists.statement_separators
+    if pending and not st.duties and not st.due and all(is_name(n) for c in pending for n in separators.split(c) if n):
         st.duties.append(Duty("responsible", "、".join(pending)))  # （区市场监管局）: bodies alone are responsible
         st.bare = True
         return st

@@ -195,11 +195,11 @@ def names_at(text: str, i: int) -> tuple[list[str], int] | None:
     if first is None:
         return _listed_words(text, i)
     names, end = [text[i:first]], first
-    joiners = sorted((*d.running_text.joiners, "等"), key=len, reverse=True)
+    joiners = sorted((*d.running_text.joiners, d.lists.open_mark), key=len, reverse=True)
     while True:
         for joiner in joiners:
             nxt = name_at(text, end + len(joiner)) if text.startswith(joiner, end) else None
-            if nxt is not None and (joiner != "等" or _is_placeholder(text[end + 1:nxt])):
+            if nxt is not None and (joiner != d.lists.open_mark or _is_placeholder(text[end + len(joiner):nxt])):
                 names.append(text[end + len(joiner):nxt])
                 end = nxt
                 break
@@ -214,7 +214,6 @@ def _is_placeholder(name: str) -> bool:
     return name.startswith((*d.plural_prefixes, *d.collective_prefixes)) or any(w in name for w in d.vague_words)
 
 
-WORD_LIST = re.compile(r"((?:[\u4e00-\u9fff]{1,6}、){1,12})([\u4e00-\u9fff]{1,6}?)(等(?:有关|相关)?(?:部门|单位))")
 SHARED_HEAD = re.compile(r"(?:[\u4e00-\u9fff]{1,4}、){1,8}")
 
 
@@ -222,13 +221,13 @@ def _listed_words(text: str, i: int) -> tuple[list[str], int] | None:
     first = next(((b, f) for a, b, f in tagged(text) if a == i), None)
     if first is None or text[i:first[0]] in wording().departments.running_text.stops or _is_verb(text[i:first[0]], first[1]):
         return None  # 会同城管执法、…: the list begins after the verb
-    m = WORD_LIST.match(text, i)
+    m = wording().departments.lists.sector_list.match(text, i)
     if m:  # 城管执法、市场监管、审批服务等部门: sector words that 等部门 makes bodies
         return [*m.group(1).rstrip("、").split("、"), m.group(2)], m.end()
     m = SHARED_HEAD.match(text, i)
     if not m:
         return None
-    tail = re.compile(r"[\u4e00-\u9fff]{1,4}等\d+个").match(text, m.end())  # …岚城等5个乡镇
+    tail = wording().departments.lists.counted_in_text.match(text, m.end())  # …岚城等5个乡镇
     if tail:
         division = next((x for x in sorted(wording().departments.running_text.divisions, key=len, reverse=True)
                          if text.startswith(x, tail.end())), None)

@@ -116,7 +116,7 @@ class _Clause:
                 k = self.start + m.start()
                 if any(a <= k < b for a, b in self.taken) or any(self.m.startswith(n, k) for n in self.s.not_openers):
                     continue
-                if k > self.start and self.m[k - 1] in "交经":  # 交由 is read as itself
+                if k > self.start and self.m[k - 1] in self.s.opener_compounds:  # 交由 is read as itself
                     continue
                 self.subject(k + len(w))
 

@@ -192,12 +192,13 @@ class _TableReader:
             if "number" in f and number is None and not sub:
                 where = num_cell or row[f["text"]]
                 if not label and out and (text or any(row[k] for k, _ in cmap.departments)):
-                    self.finding("warning", "row-without-number", "a row without 序号 was read as the continuation of the row above", where,
-                                 " | ".join(texts))
+                    self.finding("warning", "row-without-number", f"a row without {cmap.header[f['number']]} was read as the continuation of the row above",
+                                 where, " | ".join(texts))
                     out[-1].text += text
                     self.continue_departments(out[-1], row, cmap)
                 else:
-                    self.finding("warning", "row-unread", f"a row whose 序号 is not a number ({label!r}) was not read", where, " | ".join(texts))
+                    self.finding("warning", "row-unread", f"a row whose {cmap.header[f['number']]} is not a number ({label!r}) was not read", where,
+                                 " | ".join(texts))
                 continue
             if not text:
                 self.finding("warning", "row-unread", "a numbered row with no measure text was not read", num_cell, " | ".join(texts))

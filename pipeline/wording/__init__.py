@@ -18,12 +18,14 @@ import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 FILES = ("columns", "roles", "deadlines", "departments", "structure", "numbering", "traditional")
 ROLE_NAMES = ("lead", "responsible", "support")
 
@@ -79,6 +81,15 @@ class Numbering:
     closing: tuple[str, ...]
     sub_measure_labels: tuple[str, ...]
     furniture: tuple[re.Pattern[str], ...]
+    numeral_fold: dict[str, str]  # characters read as others in a numeral (两 → 二)
+    number: re.Pattern[str]  # a printed number inside a label
+    page_number: re.Pattern[str]  # a PDF page's number line
+
+    def numeral(self, text: str) -> str:
+        """A numeral as cn2an reads it (第两章: 二)."""
+        for a, b in self.numeral_fold.items():
+            text = text.replace(a, b)
+        return text
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,8 @@ class Sentences:
     subject: dict[str, str]  # first verb of the predicate → the subject's role ("responsible" otherwise)
     object: dict[str, str]  # 会同Y: Y's role, wherever the verb stands
     subject_object: dict[str, str]  # X配合Y: Y's role, only right after the subject
+    opener_compounds: tuple[str, ...] = ()  # 交, 经: before an inside opener, another word (交由)
+    closing_verbs: tuple[str, ...] = ()  # 负责, 牵头, 配合 closing a bracket or a clause
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,7 @@ class Roles:
     verbs: tuple[tuple[re.Pattern[str], str], ...]  # clause-final role verb → role, longest pattern first
     joins: dict[str, str]  # word between two lists → role of the left list ("" keeps the clause's)
     prefixes: tuple[str, ...]  # 由 …
+    not_in_names: tuple[str, ...]  # 负责, 按: no department name opens with one
     trailing: dict[str, str]  # words after a name in a department list → role ("" keeps the column's)
     first_is_lead: tuple[re.Pattern[str], ...]
     rest_support: tuple[re.Pattern[str], ...]
@@ -167,6 +181,33 @@ class Departments:
     group_role_endings: tuple[str, ...]
     empty: tuple[str, ...]
     running_text: RunningText
+    lists: Lists
+    fallback: Fallback
+
+
+@dataclass(frozen=True)
+class Lists:
+    """How a list of names is printed (departments.toml [lists])."""
+
+    marks: tuple[str, ...]  # 、，,；; between names
+    continuations: tuple[str, ...]  # 等, brackets: a wrapped name's piece goes on
+    open_mark: str  # 等
+    counted: re.Pattern[str]  # 等5个 in a department cell
+    counted_in_text: re.Pattern[str]  # 岚城等5个 in running text
+    inside_one: tuple[str, ...]  # 、 and 及 inside a list that names one body
+    and_word: str  # 和
+    statement_separators: re.Pattern[str]
+    not_in_statements: re.Pattern[str]
+    body_characters: str
+    sector_list: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A name not in the registry, in a city's notice (departments.toml [fallback])."""
+
+    city: str  # 市
+    not_the_city: tuple[str, ...]  # 市级
 
 
 @dataclass(frozen=True)
@@ -200,7 +241,12 @@ class Deadlines:
     starts: tuple[str, ...]  # words after a date that make it a start (2024年起)
     forms: tuple[DeadlineForm, ...]
     forms_without_year: tuple[DeadlineForm, ...]  # read with the notice's year
-    recurring: tuple[str, ...] = ()  # 每季度, 每月: a deadline cell may open with one, its dates in brackets
+    recurring: tuple[str, ...]  # 每季度, 每月: a deadline cell may open with one, its dates in brackets
+    quarters: tuple[str, ...]  # 一 … 四: group q's words, in order
+    halves: tuple[str, ...]  # 上, 下: group h's words, in order
+    year_in_title: re.Pattern[str]
+    in_names: re.Pattern[str]  # a deadline or a date inside a department name
+    joiners: str  # what joins the dates of one deadline cell
 
 
 @dataclass(frozen=True)
@@ -215,7 +261,7 @@ class Structure:
     issuer_before: re.Pattern[str]
     doc_no: re.Pattern[str]
     title_ends: tuple[str, ...]
-    letterhead: re.Pattern[str]
+    letterhead: tuple[str, ...]  # a line ending with one is a letterhead (国务院文件)
     file_name: re.Pattern[str]
     signature_date: re.Pattern[str]
     page: dict[str, tuple[str, ...]]  # fact (title, issuer, doc_no, issued_on) → the labels a page gives it under; others: the box's other labels
@@ -223,6 +269,12 @@ class Structure:
     marker_titled: re.Pattern[str]
     listing: re.Pattern[str]
     issuing: tuple[str, ...]
+    of: str  # 的 before a title's kind
+    doc_no_line: re.Pattern[str]
+    issued_in_title: re.Pattern[str]
+    part_label: str  # 附件
+    page_date: re.Pattern[str]
+    page_date_wrapped: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -251,6 +303,11 @@ class Lexicon:
     deadline_forms: tuple[re.Pattern[str], ...] = ()  # deadline wordings with a year (group y)
     deadline_forms_without_year: tuple[re.Pattern[str], ...] = ()
     deadline_words: tuple[str, ...] = ()  # a deadline of its own (长期, 每年, 无) or its opening (每季度), longest first
+    deadline_joiners: str = ""  # what joins the dates of one deadline cell
+    # -- lines of a page that are no text of the notice's, and lines that are (PDF, HTML) --
+    page_number: re.Pattern[str] = re.compile(r"(?!)")  # a page's number line
+    date_line: re.Pattern[str] = re.compile(r"(?!)")  # a date line
+    doc_no_line: re.Pattern[str] = re.compile(r"(?!)")  # a 文号 line
 
     def opens_item(self, line: str) -> bool:
         """Does a line open a numbered item (or an attachment)? A PDF paragraph ends before it."""
@@ -285,7 +342,8 @@ def _numbering(d: dict[str, Any]) -> Numbering:
             raise WordingError(f"wording/numbering.toml: scheme {s.name!r} has no group n")
     return Numbering(schemes, d["inline"]["boundary"], int(d["inline"]["run_in"]), tuple(d["sections"]["preamble"]),
                      tuple(d["sections"]["closing"]), tuple(d["labels"]["sub_measures"]),
-                     tuple(_compile("numbering", p) for p in d["furniture"]["lines"]))
+                     tuple(_compile("numbering", p) for p in d["furniture"]["lines"]), dict(d["numerals"]["fold"]),
+                     _compile("numbering", d["numerals"]["number"]), _compile("numbering", d["furniture"]["page_number"]))
 
 
 def _roles(d: dict[str, Any]) -> Roles:
@@ -294,7 +352,7 @@ def _roles(d: dict[str, Any]) -> Roles:
     g = d["label_grammar"]
     grammar = LabelGrammar({k: _role("roles", v) for k, v in g["words"].items()}, tuple(g["nouns"]), int(g["qualifier"]))
     return Roles({k: _role("roles", v) for k, v in d["labels"].items()}, grammar, tuple(d["people"]["words"]), tuple(verbs),
-                 {k: _role("roles", v, True) for k, v in d["joins"].items()}, tuple(d["prefixes"]["words"]),
+                 {k: _role("roles", v, True) for k, v in d["joins"].items()}, tuple(d["prefixes"]["words"]), tuple(d["prefixes"]["not_in_names"]),
                  {k: _role("roles", v, True) for k, v in d["trailing"].items()},
                  tuple(_compile("roles", p) for p in rules["first_is_lead"]), tuple(_compile("roles", p) for p in rules.get("rest_support", [])),
                  tuple(rules["onward"]),
@@ -309,27 +367,38 @@ def _sentences(s: dict[str, Any]) -> Sentences:
     return Sentences(longest(s["openers"]), longest(s["inside_openers"]), tuple(s["not_openers"]), longest(s["connectives"]),
                      longest(s["modals"]), tuple(s["not_predicates"]), longest(s["role_verbs"]), longest(s["not_duties"]),
                      *({k: _role("roles", v) for k, v in sorted(s[t].items(), key=lambda kv: -len(kv[0]))}
-                       for t in ("subject", "object", "subject_object")))
+                       for t in ("subject", "object", "subject_object")), tuple(s["opener_compounds"]), tuple(s["closing_verbs"]))
 
 
 @cache
 def wording() -> Wording:
     """The wording tables, read and checked once per process (they are read-only)."""
     raw = {n: _load(n) for n in FILES if n != "traditional"}  # the character table is read by variants.py
-    roles = _roles(raw["roles"])
-    numbering = _numbering(raw["numbering"])
-    d = dict(raw["departments"])
+    roles, numbering = _read("roles", _roles, raw), _read("numbering", _numbering, raw)
+    departments, structure = _read("departments", _departments, raw), _read("structure", _structure, raw)
+    columns, deadlines = _read("columns", lambda d: Columns({k: tuple(v) for k, v in d["fields"].items()}), raw), _read("deadlines", _deadlines, raw)
+    return Wording(columns, roles, deadlines, departments, structure, numbering,
+                   _lexicon(departments, roles, columns, numbering, structure, deadlines))
+
+
+def _read(name: str, build: Callable[[dict[str, Any]], T], raw: dict[str, dict[str, Any]]) -> T:
+    """A file's tables, typed; a key the file lacks (a team's copy older than the pipeline) named."""
+    try:
+        return build(raw[name])
+    except KeyError as exc:
+        raise WordingError(f"wording/{name}.toml: no {exc.args[0]!r}: the pipeline reads it (add it from the package's own copy)") from None
+
+
+def _departments(d: dict[str, Any]) -> Departments:
+    d = dict(d)
     rt = d.pop("running_text")
+    lists, fallback = _lists(d.pop("lists")), d.pop("fallback")
     running = RunningText(int(rt["max_length"]), tuple(rt["endings"]), tuple(rt["divisions"]), frozenset(rt["not_names"]),
                           tuple(rt["not_name_words"]), tuple(rt["after_verb"]), frozenset(rt["sector_verbs"]), tuple(rt["determiners"]),
                           str(rt["levels"]), tuple(rt["level_words"]), frozenset(rt["stops"]),
                           tuple(rt["joiners"]))
-    departments = Departments(**{k: tuple(v) for k, v in d.items()}, running_text=running)
-    columns = Columns({k: tuple(v) for k, v in raw["columns"]["fields"].items()})
-    structure = _structure(raw["structure"])
-    deadlines = _deadlines(raw["deadlines"])
-    return Wording(columns, roles, deadlines, departments, structure, numbering,
-                   _lexicon(departments, roles, columns, numbering, structure, deadlines))
+    return Departments(**{k: tuple(v) for k, v in d.items()}, running_text=running, lists=lists,
+                       fallback=Fallback(str(fallback["city"]), tuple(fallback["not_the_city"])))
 
 
 def _deadlines(d: dict[str, Any]) -> Deadlines:
@@ -337,7 +406,17 @@ def _deadlines(d: dict[str, Any]) -> Deadlines:
         return tuple(DeadlineForm(f["kind"], _compile("deadlines", f["regex"])) for f in items)
 
     return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), tuple(d["starts"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])),
-                     tuple(d.get("recurring", [])))
+                     tuple(d.get("recurring", [])), tuple(d["quarters"]), tuple(d["halves"]), _compile("deadlines", d["year_in_title"]),
+                     _compile("deadlines", d["in_names"]), str(d["joiners"]))
+
+
+def _lists(d: dict[str, Any]) -> Lists:
+    def rx(key: str) -> re.Pattern[str]:
+        return _compile("departments", d[key])
+
+    return Lists(tuple(d["marks"]), tuple(d["continuations"]), str(d["open_mark"]), rx("counted"), rx("counted_in_text"),
+                 tuple(d["inside_one"]), str(d["and_word"]), rx("statement_separators"), rx("not_in_statements"), str(d["body_characters"]),
+                 rx("sector_list"))
 
 
 PAGE_FACTS = ("title", "issuer", "doc_no", "issued_on")
@@ -349,11 +428,13 @@ def _structure(d: dict[str, Any]) -> Structure:
     unknown = set(page) - {*PAGE_FACTS, "others"}
     if unknown:
         raise WordingError(f"wording/structure.toml: [page] names no fact {sorted(unknown)} (one of {', '.join(PAGE_FACTS)})")
+    v = d["page_values"]
     return Structure(tuple(h["addressee_suffix"]), _compile("structure", h["date_line"]), _compile("structure", h["issuer_before"]),
-                     _compile("structure", h["doc_no"]), tuple(h["title_ends"]), _compile("structure", h["letterhead"]),
+                     _compile("structure", h["doc_no"]), tuple(h["title_ends"]), tuple(h["letterhead"]),
                      _compile("structure", h["file_name"]), _compile("structure", h["signature_date"]), page,
                      _compile("structure", p["marker"]), _compile("structure", p["marker_titled"]), _compile("structure", p["listing"]),
-                     tuple(p["issuing"]))
+                     tuple(p["issuing"]), str(h["of"]), _compile("structure", h["doc_no_line"]), _compile("structure", h["issued_in_title"]),
+                     str(p["label"]), _compile("structure", v["date"]), _compile("structure", v["date_wrapped"]))
 
 
 LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure", "deadlines")
@@ -364,7 +445,7 @@ def _longest(words: Any) -> tuple[str, ...]:
 
 
 def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numbering, structure: Structure, deadlines: Deadlines) -> Lexicon:
-    seps = ("、", "，", ",", "；", ";")
+    seps = d.lists.marks
     labels = [w + n for w in roles.grammar.words for n in roles.grammar.nouns]  # 牵头单位, 配合部门 …
     headers = [s for syns in columns.fields.values() for s in syns] + labels + list(roles.labels)
     # schemes that open an item on a line of their own (一是 and 第一， run on inside paragraphs)
@@ -374,13 +455,14 @@ def _lexicon(d: Departments, roles: Roles, columns: Columns, numbering: Numberin
     kinds |= {s: name for name, syns in columns.fields.items() for s in syns}
     rt = d.running_text
     return Lexicon(tuple(sorted(d.endings, key=len, reverse=True)), frozenset(d.fragments),
-                   ("等", "（", "(", "）", ")", *seps, *roles.trailing), seps, tuple(headers), items, sections, fingerprint(*LEXICON_FILES),
+                   (*d.lists.continuations, *seps, *roles.trailing), seps, tuple(headers), items, sections, fingerprint(*LEXICON_FILES),
                    columns=tuple(sorted(kinds.items(), key=lambda kv: (-len(kv[0]), kv[0]))), role_words=_longest(roles.trailing),
                    name_prefixes=_longest((*d.plural_prefixes, *d.collective_prefixes, *rt.level_words)), levels=rt.levels,
                    divisions=_longest(rt.divisions), not_names=_longest(rt.not_name_words), stops=_longest(rt.stops),
                    deadline_forms=tuple(f.regex for f in deadlines.forms),
                    deadline_forms_without_year=tuple(f.regex for f in deadlines.forms_without_year),
-                   deadline_words=_longest((*deadlines.ongoing, *deadlines.none, *deadlines.recurring)))
+                   deadline_words=_longest((*deadlines.ongoing, *deadlines.none, *deadlines.recurring)), deadline_joiners=deadlines.joiners,
+                   page_number=numbering.page_number, date_line=structure.date_line, doc_no_line=structure.doc_no_line)
 
 
 def fingerprint(*names: str) -> str:

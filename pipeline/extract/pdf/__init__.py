@@ -173,7 +173,7 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None,
     why = "OCR found no text on it" if use_ocr else f"OCR is not installed ({ocr.EXTRA})"
     unread = [f"page {p} is an image without a text layer (a scanned page): its text is not read; {why}" for p in no_text]
     warnings = ([_ocr_summary(read)] if read else []) + notes + unread
-    drop = furniture(pages_lines, heights)
+    drop = furniture(pages_lines, heights, lexicon.page_number)
     dropped = {id(pages_lines[p][i]) for p, i in drop}
     items = [it for it in items if id(it[2]) not in dropped]
     items.sort(key=lambda it: (it[0], it[1]))

@@ -9,10 +9,8 @@ from collections import Counter
 
 from .geometry import Line
 
-PAGE_NUMBER = re.compile(r"^(?:[-—–－~\s]*\d{1,4}[-—–－~\s]*|第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)$")
 
-
-def furniture(pages_lines: list[list[Line]], heights: list[float]) -> set[tuple[int, int]]:
+def furniture(pages_lines: list[list[Line]], heights: list[float], page_number: re.Pattern[str]) -> set[tuple[int, int]]:
     """(page, line) positions of page numbers and running headers or footers.
 
     A page number is a number-only line (— 3 —, 第3页, 3/10) in the top or bottom tenth of the
@@ -30,7 +28,7 @@ def furniture(pages_lines: list[list[Line]], heights: list[float]) -> set[tuple[
             edge = ln.top < 0.1 * heights[p] or ln.bottom > 0.9 * heights[p]
             if not edge:
                 continue
-            if PAGE_NUMBER.match(ln.text.strip()) or (n_pages >= 3 and len(ln.text) <= 40 and repeated[key(ln)] >= max(3, n_pages // 2)):
+            if page_number.match(ln.text.strip()) or (n_pages >= 3 and len(ln.text) <= 40 and repeated[key(ln)] >= max(3, n_pages // 2)):
                 out.add((p, i))
     return out
 

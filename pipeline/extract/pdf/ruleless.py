@@ -8,7 +8,6 @@ from itertools import pairwise
 
 from ..lexicon import Lexicon
 from .geometry import Word, char_rows, lines_of, words_of
-from .prose import PAGE_NUMBER
 from .tables import CellBuf, TableBuf
 
 
@@ -23,7 +22,7 @@ def ruleless_table(chars: list[dict], page_no: int, height: float, before: Table
     columns, a number in the first column starts a row; it runs to the end of the page, and on
     the next page when that page has no rules either."""
     lines = [ln for ln in char_rows(chars) if not (
-        PAGE_NUMBER.match("".join(c["text"] for c in ln).strip()) and (ln[0]["top"] < 0.1 * height or ln[0]["bottom"] > 0.9 * height))]
+        lexicon.page_number.match("".join(c["text"] for c in ln).strip()) and (ln[0]["top"] < 0.1 * height or ln[0]["bottom"] > 0.9 * height))]
     if before is not None:
         col_x, right, start = before.col_x, before.bbox[2], 0
     else:
