@@ -261,3 +261,17 @@ def test_each_stage_is_keyed_on_the_code_it_runs_and_what_it_reads_never_on_timi
     assert run() == ({n: ("cached", ["outline", "structure", "normalize", "tables"]) for n in both}, both)
     (interim / one / "extract.json").unlink()  # read again: the same document, other seconds
     assert run() == ({one: ("parsed", []), other: ("cached", [])}, [])
+
+
+def test_a_document_of_another_schema_is_refused_when_read(tmp_path: Path) -> None:
+    from pipeline.model import DOCUMENT_SCHEMA_VERSION, Notice, SchemaMismatch
+
+    notice = extract(SAMPLES / "tjftz-business-environment-2024.txt")
+    path = tmp_path / "document.json"
+    notice.write(path)
+    assert Notice.read(path) == notice
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert written["schema_version"] == DOCUMENT_SCHEMA_VERSION
+    path.write_text(json.dumps({**written, "schema_version": "3"}, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SchemaMismatch, match=f"schema 3, this pipeline reads schema {DOCUMENT_SCHEMA_VERSION}: extract it again"):
+        Notice.read(path)

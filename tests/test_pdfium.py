@@ -56,7 +56,8 @@ def test_actual_text_goes_to_pdfplumber(tmp_path: Path) -> None:
     lexicon = wording().lexicon
     with pytest.raises(pdfium.Unfaithful):
         extract_pdf(p, lexicon, "pdfium")
-    blocks, pages, _ = extract_pdf(p, lexicon)
+    got = extract_pdf(p, lexicon)
+    blocks, pages = got.blocks, got.pages
     assert [b.text for b in blocks] == ["Nxtice"] and pages == 1
 
 
@@ -113,7 +114,8 @@ def test_a_page_pdfium_cannot_load_goes_to_pdfplumber(tmp_path: Path) -> None:
                               b"/Type /Pagx /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R"))
     lexicon = wording().lexicon
     assert pdfium.open_document(p) is None
-    blocks, pages, _ = extract_pdf(p, lexicon)
+    got = extract_pdf(p, lexicon)
+    blocks, pages = got.blocks, got.pages
     assert [b.text for b in blocks] == ["Hello"] and pages == 1
 
 
@@ -146,8 +148,8 @@ def test_a_glyph_of_several_characters_is_one_char_as_pdfminer_reads_it(tmp_path
         got = [(c["text"], round(c["x0"], 2), round(c["x1"], 2)) for c in next(iter(doc.pages)).chars]
     assert got == want and "".join(t for t, _, _ in got) == text
     lexicon = wording().lexicon
-    blocks = extract_pdf(p, lexicon, "pdfium")
-    assert blocks == extract_pdf(p, lexicon, "pdfplumber") and [b.text for b in blocks[0]] == [text]
+    got = extract_pdf(p, lexicon, "pdfium")
+    assert got == extract_pdf(p, lexicon, "pdfplumber") and [b.text for b in got.blocks] == [text]
 
 
 def test_a_turned_glyph_of_several_characters_goes_to_pdfplumber(tmp_path: Path) -> None:

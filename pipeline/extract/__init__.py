@@ -16,13 +16,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import ExtractError
-from ..model import Metadata, Notice, Part
+from ..model import Notice, Part
 from .encoding import MIN_PLAUSIBLE, _chinese_share
+from .lexicon import Lexicon
+from .reading import Reading
 
-Backend = Callable[[Path, Any, Path | None], tuple[Any, ...]]  # (blocks, pages[, warnings[, metadata]])
+Backend = Callable[[Path, Lexicon, Path | None], Reading]
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word (.doc) and WPS files
 
 
@@ -135,7 +136,7 @@ def mismatch(path: Path) -> str:
     return ""
 
 
-def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
+def extract(path: Path, lexicon: Lexicon, workdir: Path | None = None) -> Notice:
     """Read one raw file into a Notice. Raises ExtractError with a message naming the file.
 
     `lexicon`: wording's Lexicon (the words the PDF, OFD and text backends need). `workdir` (the notice's
@@ -160,10 +161,8 @@ def extract(path: Path, lexicon: Any, workdir: Path | None = None) -> Notice:
         raise ExtractError(f"cannot be read as {fmt.noun} (damaged or cut short)", detail=f"{type(exc).__name__}: {exc}") from exc
     if out_of_memory:
         raise ExtractError("reading it needed more memory than a notice may use (--memory-mb)")
-    # (blocks, pages), then optionally the warnings and what the page says of itself
-    blocks, pages, warnings, metadata = (*got, *([], Metadata())[len(got) - 2:])
-    notes = [w for w in (mismatch(path),) if w] + list(warnings)
-    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", blocks)], pages=pages, warnings=notes, metadata=metadata)
+    notes = [w for w in (mismatch(path),) if w] + got.warnings
+    return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", got.blocks)], pages=got.pages, warnings=notes, metadata=got.metadata)
 
 
 @dataclass

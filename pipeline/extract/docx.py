@@ -36,6 +36,7 @@ from ..errors import ExtractError
 from ..model import Block, Cell, Source, Table
 from ..numerals import int_to_cn
 from .guards import guard_xml_parts, guard_zip, parse_xml
+from .reading import Reading
 
 W_P, W_TBL, W_TR, W_TC, W_R, W_T = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r"), qn("w:t")
 W_TAB, W_BR, W_CR = qn("w:tab"), qn("w:br"), qn("w:cr")
@@ -379,11 +380,11 @@ def open_docx(path: Path) -> Any:
         raise ExtractError("not a readable Word document (a part of the package is missing or damaged)", detail=f"{type(exc).__name__}: {exc}") from exc
 
 
-def extract_docx(path: Path, name: str | None = None) -> tuple[list[Block], int | None]:
+def extract_docx(path: Path, name: str | None = None) -> Reading:
     """`name` is the file to cite in provenance (the original of a converted legacy file)."""
     doc = open_docx(path)
     reader = _Reader(name or path.name, _Numbering(doc))
     reader.read(doc.element.body)
     for kind, reltype in (("footnote", RT.FOOTNOTES), ("endnote", RT.ENDNOTES)):
         reader.notes(doc, kind, reltype)
-    return reader.blocks, None
+    return Reading(reader.blocks)

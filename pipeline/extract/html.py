@@ -23,6 +23,7 @@ from ..errors import ExtractError
 from ..model import Block, Cell, Metadata, Source, Table
 from .encoding import decode_text
 from .lexicon import Lexicon
+from .reading import Reading
 
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote", "pre", "center"}
@@ -357,7 +358,7 @@ def _metadata(page: _Page, article, page_title: str, links: list[str]) -> Metada
     return meta
 
 
-def extract_html(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str], Metadata]:
+def extract_html(path: Path, lexicon: Lexicon) -> Reading:
     if path.stat().st_size > MAX_BYTES:
         raise ExtractError(f"the page is {path.stat().st_size >> 20} MB, over the {MAX_BYTES >> 20} MB a notice page may be")
     text = decode(path.read_bytes())
@@ -428,4 +429,4 @@ def extract_html(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None,
     walk(body)
     if not blocks:
         raise ExtractError("no notice text found in the page")
-    return blocks, None, warnings, meta
+    return Reading(blocks, None, warnings, meta)

@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 
 from ..errors import ExtractError
-from ..model import Block
 from .docx import extract_docx
+from .reading import Reading
 
 CONVERT_TIMEOUT = 180
 
@@ -44,7 +44,7 @@ def convert_to_docx(path: Path, out_dir: Path) -> Path:
     return out
 
 
-def extract_legacy(path: Path, workdir: Path | None = None) -> tuple[list[Block], int | None]:
+def extract_legacy(path: Path, workdir: Path | None = None) -> Reading:
     if workdir is None:
         with tempfile.TemporaryDirectory() as tmp:
             return extract_docx(convert_to_docx(path, Path(tmp)), path.name)

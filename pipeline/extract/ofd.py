@@ -20,10 +20,11 @@ from typing import Any
 from lxml import etree
 
 from ..errors import ExtractError
-from ..model import Block
 from .guards import guard_zip, parse_xml
+from .lexicon import Lexicon
 from .pdf import extract_virtual
 from .pdf.virtual import VirtualPage, char, edge
+from .reading import Reading
 
 MM = 72 / 25.4  # points per millimetre
 ASCENT = 0.88  # share of the font size above the baseline
@@ -176,7 +177,7 @@ def _segment(page: VirtualPage, a: tuple[float, float], b: tuple[float, float], 
     page.edges.append(edge(xs[0], ys[0], xs[1], ys[1]))
 
 
-def extract_ofd(path: Path, lexicon: Any) -> tuple[list[Block], int | None, list[str]]:
+def extract_ofd(path: Path, lexicon: Lexicon) -> Reading:
     guard_zip(path, "an OFD file")
     with zipfile.ZipFile(path) as z:
         pkg = _Package(z)

@@ -18,6 +18,7 @@ from ..model.document import BlockKind
 from . import glued
 from .encoding import decode_text
 from .lexicon import Lexicon
+from .reading import Reading
 
 TAG = re.compile(r"<[^>]+>")
 HEADING_TAG = re.compile(r"^\s*<h\d[^>]*>(.*?)</h\d>", re.I)
@@ -37,7 +38,7 @@ def _clean(line: str) -> str:
     return html.unescape(line).replace("\xa0", " ").replace("\u3000", " ")
 
 
-def extract_text(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str], Metadata]:
+def extract_text(path: Path, lexicon: Lexicon) -> Reading:
     text = decode(path.read_bytes())
     # scraped pages keep HTML entities (&nbsp;) and stray inline tags (<span>, <br>) in cells too
     lines = [_clean(ln) for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -45,7 +46,7 @@ def extract_text(path: Path, lexicon: Lexicon) -> tuple[list[Block], int | None,
     reader = _Reader(path.name, lines, lexicon)
     if metadata.fields:
         reader.run_on_breaks = True
-    return reader.blocks(), None, reader.warnings, metadata
+    return Reading(reader.blocks(), None, reader.warnings, metadata)
 
 
 # A scraper's header: `key: value` lines (Markdown marks allowed) before a separator line

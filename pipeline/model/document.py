@@ -177,7 +177,15 @@ def _source(d: dict[str, Any]) -> Source:
     return Source(**{**d, "bbox": tuple(bbox) if bbox else None})
 
 
+class SchemaMismatch(ValueError):
+    """A document written by a pipeline of another document schema: it is read again, not guessed at."""
+
+
 def notice_from_dict(d: dict[str, Any]) -> Notice:
+    found = d.get("schema_version")
+    if found != DOCUMENT_SCHEMA_VERSION:
+        raise SchemaMismatch(f"the document is of schema {found or 'unknown'}, this pipeline reads schema {DOCUMENT_SCHEMA_VERSION}: "
+                             "extract it again")
     parts = []
     for p in d["parts"]:
         blocks = []

@@ -284,13 +284,6 @@ DIGEST_LINES = 20
 FAILURE_COLUMNS = ("rule", "severity", "notice_id", "source_file", "source_ref", "value", "raw_text")
 
 
-def write_failures(path: Path, failures: list[dict]) -> None:
-    """Every failing row of this run's validation, for a person or a notebook to filter."""
-    with FailureWriter(path) as w:
-        for f in failures:
-            w.add(f)
-
-
 class FailureWriter:
     """failures.parquet written as rows come, in batches: failing rows are never all in memory."""
 

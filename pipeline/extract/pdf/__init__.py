@@ -27,6 +27,7 @@ import pdfplumber
 from ...errors import ExtractError
 from ...model import Block, Source
 from ..lexicon import Lexicon
+from ..reading import Reading
 from . import ocr, pdfium
 from .geometry import LINE_END, Line, dedupe_chars, lines_of, ocr_confidence
 from .prose import furniture, join_text, line_spacing
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 READERS = ("auto", "pdfium", "pdfplumber")
 
 
-def extract_pdf(path: Path, lexicon: Lexicon, reader: str = "auto") -> tuple[list[Block], int | None, list[str]]:
+def extract_pdf(path: Path, lexicon: Lexicon, reader: str = "auto") -> Reading:
     """The PDF's blocks, page count and warnings. Characters and ruling lines come from PDFium
     where it reads them as the content stream has them (pdfium.py), else from pdfplumber; `reader`
     forces one ("pdfium" raises `pdfium.Unfaithful` where it would not be faithful)."""
@@ -109,12 +110,12 @@ def _ranges(pages: list[int]) -> str:
     return ", ".join(out)
 
 
-def extract_virtual(pages: list, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
+def extract_virtual(pages: list, file: str, lexicon: Lexicon) -> Reading:
     """Pages of another source (OFD, OCR) read like a text PDF's: see virtual.py."""
     return _extract(VirtualDocument(pages), file, lexicon)
 
 
-def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None, list[str]]:
+def _extract(pdf, file: str, lexicon: Lexicon) -> Reading:
     items: list[tuple[int, float, object]] = []  # (page, top, Line | TableBuf)
     pages_lines: list[list[Line]] = []
     heights: list[float] = []
@@ -245,4 +246,4 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> tuple[list[Block], int | None,
     close_table()
     if not blocks:
         raise ExtractError("no notice text found: every line repeats on every page (running heads and page numbers only)")
-    return blocks, len(pdf.pages), warnings
+    return Reading(blocks, len(pdf.pages), warnings)
