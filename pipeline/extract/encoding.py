@@ -68,14 +68,28 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if text is not None and plausible(text):
             return text, enc
     if b"\x00" in data[:4096]:  # UTF-16 without a byte-order mark, or not text at all
-        guess = _normalizer(data)
-        share, total = _chinese_share(guess[0]) if guess else (0.0, 0)
-        if guess is None or total < 20 or share < MIN_PLAUSIBLE:
-            raise ExtractError("not a text file (binary content)")
-        return guess
+        return _without_bom(data)
     text = _strict(data, "utf-8")
     if text is not None:
         return _checked(text, "utf-8")
+    found = _chinese(data, tried) or _normalizer(data)
+    if found is not None and plausible(found[0]):
+        return found
+    raise ExtractError(f"the text cannot be decoded as Chinese (tried {', '.join(dict.fromkeys(tried))}, and detection); "
+                       "save it as UTF-8")
+
+
+def _without_bom(data: bytes) -> tuple[str, str]:
+    """Text with zero bytes and no byte-order mark: UTF-16 or UTF-32 as detection finds it, or binary."""
+    guess = _normalizer(data)
+    share, total = _chinese_share(guess[0]) if guess else (0.0, 0)
+    if guess is None or total < 20 or share < MIN_PLAUSIBLE:
+        raise ExtractError("not a text file (binary content)")
+    return guess
+
+
+def _chinese(data: bytes, tried: list[str]) -> tuple[str, str] | None:
+    """The Chinese encoding that decodes the bytes to the most Chinese, when that is plausible."""
     scored = []
     for enc in CHINESE:
         text = _strict(data, enc)
@@ -86,11 +100,7 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
         share, enc, text = max(scored)
         if share >= MIN_PLAUSIBLE:
             return text, enc
-    guess = _normalizer(data)
-    if guess is not None and plausible(guess[0]):
-        return guess
-    raise ExtractError(f"the text cannot be decoded as Chinese (tried {', '.join(dict.fromkeys(tried))}, and detection); "
-                       "save it as UTF-8")
+    return None
 
 
 def _normalizer(data: bytes) -> tuple[str, str] | None:

@@ -359,6 +359,25 @@ def _metadata(page: _Page, article, page_title: str, links: list[str]) -> Metada
 
 
 def extract_html(path: Path, lexicon: Lexicon) -> Reading:
+    root, warnings = _parse(path)
+    fields = {m.get("name").strip(): re.sub(r"\s+", " ", m.get("content")).strip() for m in root.iter("meta")
+              if (m.get("name") or "").strip() and (m.get("content") or "").strip()}
+    title = " ".join(t.text_content() for t in root.iter("title"))
+    links = list(dict.fromkeys(n for n in (_link_name(a) for a in root.iter("a")) if n))
+    _drop_furniture(root)
+    page = _Page(root, lexicon)
+    body = page.article()
+    meta = _metadata(page, body, title, links)
+    meta.fields = {**fields, **{k: v for k, v in meta.fields.items() if k not in fields}}
+    blocks = _Walker(path.name, page, meta).blocks_of(body)
+    if not blocks:
+        raise ExtractError("no notice text found in the page")
+    return Reading(blocks, None, warnings, meta)
+
+
+def _parse(path: Path):  # -> (lxml root, warnings)
+    """The page's tree, guarded: its size, its XML declaration and DTD subset (entities are
+    never expanded), absurd nesting flattened."""
     if path.stat().st_size > MAX_BYTES:
         raise ExtractError(f"the page is {path.stat().st_size >> 20} MB, over the {MAX_BYTES >> 20} MB a notice page may be")
     text = decode(path.read_bytes())
@@ -369,64 +388,66 @@ def extract_html(path: Path, lexicon: Lexicon) -> Reading:
     warnings = [f"the page nests its tags {deepest} levels deep; read with the nesting below level {MAX_DEPTH} removed"] if deepest > MAX_DEPTH else []
     parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
     try:
-        root = lxml.html.document_fromstring(text, parser=parser)
+        return lxml.html.document_fromstring(text, parser=parser), warnings
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError("not a readable HTML page", detail=f"{type(exc).__name__}: {exc}") from exc
-    fields = {m.get("name").strip(): re.sub(r"\s+", " ", m.get("content")).strip() for m in root.iter("meta")
-              if (m.get("name") or "").strip() and (m.get("content") or "").strip()}
-    title = " ".join(t.text_content() for t in root.iter("title"))
-    links = list(dict.fromkeys(n for n in (_link_name(a) for a in root.iter("a")) if n))
-    _drop_furniture(root)
-    page = _Page(root, lexicon)
-    body = page.article()
-    meta = _metadata(page, body, title, links)
-    meta.fields = {**fields, **{k: v for k, v in meta.fields.items() if k not in fields}}
-    blocks: list[Block] = []
-    counter = {"p": 0, "t": 0}
 
-    def paragraph(lines: list[str], tag: str | None) -> None:
+
+class _Walker:
+    """The article's elements in document order as blocks: headings and paragraphs (text sitting
+    directly in a container cut at <br> and at the blocks beside it), data tables, and a layout
+    table's cells read as blocks."""
+
+    def __init__(self, file: str, page: _Page, meta: Metadata) -> None:
+        self.file, self.page, self.meta = file, page, meta
+        self.blocks: list[Block] = []
+        self.paragraphs = self.tables = 0
+
+    def blocks_of(self, body) -> list[Block]:
+        self.walk(body)
+        return self.blocks
+
+    def paragraph(self, lines: list[str], tag: str | None) -> None:
         """The lines of one element (tag) or of a run of text between blocks (None)."""
         if tag is None and not any(lines):
             return
         level = int(tag[1]) if tag in HEADINGS else None
         for line in lines:
             if line:
-                blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(path.name, paragraph=counter["p"]), line,
-                                    tag or "p", level=level))
-        counter["p"] += 1
+                self.blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(self.file, paragraph=self.paragraphs), line,
+                                         tag or "p", level=level))
+        self.paragraphs += 1
 
-    def walk(el) -> None:
+    def walk(self, el) -> None:
         run = [""]  # the text directly in el, in runs between its blocks, cut at <br>
         run[-1] += el.text or ""
         for ch in el:
             tag = ch.tag.lower() if isinstance(ch.tag, str) else ""
-            if not tag or not (tag in BLOCK_LEVEL or page.blocky.get(ch)):
+            if not tag or not (tag in BLOCK_LEVEL or self.page.blocky.get(ch)):
                 _line_walk(ch, run) if tag else run.__setitem__(-1, run[-1] + (ch.tail or ""))
                 continue
-            paragraph(_clean_lines(run), None)
+            self.paragraph(_clean_lines(run), None)
             run = [""]
-            if tag == "table" and _layout_table(ch):
-                for cell in ch.iter("td", "th"):
-                    if _owner_table(cell) is ch:
-                        walk(cell)
-            elif tag == "table" and _label_table(ch) and not blocks:
-                for k, v in _label_pairs(ch):  # the page's box of labelled values, at the top of the article
-                    meta.fields.setdefault(k, v)
-            elif tag == "table":
-                blocks.append(Block("table", Source(path.name, table=counter["t"]), table=read_table(ch, path.name, counter["t"])))
-                counter["t"] += 1
-            elif tag in FLOW or not page.blocky.get(ch):
-                depth = sum(1 for a in ch.iterancestors() if isinstance(a.tag, str) and a.tag.lower() in ("ol", "ul")) if tag == "li" else 0
-                n = len(blocks)
-                paragraph(_text_lines(ch), tag)
-                for b in blocks[n:]:
-                    b.list_level = depth - 1 if tag == "li" else None
-            else:
-                walk(ch)
+            self.block(ch, tag)
             run[-1] += ch.tail or ""
-        paragraph(_clean_lines(run), None)
+        self.paragraph(_clean_lines(run), None)
 
-    walk(body)
-    if not blocks:
-        raise ExtractError("no notice text found in the page")
-    return Reading(blocks, None, warnings, meta)
+    def block(self, ch, tag: str) -> None:
+        if tag == "table" and _layout_table(ch):
+            for cell in ch.iter("td", "th"):
+                if _owner_table(cell) is ch:
+                    self.walk(cell)
+        elif tag == "table" and _label_table(ch) and not self.blocks:
+            for k, v in _label_pairs(ch):  # the page's box of labelled values, at the top of the article
+                self.meta.fields.setdefault(k, v)
+        elif tag == "table":
+            self.blocks.append(Block("table", Source(self.file, table=self.tables), table=read_table(ch, self.file, self.tables)))
+            self.tables += 1
+        elif tag in FLOW or not self.page.blocky.get(ch):
+            depth = sum(1 for a in ch.iterancestors() if isinstance(a.tag, str) and a.tag.lower() in ("ol", "ul")) if tag == "li" else 0
+            n = len(self.blocks)
+            self.paragraph(_text_lines(ch), tag)
+            for b in self.blocks[n:]:
+                b.list_level = depth - 1 if tag == "li" else None
+        else:
+            self.walk(ch)

@@ -188,8 +188,24 @@ class _Reader:
         while i < len(self.lines) and self.lines[i].startswith("\t"):
             header.append(([self.lines[i].strip()], i))
             i += 1
-        n_cols = len(header)
-        rows = [header]
+        rows, i = self._cell_rows(i, len(header))
+        rows.insert(0, header)
+        cells = []
+        for r, rw in enumerate(rows):
+            for k, (lines, li) in enumerate(rw):
+                while lines and not lines[-1].strip():
+                    lines.pop()
+                cells.append(Cell(r, k, lines, self.src(li, table=t, row=r, col=k)))
+        while i > start and not self.lines[i - 1].strip():
+            i -= 1  # hand trailing blank lines back
+        self.out.append(Block("table", self.src(start, table=t), table=Table(len(rows), len(header), cells, self.src(start, table=t), header_rows=1)))
+        self.n_tables += 1
+        return i
+
+    def _cell_rows(self, i: int, n_cols: int) -> tuple[list[list[tuple[list[str], int]]], int]:
+        """The rows after the header, from line i: a cell per tab-led line, `n_cols` to a row, a
+        cell going on over the lines after it; and the line where the table ends."""
+        rows: list[list[tuple[list[str], int]]] = []
         row: list[tuple[list[str], int]] = []
         while i < len(self.lines):
             line = self.lines[i]
@@ -200,26 +216,14 @@ class _Reader:
                 row.append(([line[1:]], i))
             elif not row and not line.strip():
                 pass
-            elif not row:
+            elif not row or not (len(row) < n_cols or not line.strip() or self._continues(i)):
                 break
-            elif len(row) < n_cols or not line.strip() or self._continues(i):
-                row[-1][0].append(line)  # the cell goes on, blank lines included
             else:
-                break
+                row[-1][0].append(line)  # the cell goes on, blank lines included
             i += 1
         if row:
             rows.append(row)
-        cells = []
-        for r, rw in enumerate(rows):
-            for k, (lines, li) in enumerate(rw):
-                while lines and not lines[-1].strip():
-                    lines.pop()
-                cells.append(Cell(r, k, lines, self.src(li, table=t, row=r, col=k)))
-        while i > start and not self.lines[i - 1].strip():
-            i -= 1  # hand trailing blank lines back
-        self.out.append(Block("table", self.src(start, table=t), table=Table(len(rows), n_cols, cells, self.src(start, table=t), header_rows=1)))
-        self.n_tables += 1
-        return i
+        return rows, i
 
     def _continues(self, i: int) -> bool:
         """A text line after a complete row still belongs to its last cell when the table

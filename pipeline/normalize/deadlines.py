@@ -7,9 +7,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from ..numerals import arabic
-from ..wording import wording
+from ..wording import Deadlines, wording
 
 WS = re.compile(r"\s+")
 
@@ -31,6 +32,23 @@ def _last_day(kind: str, y: int, m: int = 12, q: int = 4, h: int = 2) -> date:
     return date(y, m, calendar.monthrange(y, m)[1])
 
 
+def _period_end(kind: str, g: dict[str, Any], year: int | None, d: Deadlines) -> date:
+    """The last day of the period a deadline form's groups name; ValueError for a date that does
+    not exist (2026年13月, 2月30日)."""
+    y = int(g["y"]) if g.get("y") else year
+    assert y is not None  # a form without a year is read only with the notice's
+    if kind == "month":
+        when = _last_day(kind, y, m=int(g["m"]))
+        if g.get("d"):
+            date(y, int(g["m"]), int(g["d"]))  # the day must exist too
+        return when
+    if kind == "quarter":
+        return _last_day(kind, y, q=int(g["q"]) if g["q"].isdigit() else d.quarters.index(g["q"]) + 1)
+    if kind == "half":
+        return _last_day(kind, y, h=d.halves.index(g["h"]) + 1)
+    return _last_day(kind, y)
+
+
 def parse_deadline(raw: str, year: int | None = None) -> Deadline:
     """2026年5月, 2025年底前, 2025年第三季度, 持续推进 … into kind and the period's last day.
 
@@ -46,21 +64,9 @@ def parse_deadline(raw: str, year: int | None = None) -> Deadline:
         for m in form.regex.finditer(s):
             if s.startswith(d.starts, m.end()):
                 continue  # 2024年起: when the work starts, not its deadline
-            g = m.groupdict()
             kind = form.kind
             try:
-                y = int(g["y"]) if g.get("y") else year
-                if kind == "month":
-                    when = _last_day(kind, y, m=int(g["m"]))
-                    if g.get("d"):
-                        date(y, int(g["m"]), int(g["d"]))  # the day must exist too
-                elif kind == "quarter":
-                    qv = g["q"]
-                    when = _last_day(kind, y, q=int(qv) if qv.isdigit() else d.quarters.index(qv) + 1)
-                elif kind == "half":
-                    when = _last_day(kind, y, h=d.halves.index(g["h"]) + 1)
-                else:
-                    when = _last_day(kind, y)
+                when = _period_end(kind, m.groupdict(), year, d)
             except (ValueError, calendar.IllegalMonthError):
                 return Deadline(raw, "invalid", None)  # 2026年13月: a date that does not exist
             if m.group(0) == s:

@@ -179,31 +179,13 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
             open_any |= open_ended
             left += rest
         return out, open_any, left
-    merged: list[str] = []
-    for piece, hard in _pieces(_keep_whole(text)):
-        for sep, hidden in zip(d.lists.inside_one, HIDDEN, strict=True):
-            piece = piece.replace(hidden, sep)
-        if merged and not hard and _joins_previous(merged[-1], piece):
-            merged[-1] += piece
-        else:
-            merged.append(piece)
     names: list[tuple[str, str, bool]] = []
     open_ended = False
     leftovers: list[str] = []
-    for piece in merged:
-        piece = piece.strip()
-        piece, piece_role = _strip_role(piece)
-        parts = [piece]
-        for tail in (d.open_ended_prose if prose else d.open_ended):
-            if piece.endswith(tail) and len(piece) > len(tail):
-                parts = [piece[: -len(tail)]]
-                open_ended = True
-                break
-        else:
-            m = re.match(f"^(.+?){re.escape(d.lists.open_mark)}(.+)$", piece)
-            if m and is_collective(m.group(2)):
-                parts = [m.group(1), m.group(2)]
-                open_ended = True
+    for piece in _merged(text):
+        piece, piece_role = _strip_role(piece.strip())
+        parts, open_here = _open_end(piece, prose)
+        open_ended |= open_here
         for p in parts:
             p, r2 = _strip_role(p)
             p = clean_name(p)
@@ -217,6 +199,33 @@ def split_departments(text: str, role: str, prose: bool = False) -> tuple[list[t
                 continue
             names.append((p, piece_role or r2 or role, is_collective(p)))
     return names, open_ended, leftovers
+
+
+def _merged(text: str) -> list[str]:
+    """The list's pieces, a wrapped name's pieces joined again."""
+    inside = wording().departments.lists.inside_one
+    merged: list[str] = []
+    for piece, hard in _pieces(_keep_whole(text)):
+        for sep, hidden in zip(inside, HIDDEN, strict=True):
+            piece = piece.replace(hidden, sep)
+        if merged and not hard and _joins_previous(merged[-1], piece):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _open_end(piece: str, prose: bool) -> tuple[list[str], bool]:
+    """A piece without the words that leave its list open (A等部门 → A), or cut where a collective
+    follows 等 (A等各执法部门 → A, 各执法部门); and whether it left the list open."""
+    d = wording().departments
+    for tail in (d.open_ended_prose if prose else d.open_ended):
+        if piece.endswith(tail) and len(piece) > len(tail):
+            return [piece[: -len(tail)]], True
+    m = re.match(f"^(.+?){re.escape(d.lists.open_mark)}(.+)$", piece)
+    if m and is_collective(m.group(2)):
+        return [m.group(1), m.group(2)], True
+    return [piece], False
 
 
 # Quotes are not listed: a body's name may quote a nickname (省推进“三地一区”建设领导小组).
@@ -241,8 +250,6 @@ def _body_then_label(name: str) -> bool:
 
 def department_name_problem(name: str) -> str | None:
     """Why a published department name is not clean, or None when it is."""
-    d = wording().departments
-    roles = wording().roles
     if not name or not name.strip():
         return "empty"
     if WS.search(name):
@@ -256,6 +263,13 @@ def department_name_problem(name: str) -> str | None:
         return "punctuation"
     if wording().deadlines.in_names.search(name):
         return "a deadline or a date"
+    return _wording_problem(name)
+
+
+def _wording_problem(name: str) -> str | None:
+    """What the role and list wording says is wrong with a name: a role verb before it or a role
+    word after it, a label run into it, an ending alone, the word that leaves a list open."""
+    d, roles = wording().departments, wording().roles
     if name.startswith((*roles.prefixes, *roles.joins, *roles.not_in_names)):
         return "starts with a preposition or a role verb"
     if _body_then_label(name):

@@ -247,15 +247,13 @@ def title_of(blocks: list[Block]) -> tuple[str, str]:
         if number:
             doc_no, before, lines = doc_no or number, before or lines, []
             continue
-        trailing = _doc_no(t)
-        if trailing and t.endswith(trailing) and len(t) > len(trailing):  # 标题国办发〔2020〕24号 on one line
-            doc_no, t = doc_no or trailing, t[:-len(trailing)].strip()
+        t, doc_no = _without_trailing_doc_no(t, doc_no)
         if not lines and not before and len(t) > 150:
             return _run_on_title(t)
         if lines and _same("".join(lines), t):
             lines = [t]  # a title printed twice (a scraper's copy, then the document's): the document's
             continue
-        if t.endswith(stops) or SENTENCE_END.search(t) or (len(t) > 60 and lines) or (not lines and leading_marker(t)):
+        if _ends_title_block(t, lines, stops):
             break
         if not lines and re.match(r"^[^：:]{1,10}[：:]", t):
             continue  # a label line (索 引 号：…) is never the title
@@ -264,9 +262,27 @@ def title_of(blocks: list[Block]) -> tuple[str, str]:
         if len("".join(lines)) > 150:
             break
     lines = lines or [x for x in before if not x.endswith(wording().structure.letterhead)]
-    title = re.sub(r"\s+", " ", "".join(lines)).strip()
+    return _printed_once(re.sub(r"\s+", " ", "".join(lines)).strip()), doc_no
+
+
+def _without_trailing_doc_no(t: str, doc_no: str) -> tuple[str, str]:
+    """A line that ends with its 文号 (标题国办发〔2020〕24号 on one line): the line without it, and
+    the 文号 (the first one found stays)."""
+    trailing = _doc_no(t)
+    if trailing and t.endswith(trailing) and len(t) > len(trailing):
+        return t[:-len(trailing)].strip(), doc_no or trailing
+    return t, doc_no
+
+
+def _ends_title_block(t: str, lines: list[str], stops: tuple[str, ...]) -> bool:
+    """The addressee line, a sentence, a long line after the title's, a numbered item."""
+    return bool(t.endswith(stops) or SENTENCE_END.search(t) or (len(t) > 60 and lines) or (not lines and leading_marker(t)))
+
+
+def _printed_once(title: str) -> str:
+    """A title a page printed twice in one line, once."""
     half = len(title) // 2
-    return (title[:half] if len(title) % 2 == 0 and title[:half] == title[half:] else title), doc_no
+    return title[:half] if len(title) % 2 == 0 and title[:half] == title[half:] else title
 
 
 def _same(a: str, b: str) -> bool:

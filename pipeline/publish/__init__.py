@@ -173,9 +173,7 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
 def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str) -> tuple[Path, list[dict]]:
     """A complete version folder in the store, synced, not yet current; and its files. The caller
     holds curated's lock until make_current (the run writes its report in between)."""
-    import pyarrow as pa
-
-    from ..model.tables import SCHEMA_VERSION, SCHEMAS, data_dictionary
+    from ..model.tables import SCHEMA_VERSION, data_dictionary
 
     folder = store(curated)
     folder.mkdir(parents=True, exist_ok=True)
@@ -183,36 +181,10 @@ def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Pat
     for stale in folder.glob(".staging-*"):  # left by a publish that was killed
         shutil.rmtree(stale, ignore_errors=True)
     before = current_manifest(curated) or {}
-    before_notices: dict[str, str] = before.get("notices") or {}
-    before_files = {f["file"]: f for f in before.get("published", [])}
     staging = folder / f".staging-{version}"
     staging.mkdir()
     try:
-        files = []
-        buckets: dict[int, list[NoticeRows]] = {}
-        for n in notices:
-            buckets.setdefault(bucket_of(n.notice_id), []).append(n)
-        old_buckets: dict[int, set] = {}
-        for nid, d in before_notices.items():
-            old_buckets.setdefault(bucket_of(nid), set()).add((nid, d))
-        for b, mine in sorted(buckets.items()):
-            same = {(n.notice_id, n.digest) for n in mine} == old_buckets.get(b)
-            rel = [f"{name}/{part_name(b)}" for name in NOTICE_TABLES]
-            if same and all(r in before_files and (curated / r).exists() for r in rel):
-                for r in rel:  # unchanged since the last version: linked, not written again
-                    (staging / r).parent.mkdir(exist_ok=True)
-                    _link(curated / r, staging / r)
-                    files.append({**before_files[r], "table": r.split("/")[0]})
-                continue
-            loaded = [n.load() for n in sorted(mine, key=lambda n: n.notice_id)]
-            for name, r in zip(NOTICE_TABLES, rel, strict=True):
-                t = pa.concat_tables([x[name] for x in loaded]).sort_by([(c, "ascending") for c in ORDER[name]])
-                files.append({"table": name, "file": r, **_write_table(t, name, staging / r)})
-            del loaded
-        if not buckets:  # no notice at all: each table still has its schema on disk
-            for name in NOTICE_TABLES:
-                files.append({"table": name, "file": f"{name}/{part_name(0)}",
-                              **_write_table(SCHEMAS[name].empty_table(), name, staging / name / part_name(0))})
+        files = _notice_files(notices, curated, before, staging)
         files.append({"table": "departments", "file": f"departments/{part_name(0)}",
                       **_write_table(departments, "departments", staging / "departments" / part_name(0))})
         files.sort(key=lambda f: f["file"])
@@ -231,6 +203,42 @@ def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Pat
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final, files
+
+
+def _notice_files(notices: list[NoticeRows], curated: Path, before: dict, staging: Path) -> list[dict]:
+    """Each table's bucket files into `staging`: a bucket holding the same notices with the same
+    rows as the version before is a hard link to its file, not written again."""
+    import pyarrow as pa
+
+    from ..model.tables import SCHEMAS
+
+    before_files = {f["file"]: f for f in before.get("published", [])}
+    buckets: dict[int, list[NoticeRows]] = {}
+    for n in notices:
+        buckets.setdefault(bucket_of(n.notice_id), []).append(n)
+    old_buckets: dict[int, set] = {}
+    for nid, d in (before.get("notices") or {}).items():
+        old_buckets.setdefault(bucket_of(nid), set()).add((nid, d))
+    files = []
+    for b, mine in sorted(buckets.items()):
+        same = {(n.notice_id, n.digest) for n in mine} == old_buckets.get(b)
+        rel = [f"{name}/{part_name(b)}" for name in NOTICE_TABLES]
+        if same and all(r in before_files and (curated / r).exists() for r in rel):
+            for r in rel:  # unchanged since the last version: linked, not written again
+                (staging / r).parent.mkdir(exist_ok=True)
+                _link(curated / r, staging / r)
+                files.append({**before_files[r], "table": r.split("/")[0]})
+            continue
+        loaded = [n.load() for n in sorted(mine, key=lambda n: n.notice_id)]
+        for name, r in zip(NOTICE_TABLES, rel, strict=True):
+            t = pa.concat_tables([x[name] for x in loaded]).sort_by([(c, "ascending") for c in ORDER[name]])
+            files.append({"table": name, "file": r, **_write_table(t, name, staging / r)})
+        del loaded
+    if not buckets:  # no notice at all: each table still has its schema on disk
+        for name in NOTICE_TABLES:
+            files.append({"table": name, "file": f"{name}/{part_name(0)}",
+                          **_write_table(SCHEMAS[name].empty_table(), name, staging / name / part_name(0))})
+    return files
 
 
 def make_current(curated: Path, version: Path, keep: int = KEEP_VERSIONS) -> None:

@@ -178,23 +178,11 @@ def parse_statement(inner: str) -> Statement | None:
     labelled = _labelled(text)
     if labelled:
         return labelled
-    roles = wording().roles
     st = Statement(0, 0, raw=inner)
     pending: list[str] = []  # names in clauses with no verb of their own: they take the next verb's role
     for clause in CLAUSE.split(text):
         c = WS.sub("", clause)
-        if not c:
-            continue
-        if any(p.search(c) for p in roles.first_is_lead):
-            st.first_is_lead = True
-            st.onward |= any(w in c for w in roles.onward)
-            st.rest_support |= any(p.search(c) for p in roles.rest_support)
-            continue
-        if st.first_is_lead and any(p.search(c) for p in roles.rest_support):
-            st.rest_support = True
-            continue
-        if c in roles.onward:
-            st.onward = True
+        if not c or _states_a_rule(st, c):
             continue
         if _is_deadline(c):
             st.due = clause.strip()
@@ -211,9 +199,32 @@ def parse_statement(inner: str) -> Statement | None:
         if not _names_ok(_joins_as_separators(names)):
             return None
         st.duties.extend(_split_joins(names, role or "responsible"))
+    return _closed(st, pending)
+
+
+def _states_a_rule(st: Statement, c: str) -> bool:
+    """A clause that states the list's rule (列第一位者为牵头单位, 下同), noted on the statement."""
+    roles = wording().roles
+    if any(p.search(c) for p in roles.first_is_lead):
+        st.first_is_lead = True
+        st.onward |= any(w in c for w in roles.onward)
+        st.rest_support |= any(p.search(c) for p in roles.rest_support)
+        return True
+    if st.first_is_lead and any(p.search(c) for p in roles.rest_support):
+        st.rest_support = True
+        return True
+    if c in roles.onward:
+        st.onward = True
+        return True
+    return False
+
+
+def _closed(st: Statement, pending: list[str]) -> Statement | None:
+    """The statement once its clauses are read: names left without a verb are a bare statement
+    when they are all there is ((区市场监管局): responsible), else it is no statement."""
     separators = wording().departments.lists.statement_separators
     if pending and not st.duties and not st.due and all(is_name(n) for c in pending for n in separators.split(c) if n):
-        st.duties.append(Duty("responsible", "、".join(pending)))  # （区市场监管局）: bodies alone are responsible
+        st.duties.append(Duty("responsible", "、".join(pending)))
         st.bare = True
         return st
     if pending or not st.duties:

@@ -86,23 +86,12 @@ class ColumnMap:
 def match_header(texts: list[str]) -> ColumnMap | None:
     """Map header cells to fields by synonym and department columns by role label; None unless
     it looks like a responsibility table. Columns of people (责任领导) are left out."""
-    cols = wording().columns
-    roles = wording().roles
+    people = wording().roles.people
     fields: dict[str, int] = {}
     departments: list[tuple[int, str]] = []
     for k, raw in enumerate(texts):
         t = squash(raw)
-        if not t or any(w in t for w in roles.people):
-            continue
-        best: tuple[int, str, str] | None = None  # (synonym length, kind, value)
-        label = re.sub(r"[（(][^）)]*[）)]", "", t)  # 责任单位（排名第一的为牵头单位）: the label before its note
-        role = roles.label_role(label) or next((r for syn, r in roles.labels.items() if len(syn) > 2 and syn in label), None)
-        if role:
-            best = (len(label) + (100 if label == t else 0), "dept", role)
-        for name, syns in cols.fields.items():
-            for syn in syns:
-                if t == syn or syn in t:
-                    best = max(best or (0, "", ""), (len(syn) + (100 if t == syn else 0), "field", name))
+        best = _column_kind(t) if t and not any(w in t for w in people) else None
         if not best:
             continue
         if best[1] == "dept":
@@ -116,6 +105,22 @@ def match_header(texts: list[str]) -> ColumnMap | None:
     if "text" not in fields or not (departments or "due" in fields):
         return None
     return ColumnMap(fields, departments, [squash(t) for t in texts])
+
+
+def _column_kind(t: str) -> tuple[int, str, str] | None:
+    """What a header cell names: (how well: the synonym's length, an exact one far ahead; "dept"
+    and its role, or "field" and its field); None for no column the pipeline reads."""
+    roles = wording().roles
+    best: tuple[int, str, str] | None = None
+    label = re.sub(r"[（(][^）)]*[）)]", "", t)  # 责任单位（排名第一的为牵头单位）: the label before its note
+    role = roles.label_role(label) or next((r for syn, r in roles.labels.items() if len(syn) > 2 and syn in label), None)
+    if role:
+        best = (len(label) + (100 if label == t else 0), "dept", role)
+    for name, syns in wording().columns.fields.items():
+        for syn in syns:
+            if t == syn or syn in t:
+                best = max(best or (0, "", ""), (len(syn) + (100 if t == syn else 0), "field", name))
+    return best
 
 
 class _TableReader:
@@ -161,19 +166,12 @@ class _TableReader:
         for r in range(start, table.n_rows):
             row = grid[r]
             texts = [dedupe_doubled(c.text) if c else "" for c in row]
-            if [squash(t) for t in texts] == cmap.header:
-                continue  # a repeated header row
             distinct = {squash(t) for t in texts if squash(t)}
-            if not distinct:
-                continue
+            if [squash(t) for t in texts] == cmap.header or not distinct:
+                continue  # a repeated header row, or an empty one
             spans_all = r in full_width
             if spans_all or (len(distinct) == 1 and section_of(texts[0]) and not texts[f.get("number", 0)].strip().isdigit()):
-                full = next(iter(t for t in texts if t.strip()))
-                s = section_of(full) or (_any_section(full, section) if spans_all else None)
-                if s:
-                    section = s
-                else:
-                    self.finding("warning", "row-unread", "a full-width row that is not a section heading", row[0], texts[0])
+                section = self.section_row(texts, row, spans_all, section)
                 continue
             for name in ("area", "task", "scope", "due"):
                 if name in f:
@@ -185,44 +183,64 @@ class _TableReader:
             if num_cell is not None and r > start and grid[r - 1][f["number"]] is num_cell and out:
                 self.continue_row(out[-1], row, texts, cmap)  # a 序号 spanning several rows: one measure
                 continue
-            label = squash(texts[f["number"]]) if "number" in f else ""
-            text = texts[f["text"]].strip()
-            number = row_number(label)
-            sub = SUB_NUMBER.match(label)
-            if "number" in f and number is None and not sub:
-                where = num_cell or row[f["text"]]
-                if not label and out and (text or any(row[k] for k, _ in cmap.departments)):
-                    self.finding("warning", "row-without-number", f"a row without {cmap.header[f['number']]} was read as the continuation of the row above",
-                                 where, " | ".join(texts))
-                    out[-1].text += text
-                    self.continue_departments(out[-1], row, cmap)
-                else:
-                    self.finding("warning", "row-unread", f"a row whose {cmap.header[f['number']]} is not a number ({label!r}) was not read", where,
-                                 " | ".join(texts))
-                continue
-            if not text:
-                self.finding("warning", "row-unread", "a numbered row with no measure text was not read", num_cell, " | ".join(texts))
-                continue
-            no = number if number is not None else 0  # a sub-row (2.1): numbered in reading order
-            area = texts[f["area"]].strip() if "area" in f else ""
-            sec = section_of(area) if area else None
-            sec = sec or section
-            src = (num_cell or row[f["text"]])
-            m = Measure(
-                self.notice.notice_id, self.part.number, no, label, text,
-                self.notice.source_file, src.source.ref() if src else "",
-                section_no=sec[0] if sec else None, section_title=sec[1] if sec else "",
-                area=area, task=squash(texts[f["task"]]) if "task" in f else "",
-                scope=texts[f["scope"]].strip() if "scope" in f else "",
-                due_raw=texts[f["due"]].strip() if "due" in f else "",
-                measure_path="/".join(x for x in (str(sec[0]) if sec else "", sub.group(1) if sub else "", label or "¶") if x),
-            )
-            for k, role in cmap.departments:
-                cell = row[k]
-                if cell and cell.text.strip():
-                    m.duties.append(Duty(role, cell.text, cell.source.ref()))
-            out.append(m)
+            m = self.measure(row, texts, cmap, num_cell, section, out)
+            if m is not None:
+                out.append(m)
         return section
+
+    def section_row(self, texts: list[str], row: list[Cell | None], spans_all: bool,
+                    section: tuple[int, str] | None) -> tuple[int, str] | None:
+        """A row across the table: the section it opens (else a warning, and the section goes on)."""
+        full = next(iter(t for t in texts if t.strip()))
+        s = section_of(full) or (_any_section(full, section) if spans_all else None)
+        if not s:
+            self.finding("warning", "row-unread", "a full-width row that is not a section heading", row[0], texts[0])
+        return s or section
+
+    def measure(self, row: list[Cell | None], texts: list[str], cmap: ColumnMap, num_cell: Cell | None,
+                section: tuple[int, str] | None, out: list[Measure]) -> Measure | None:
+        """The measure a numbered row gives; None for a row that is not one (said as a finding, or
+        read as the row above going on)."""
+        f = cmap.fields
+        label = squash(texts[f["number"]]) if "number" in f else ""
+        text = texts[f["text"]].strip()
+        number = row_number(label)
+        sub = SUB_NUMBER.match(label)
+        if "number" in f and number is None and not sub:
+            self.unnumbered(row, texts, cmap, label, text, num_cell or row[f["text"]], out)
+            return None
+        if not text:
+            self.finding("warning", "row-unread", "a numbered row with no measure text was not read", num_cell, " | ".join(texts))
+            return None
+        area = texts[f["area"]].strip() if "area" in f else ""
+        sec = (section_of(area) if area else None) or section
+        src = (num_cell or row[f["text"]])
+        m = Measure(
+            self.notice.notice_id, self.part.number, number if number is not None else 0, label, text,  # a sub-row (2.1): numbered in reading order
+            self.notice.source_file, src.source.ref() if src else "",
+            section_no=sec[0] if sec else None, section_title=sec[1] if sec else "",
+            area=area, task=squash(texts[f["task"]]) if "task" in f else "",
+            scope=texts[f["scope"]].strip() if "scope" in f else "",
+            due_raw=texts[f["due"]].strip() if "due" in f else "",
+            measure_path="/".join(x for x in (str(sec[0]) if sec else "", sub.group(1) if sub else "", label or "¶") if x),
+        )
+        for k, role in cmap.departments:
+            cell = row[k]
+            if cell and cell.text.strip():
+                m.duties.append(Duty(role, cell.text, cell.source.ref()))
+        return m
+
+    def unnumbered(self, row: list[Cell | None], texts: list[str], cmap: ColumnMap, label: str, text: str, where: Cell | None,
+                   out: list[Measure]) -> None:
+        """A row without a number goes on from the row above; one whose number is not a number is not read."""
+        number_header = cmap.header[cmap.fields["number"]]
+        if not label and out and (text or any(row[k] for k, _ in cmap.departments)):
+            self.finding("warning", "row-without-number", f"a row without {number_header} was read as the continuation of the row above",
+                         where, " | ".join(texts))
+            out[-1].text += text
+            self.continue_departments(out[-1], row, cmap)
+        else:
+            self.finding("warning", "row-unread", f"a row whose {number_header} is not a number ({label!r}) was not read", where, " | ".join(texts))
 
     def continue_row(self, m: Measure, row: list[Cell | None], texts: list[str], cmap: ColumnMap) -> None:
         text = texts[cmap.fields["text"]].strip()

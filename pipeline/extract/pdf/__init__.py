@@ -20,6 +20,7 @@ What no common extractor does, done here from the characters' geometry:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
@@ -115,135 +116,182 @@ def extract_virtual(pages: list, file: str, lexicon: Lexicon) -> Reading:
     return _extract(VirtualDocument(pages), file, lexicon)
 
 
+Item = tuple[int, float, object]  # (page, top, Line | TableBuf), sorted into reading order
+
+
+@dataclass
+class _Pages:
+    """What the pages give, page by page: lines and tables in place, each page's lines and size,
+    and what could not be read as text."""
+
+    items: list[Item] = field(default_factory=list)
+    lines: list[list[Line]] = field(default_factory=list)
+    heights: list[float] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+    any_text: bool = False
+    no_text: list[int] = field(default_factory=list)  # pages with images and no text layer: scanned pages
+    notes: list[str] = field(default_factory=list)
+    read: dict[int, list] = field(default_factory=dict)  # page -> the lines OCR read on it
+
+
 def _extract(pdf, file: str, lexicon: Lexicon) -> Reading:
-    items: list[tuple[int, float, object]] = []  # (page, top, Line | TableBuf)
-    pages_lines: list[list[Line]] = []
-    heights: list[float] = []
-    widths: list[float] = []
-    any_text = False
-    aligned_before: TableBuf | None = None  # a rule-less table running off the previous page
-    no_text: list[int] = []  # pages with images and no text layer: scanned pages
-    notes: list[str] = []
-    read: dict[int, list] = {}  # page -> the lines OCR read on it
     use_ocr = ocr.available()
+    pages = _read_pages(pdf, lexicon, use_ocr)
+    warnings = _text_found(pages, use_ocr)
+    drop = furniture(pages.lines, pages.heights, lexicon.page_number)
+    dropped = {id(pages.lines[p][i]) for p, i in drop}
+    items = sorted((it for it in pages.items if id(it[2]) not in dropped), key=lambda it: (it[0], it[1]))
+    blocks = _Blocks(file, lexicon, _margins(items, pages.widths), pages.widths, line_spacing(items)).of(items)
+    if not blocks:
+        raise ExtractError("no notice text found: every line repeats on every page (running heads and page numbers only)")
+    return Reading(blocks, len(pdf.pages), warnings)
+
+
+def _read_pages(pdf, lexicon: Lexicon, use_ocr: bool) -> _Pages:
+    out = _Pages()
+    aligned_before: TableBuf | None = None  # a rule-less table running off the previous page
     for p_no, page in enumerate(pdf.pages, start=1):
         chars = dedupe_chars(page.chars)
         has_text = any(c["text"].strip() for c in chars)
         if not has_text and page.images and use_ocr and hasattr(page, "to_image"):
-            page = _read_scanned(page, p_no, notes, read)
+            page = _read_scanned(page, p_no, out.notes, out.read)
             chars = page.chars
             has_text = bool(chars)
-        any_text |= has_text
+        out.any_text |= has_text
         if not has_text and page.images:
-            no_text.append(p_no)
-        tables = [t for t in page.find_tables(TABLE_SETTINGS) if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
-        boxes = [t.bbox for t in tables]
-        in_table: list[list[dict]] = [[] for _ in tables]
-        outside = []
-        for ch in chars:
-            cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-            for k, (x0, t0, x1, b0) in enumerate(boxes):
-                if x0 <= cx <= x1 and t0 <= cy <= b0:
-                    in_table[k].append(ch)
-                    break
-            else:
-                outside.append(ch)
-        for k, t in enumerate(tables):
-            buf = read_ruled(page, t, in_table[k], p_no)
-            if buf:
-                items.append((p_no, t.bbox[1], buf))
-        aligned = None if tables else ruleless_table(outside, p_no, float(page.height), aligned_before, lexicon)
-        aligned_before = None
-        if aligned:
-            aligned_before, used = aligned
-            items.append((p_no, aligned_before.bbox[1], aligned_before))
-            outside = [c for c in outside if id(c) not in used]
-        lines = lines_of(outside)
-        pages_lines.append(lines)
-        heights.append(float(page.height))
-        widths.append(float(page.width))
-        for ln in lines:
-            items.append((p_no, ln.top, ln))
+            out.no_text.append(p_no)
+        aligned_before = _read_page(page, p_no, chars, lexicon, aligned_before, out)
         page.close()  # pdfplumber keeps every page's objects until closed: memory stays flat over pages
-    if not any_text:
-        if read:
+    return out
+
+
+def _read_page(page, p_no: int, chars: list[dict], lexicon: Lexicon, aligned_before: TableBuf | None, out: _Pages) -> TableBuf | None:
+    """One page's ruled tables, rule-less table and lines into `out`; the rule-less table it
+    leaves running onto the next page."""
+    tables = [t for t in page.find_tables(TABLE_SETTINGS) if len(t.rows) >= 2 and len(t.rows[0].cells) >= 2]
+    in_table, outside = _by_table(chars, [t.bbox for t in tables])
+    for k, t in enumerate(tables):
+        buf = read_ruled(page, t, in_table[k], p_no)
+        if buf:
+            out.items.append((p_no, t.bbox[1], buf))
+    aligned = None if tables else ruleless_table(outside, p_no, float(page.height), aligned_before, lexicon)
+    running = None
+    if aligned:
+        running, used = aligned
+        out.items.append((p_no, running.bbox[1], running))
+        outside = [c for c in outside if id(c) not in used]
+    lines = lines_of(outside)
+    out.lines.append(lines)
+    out.heights.append(float(page.height))
+    out.widths.append(float(page.width))
+    out.items.extend((p_no, ln.top, ln) for ln in lines)
+    return running
+
+
+def _by_table(chars: list[dict], boxes: list[tuple]) -> tuple[list[list[dict]], list[dict]]:
+    """The characters inside each table's box (by their centre), and those outside every table."""
+    in_table: list[list[dict]] = [[] for _ in boxes]
+    outside = []
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for k, (x0, t0, x1, b0) in enumerate(boxes):
+            if x0 <= cx <= x1 and t0 <= cy <= b0:
+                in_table[k].append(ch)
+                break
+        else:
+            outside.append(ch)
+    return in_table, outside
+
+
+def _text_found(pages: _Pages, use_ocr: bool) -> list[str]:
+    """The warnings of what was not read; an error when no page gave any text."""
+    if not pages.any_text:
+        if pages.read:
             raise ExtractError("no text found on any page, not even by OCR of its scanned pages")
-        if no_text:
+        if pages.no_text:
             raise ExtractError("the PDF has no text layer (scanned pages) and OCR is not installed: " + ocr.EXTRA)
         raise ExtractError("the PDF has no text layer and no page images: nothing to read")
     why = "OCR found no text on it" if use_ocr else f"OCR is not installed ({ocr.EXTRA})"
-    unread = [f"page {p} is an image without a text layer (a scanned page): its text is not read; {why}" for p in no_text]
-    warnings = ([_ocr_summary(read)] if read else []) + notes + unread
-    drop = furniture(pages_lines, heights, lexicon.page_number)
-    dropped = {id(pages_lines[p][i]) for p, i in drop}
-    items = [it for it in items if id(it[2]) not in dropped]
-    items.sort(key=lambda it: (it[0], it[1]))
+    unread = [f"page {p} is an image without a text layer (a scanned page): its text is not read; {why}" for p in pages.no_text]
+    return ([_ocr_summary(pages.read)] if pages.read else []) + pages.notes + unread
 
-    # Text margins per page size: a notice may mix portrait prose and landscape tables.
+
+def _margins(items: list[Item], widths: list[float]) -> dict[int, tuple[float, float]]:
+    """Text margins per page width: a notice may mix portrait prose and landscape tables."""
     margins: dict[int, tuple[float, float]] = {}
     for p_no, _, obj in items:
         if isinstance(obj, Line):
             w = round(widths[p_no - 1])
             lo, hi = margins.get(w, (obj.x0, obj.x1))
             margins[w] = (min(lo, obj.x0), max(hi, obj.x1))
+    return margins
 
-    joiner = LineJoiner(lexicon)
-    blocks: list[Block] = []
-    para: list[tuple[int, Line]] = []
-    open_table: TableBuf | None = None
-    n_tables = 0
 
-    def flush() -> None:
-        if not para:
+class _Blocks:
+    """The items in reading order as blocks: lines joined into paragraphs, tables stitched across pages."""
+
+    def __init__(self, file: str, lexicon: Lexicon, margins: dict[int, tuple[float, float]], widths: list[float],
+                 spacing: dict[int, float]) -> None:
+        self.file, self.lexicon, self.margins, self.widths, self.spacing = file, lexicon, margins, widths, spacing
+        self.joiner = LineJoiner(lexicon)
+        self.blocks: list[Block] = []
+        self.para: list[tuple[int, Line]] = []
+        self.open_table: TableBuf | None = None
+        self.n_tables = 0
+
+    def of(self, items: list[Item]) -> list[Block]:
+        for p_no, _, obj in items:
+            if isinstance(obj, TableBuf):
+                self.flush()
+                if self.open_table is not None and obj.page <= self.open_table.last_page + 1 and same_columns(self.open_table, obj):
+                    continue_table(self.open_table, obj)
+                else:
+                    self.close_table()
+                    self.open_table = obj
+                continue
+            assert isinstance(obj, Line)
+            self.close_table()
+            self.line(p_no, obj)
+        self.flush()
+        self.close_table()
+        return self.blocks
+
+    def line(self, p_no: int, ln: Line) -> None:
+        left, right = self.margins[round(self.widths[p_no - 1])]
+        ln.room = (right - ln.x1) / max(ln.size, 1.0)
+        if self.para and self.ends_paragraph(*self.para[-1], p_no, ln, left):
+            self.flush()
+        self.para.append((p_no, ln))
+
+    def ends_paragraph(self, prev_page: int, prev: Line, p_no: int, ln: Line, left: float) -> bool:
+        """Does a paragraph end between `prev` and `ln`?"""
+        indented = ln.x0 - left > 1.5 * ln.size
+        gap = ln.top - prev.bottom if prev_page == p_no else 0.0
+        # A line that ends early ends its paragraph, unless it stops mid-sentence with little room
+        # left: a word that cannot be broken (IPv6, 5G, a number) pushed to the next line.
+        ends_early = prev.room >= 1.5 and (bool(LINE_END.search(prev.text)) or prev.room > 6)
+        # a gap wider than this page's usual spacing between lines (fixed spacing may be wide) parts paragraphs
+        wide = gap > max(1.2 * max(prev.height, ln.height), 1.5 * self.spacing.get(p_no, 0.0))
+        return (ends_early or indented or self.lexicon.opens_item(ln.text) or wide
+                or abs(ln.size - prev.size) > 1.0 or (self.lexicon.opens_item(prev.text) and prev.room >= 1.0))
+
+    def flush(self) -> None:
+        if not self.para:
             return
         text = ""
-        for _, ln in para:
+        for _, ln in self.para:
             text = join_text(text, ln.text)
-        page0, first = para[0]
-        same = [ln for p, ln in para if p == page0]
+        page0, first = self.para[0]
+        same = [ln for p, ln in self.para if p == page0]
         bbox = (min(ln.x0 for ln in same), first.top, max(ln.x1 for ln in same), max(ln.bottom for ln in same))
-        blocks.append(Block("paragraph", Source(file, page=page0, bbox=tuple(round(v, 1) for v in bbox), ocr=ocr_confidence([ln for _, ln in para])),
-                            text.strip(),
-                            bold=all(ln.bold for _, ln in para), pages=sorted({p for p, _ in para})))
-        para.clear()
+        self.blocks.append(Block("paragraph", Source(self.file, page=page0, bbox=tuple(round(v, 1) for v in bbox),
+                                                     ocr=ocr_confidence([ln for _, ln in self.para])),
+                                 text.strip(), bold=all(ln.bold for _, ln in self.para), pages=sorted({p for p, _ in self.para})))
+        self.para.clear()
 
-    def close_table() -> None:
-        nonlocal open_table, n_tables
-        if open_table is not None:
-            blocks.append(Block("table", Source(file, page=open_table.page, table=n_tables), table=to_table(open_table, file, n_tables, joiner)))
-            n_tables += 1
-            open_table = None
-
-    spacing = line_spacing(items)
-    for p_no, _, obj in items:
-        if isinstance(obj, TableBuf):
-            flush()
-            if open_table is not None and obj.page <= open_table.last_page + 1 and same_columns(open_table, obj):
-                continue_table(open_table, obj)
-            else:
-                close_table()
-                open_table = obj
-            continue
-        ln = obj
-        assert isinstance(ln, Line)
-        close_table()
-        left, right = margins[round(widths[p_no - 1])]
-        ln.room = (right - ln.x1) / max(ln.size, 1.0)
-        if para:
-            prev_page, prev = para[-1]
-            indented = ln.x0 - left > 1.5 * ln.size
-            gap = ln.top - prev.bottom if prev_page == p_no else 0.0
-            # A line that ends early ends its paragraph, unless it stops mid-sentence with little room
-            # left: a word that cannot be broken (IPv6, 5G, a number) pushed to the next line.
-            ends_early = prev.room >= 1.5 and (bool(LINE_END.search(prev.text)) or prev.room > 6)
-            # a gap wider than this page's usual spacing between lines (fixed spacing may be wide) parts paragraphs
-            wide = gap > max(1.2 * max(prev.height, ln.height), 1.5 * spacing.get(p_no, 0.0))
-            if (ends_early or indented or lexicon.opens_item(ln.text) or wide
-                    or abs(ln.size - prev.size) > 1.0 or (lexicon.opens_item(prev.text) and prev.room >= 1.0)):
-                flush()
-        para.append((p_no, ln))
-    flush()
-    close_table()
-    if not blocks:
-        raise ExtractError("no notice text found: every line repeats on every page (running heads and page numbers only)")
-    return Reading(blocks, len(pdf.pages), warnings)
+    def close_table(self) -> None:
+        if self.open_table is not None:
+            self.blocks.append(Block("table", Source(self.file, page=self.open_table.page, table=self.n_tables),
+                                     table=to_table(self.open_table, self.file, self.n_tables, self.joiner)))
+            self.n_tables += 1
+            self.open_table = None

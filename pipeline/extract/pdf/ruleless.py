@@ -29,22 +29,39 @@ def ruleless_table(chars: list[dict], page_no: int, height: float, before: Table
         start = next((i for i, ln in enumerate(lines) if header_words(words_of(ln), lexicon.header_words)), None)
         if start is None:
             return None
-        head = words_of(lines[start])
-        bounds = [(a.x1 + b.x0) / 2 for a, b in pairwise(head)]
-        body = [w for ln in lines[start + 1:] for w in words_of(ln)]
-        for k in range(len(bounds)):  # a column starts where its own text starts
-            mine = [w.x0 for w in body if bisect_right(bounds, (w.x0 + w.x1) / 2) == k + 1]
-            if mine:
-                bounds[k] = min(bounds[k], min(mine) - 1)
-        col_x = [min([head[0].x0, *(w.x0 for w in body)]) - 1, *bounds]
-        right = max([head[-1].x1, *(w.x1 for w in body)]) + 1
-    rows: list[list[list[dict]]] = []  # row -> column -> chars
+        col_x, right = _columns(lines, start)
+    rows, tops, full_width, used = _rows(lines[start:], col_x, before is None, lexicon)
+    if len(rows) < 2 and before is None:
+        return None
+    grid = _grid(rows, tops, full_width, col_x, right, page_no)
+    bbox = (col_x[0], tops[0][0], right, tops[-1][1])
+    return TableBuf(page_no, bbox, list(col_x), grid, page_no), used
+
+
+def _columns(lines: list[list[dict]], start: int) -> tuple[list[float], float]:
+    """The columns' left edges and the table's right edge, from the header line at `start`: a
+    column starts where its own text starts."""
+    head = words_of(lines[start])
+    bounds = [(a.x1 + b.x0) / 2 for a, b in pairwise(head)]
+    body = [w for ln in lines[start + 1:] for w in words_of(ln)]
+    for k in range(len(bounds)):
+        mine = [w.x0 for w in body if bisect_right(bounds, (w.x0 + w.x1) / 2) == k + 1]
+        if mine:
+            bounds[k] = min(bounds[k], min(mine) - 1)
+    return [min([head[0].x0, *(w.x0 for w in body)]) - 1, *bounds], max([head[-1].x1, *(w.x1 for w in body)]) + 1
+
+
+def _rows(lines: list[list[dict]], col_x: list[float], opens_with_header: bool, lexicon: Lexicon
+          ) -> tuple[list[list[list[dict]]], list[tuple[float, float]], list[bool], set[int]]:
+    """The lines into rows (row -> column -> chars), with each row's top and bottom and whether
+    it is a section row across the table; and the characters taken."""
+    rows: list[list[list[dict]]] = []
     tops: list[tuple[float, float]] = []
     full_width: list[bool] = []
     used: set[int] = set()
     after_header = False
-    for i, ln in enumerate(lines[start:]):
-        header = (i == 0 and before is None) or header_words(words_of(ln), lexicon.header_words)
+    for i, ln in enumerate(lines):
+        header = (i == 0 and opens_with_header) or header_words(words_of(ln), lexicon.header_words)
         cells: list[list[dict]] = [[] for _ in col_x]
         for w in words_of(ln):
             cells[max(0, bisect_right(col_x, (w.x0 + w.x1) / 2) - 1)] += w.chars
@@ -62,8 +79,11 @@ def ruleless_table(chars: list[dict], page_no: int, height: float, before: Table
                 rows[-1][k] += c
             tops[-1] = (tops[-1][0], max(c["bottom"] for c in ln))
         used |= {id(c) for c in ln}
-    if len(rows) < 2 and before is None:
-        return None
+    return rows, tops, full_width, used
+
+
+def _grid(rows: list[list[list[dict]]], tops: list[tuple[float, float]], full_width: list[bool], col_x: list[float], right: float,
+          page_no: int) -> list[list[CellBuf]]:
     grid: list[list[CellBuf]] = []
     edges = [*col_x, right]
     limits = [max((c["x1"] for r in rows for c in r[k]), default=edges[k + 1]) for k in range(len(col_x))]
@@ -79,7 +99,4 @@ def ruleless_table(chars: list[dict], page_no: int, height: float, before: Table
                 ln.room = max(0.0, (limits[k] - ln.x1) / max(ln.size, 1.0))
             row.append(cell)
         grid.append(row)
-    bbox = (col_x[0], tops[0][0], right, tops[-1][1])
-    return TableBuf(page_no, bbox, list(col_x), grid, page_no), used
-
-
+    return grid

@@ -57,7 +57,25 @@ def read_ruled(page, table, chars: list[dict], page_no: int) -> TableBuf | None:
         if not col_x or x - col_x[-1] > 2:
             col_x.append(x)
     row_y = [r.bbox[1] for r in rows]
-    n_rows, n_cols = len(rows), len(col_x)
+    grid, cells = _cells(rows, col_x, row_y, page_no)
+    # Characters to cells by their centre.
+    buckets: dict[int, list[dict]] = {}
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        c = bisect_right(col_x, cx) - 1
+        r = bisect_right(row_y, cy) - 1
+        if 0 <= r < len(row_y) and 0 <= c < len(col_x):
+            buckets.setdefault(id(grid[r][c]), []).append(ch)
+    for cell in cells:
+        cell.lines = lines_of(buckets.get(id(cell), []))
+    _set_room(cells)
+    return TableBuf(page_no, table.bbox, col_x, grid, page_no)
+
+
+def _cells(rows: list, col_x: list[float], row_y: list[float], page_no: int) -> tuple[list[list[CellBuf]], list[CellBuf]]:
+    """The grid (each position holds the cell covering it: a merged cell fills its span) and the
+    cells; a gap in the ruling gets an empty cell of its own."""
+    n_rows, n_cols = len(row_y), len(col_x)
     grid: list[list[CellBuf | None]] = [[None] * n_cols for _ in range(n_rows)]
     cells: list[CellBuf] = []
     for r, row in enumerate(rows):
@@ -75,21 +93,18 @@ def read_ruled(page, table, chars: list[dict], page_no: int) -> TableBuf | None:
                         grid[rr][cc] = cell
     for r in range(n_rows):
         for c in range(n_cols):
-            if grid[r][c] is None:  # a gap in the ruling: give it an empty cell of its own
+            if grid[r][c] is None:
                 cell = CellBuf(page_no, (col_x[c], row_y[r], col_x[c], row_y[r]))
                 grid[r][c] = cell
                 cells.append(cell)
-    # Characters to cells by their centre.
-    buckets: dict[int, list[dict]] = {}
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        c = bisect_right(col_x, cx) - 1
-        r = bisect_right(row_y, cy) - 1
-        if 0 <= r < n_rows and 0 <= c < n_cols:
-            buckets.setdefault(id(grid[r][c]), []).append(ch)
+    return [list(r) for r in grid], cells  # type: ignore[misc]  # every position filled above
+
+
+def _set_room(cells: list[CellBuf]) -> None:
+    """How much room each line leaves before its cell's right edge (less the table's padding,
+    taken from how far the first lines stand from their cells' left edges), in characters."""
     pad = None
     for cell in cells:
-        cell.lines = lines_of(buckets.get(id(cell), []))
         for ln in cell.lines[:1]:
             left = ln.x0 - cell.bbox[0]
             pad = left if pad is None else min(pad, left)
@@ -98,7 +113,6 @@ def read_ruled(page, table, chars: list[dict], page_no: int) -> TableBuf | None:
         right = cell.bbox[2] - pad
         for ln in cell.lines:
             ln.room = max(0.0, (right - ln.x1) / max(ln.size, 1.0))
-    return TableBuf(page_no, table.bbox, col_x, [list(r) for r in grid], page_no)  # type: ignore[arg-type]
 
 
 # --- tables without rules: columns from the header's words, rows from the 序号 column -----------
