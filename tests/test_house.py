@@ -257,8 +257,6 @@ def test_each_stage_is_keyed_on_the_code_it_runs_and_what_it_reads_never_on_timi
     assert run() == ({n: ("cached", []) for n in both}, [])
     edit("structure/measure.py")
     assert run() == ({n: ("cached", ["structure", "normalize", "tables"]) for n in both}, both)
-    edit("outline/grammar.py")  # the outline is read by structure and by what follows it
-    assert run() == ({n: ("cached", ["outline", "structure", "normalize", "tables"]) for n in both}, both)
     (interim / one / "extract.json").unlink()  # read again: the same document, other seconds
     assert run() == ({one: ("parsed", []), other: ("cached", [])}, [])
 
