@@ -1,7 +1,10 @@
 """A small run's cost: the CPU of `python -m pipeline run` on the two sample notices as text,
-from an empty interim/ and again with nothing changed, and of `--help`; and the CPU the two
-notices' own work takes (extract, outline, structure, normalize) in a warm process, which is
-what the first figure would be without the fixed cost of starting, importing and reporting.
+from an empty interim/, again with nothing changed, and again after a wording edit (a comment
+added to traditional.toml, which outline, structure and normalize read: both notices are
+structured, normalized and checked again); of `--help`; of the same wording edit's re-run inside
+`watch` (this commit only); and the CPU the two notices' own work takes (extract, outline,
+structure, normalize) in a warm process, which is what the first figure would be without the
+fixed cost of starting, importing and reporting.
 
     python bench/bench_small.py [--rounds N] [--against REF] [--json FILE]
 
@@ -20,6 +23,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -32,25 +36,71 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "tests" / "data" / "samples").glob("*.txt"))
 
 
-def command(source: Path, *args: str) -> float:
+def env_for(source: Path, wording: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(source), "GX_ANALYTICS_ENABLED": "False", "PIPELINE_WORDING": str(wording),
+            "NOTICE_PIPELINE_SERVER": "off"}  # a commit from before the warm server's removal runs in its own process too
+
+
+def command(source: Path, wording: Path, *args: str) -> float:
     """CPU of one `python -m pipeline …` with `source` first on the path, children included."""
-    env = {**os.environ, "PYTHONPATH": str(source), "GX_ANALYTICS_ENABLED": "False",
-           "NOTICE_PIPELINE_SERVER": "off"}  # a commit from before the warm server's removal runs in its own process too
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-m", "pipeline", *args], check=False, cwd=source, capture_output=True, env=env)
+    subprocess.run([sys.executable, "-m", "pipeline", *args], check=False, cwd=source, capture_output=True, env=env_for(source, wording))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def one_round(source: Path, work: Path) -> dict[str, float]:
-    raw = work / "raw"
-    raw.mkdir(parents=True)
+def setup(source: Path, work: Path) -> tuple[Path, list[str]]:
+    """raw/ with the samples and a copy of `source`'s wording; the folders' options."""
+    (work / "raw").mkdir(parents=True)
     for s in SAMPLES:
-        shutil.copy(s, raw)
-    folders = ["--raw", str(raw), "--interim", str(work / "interim"), "--curated", str(work / "curated"), "--reports", str(work / "reports")]
-    return {"two_notice_run": command(source, "run", "-q", "--no-progress", *folders),
-            "no_change_run": command(source, "run", "-q", "--no-progress", *folders),
-            "help": command(source, "--help")}
+        shutil.copy(s, work / "raw")
+    shutil.copytree(source / "pipeline" / "wording", work / "wording", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return work / "wording", ["--raw", str(work / "raw"), "--interim", str(work / "interim"), "--curated", str(work / "curated"),
+                              "--reports", str(work / "reports"), "--no-progress"]
+
+
+def edit(wording: Path) -> None:
+    with (wording / "traditional.toml").open("a", encoding="utf-8") as fh:
+        fh.write("\n# edited by the bench\n")
+
+
+def one_round(source: Path, work: Path) -> dict[str, float]:
+    wording, folders = setup(source, work)
+    out = {"two_notice_run": command(source, wording, "run", "-q", *folders),
+           "no_change_run": command(source, wording, "run", "-q", *folders)}
+    edit(wording)
+    out["wording_edit_run"] = command(source, wording, "run", "-q", *folders)
+    out["help"] = command(source, wording, "--help")
+    return out
+
+
+def watch_rerun(source: Path, work: Path) -> float:
+    """CPU of the re-run `watch` makes after the same wording edit: the watching process's and
+    its children's, from the end of its first run to the end of the re-run."""
+    wording, folders = setup(source, work)
+    watcher = subprocess.Popen([sys.executable, "-m", "pipeline", "watch", "--interval", "0.2", *folders], cwd=source,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env_for(source, wording))
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:  # utime, stime, cutime, cstime of the watcher
+        fields = Path(f"/proc/{watcher.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / ticks
+
+    def run_ends() -> None:
+        for line in watcher.stderr:  # type: ignore[union-attr]
+            if "watch: the run ended" in line:
+                return
+        raise SystemExit("the watcher ended before its run did")
+
+    try:
+        run_ends()
+        before = cpu()
+        edit(wording)
+        run_ends()
+        return cpu() - before
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait(timeout=60)
 
 
 def their_work() -> float:
@@ -95,11 +145,12 @@ def main() -> int:
         for i in range(a.rounds):
             for name, source in sides.items():
                 runs[name].append(one_round(source, Path(tmp) / f"{name}-{i}".replace("/", "_")))
+            runs["this"][-1]["watch_rerun"] = watch_rerun(ROOT, Path(tmp) / f"watch-{i}")
     figures: dict = {"machine": f"{platform.machine()} {os.cpu_count()} cores python {platform.python_version()}", "rounds": a.rounds}
     print(f"CPU seconds of a command, children included: median of {a.rounds} rounds [min–max]")
     for name, rs in runs.items():
         figures[name] = {}
-        for what in rs[0]:
+        for what in sorted({w for r in rs for w in r}, key=list(rs[0]).index):
             xs = [r[what] for r in rs]
             figures[name][what] = {"median": round(statistics.median(xs), 2), "range": [round(min(xs), 2), round(max(xs), 2)]}
             print(f"  {name:12} {what:16} {statistics.median(xs):6.2f} s  [{min(xs):.2f}–{max(xs):.2f}]")
