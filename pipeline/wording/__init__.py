@@ -182,7 +182,7 @@ class Departments:
     empty: tuple[str, ...]
     running_text: RunningText
     lists: Lists
-    fallback: Fallback
+    registry: RegistryWords
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,23 @@ class Lists:
 
 
 @dataclass(frozen=True)
-class Fallback:
-    """A name not in the registry, in a city's notice (departments.toml [fallback])."""
+class RegistryWords:
+    """How a department's name says whose it is (departments.toml [registry])."""
 
-    city: str  # 市
-    not_the_city: tuple[str, ...]  # 市级
+    levels: dict[str, tuple[str, ...]]  # level (province, city, county) → the words a name of that level ends with (省, 市, 区 …)
+    not_levels: tuple[str, ...]  # 市级, 区县, 市场: a level word that says no level here
+    place_min: int  # characters before the level word of a place an issuer opens with
+    place_max: int
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """Every level word, longest first."""
+        return tuple(sorted({w for ws in self.levels.values() for w in ws}, key=len, reverse=True))
+
+    def level_of(self, place: str) -> str:
+        """The level a place's name ends with ("" when none)."""
+        word = next((w for w in self.words if place.endswith(w)), None)
+        return next((lv for lv, ws in self.levels.items() if word in ws), "") if word else ""
 
 
 @dataclass(frozen=True)
@@ -392,13 +404,18 @@ def _read(name: str, build: Callable[[dict[str, Any]], T], raw: dict[str, dict[s
 def _departments(d: dict[str, Any]) -> Departments:
     d = dict(d)
     rt = d.pop("running_text")
-    lists, fallback = _lists(d.pop("lists")), d.pop("fallback")
+    lists, reg = _lists(d.pop("lists")), d.pop("registry")
     running = RunningText(int(rt["max_length"]), tuple(rt["endings"]), tuple(rt["divisions"]), frozenset(rt["not_names"]),
                           tuple(rt["not_name_words"]), tuple(rt["after_verb"]), frozenset(rt["sector_verbs"]), tuple(rt["determiners"]),
                           str(rt["levels"]), tuple(rt["level_words"]), frozenset(rt["stops"]),
                           tuple(rt["joiners"]))
     return Departments(**{k: tuple(v) for k, v in d.items()}, running_text=running, lists=lists,
-                       fallback=Fallback(str(fallback["city"]), tuple(fallback["not_the_city"])))
+                       registry=_registry_words(reg))
+
+
+def _registry_words(d: dict[str, Any]) -> RegistryWords:
+    levels = {lv: tuple(d[lv]) for lv in ("province", "city", "county")}
+    return RegistryWords(levels, tuple(d["not_levels"]), int(d["place_min"]), int(d["place_max"]))
 
 
 def _deadlines(d: dict[str, Any]) -> Deadlines:
