@@ -118,7 +118,7 @@ def test_formula_names_are_held_back_and_neutralised_in_the_csv(tmp_path: Path) 
     with (tmp_path / "reports" / "latest" / "unknown_departments.csv").open(encoding="utf-8", newline="") as fh:
         rows = {r["canonical"]: r for r in csv.DictReader(fh)}
     assert rows["'=HYPERLINK(\"恶意\")"] == {"canonical": "'=HYPERLINK(\"恶意\")", "aliases": "'=HYPERLINK（\"恶意\"）", "jurisdiction": "",
-                                             "kind": "", "count": "1", "first_source": f"'{where}"}
+                                             "kind": "", "count": "1", "notices": "1", "first_source": f"'{where}"}
     assert {"'@SUM(1+1)", "'+1+1", "'-1+2", "市政务服务办"} <= set(rows)
     assert rows["市政务服务办"]["first_source"] == "'-formula.txt:line 6 table 0 row 1 col 2"
     cells = [c for r in rows.values() for c in r.values()]

@@ -4,6 +4,7 @@ not in the registry grouped for review — through the real pipeline and on the 
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,29 @@ def test_a_names_canonical_form_does_not_depend_on_the_other_notices_of_the_run(
     together = _canonical(_run(tmp_path / "together", {"city": CITY, "district": DISTRICT, "national": NATIONAL}))
     assert alone == {k: v for k, v in together.items() if k[0] == "district"}
 
+
+def test_names_not_in_the_registry_are_grouped_by_name_ready_to_append(tmp_path: Path) -> None:
+    again = DISTRICT.replace("年度工作要点", "专项行动方案").replace("（区星空办负责）", "（区星空办牵头）\n（五）做好服务。（区星空办负责）")
+    cfg = _run(tmp_path, {"city": CITY, "district": DISTRICT, "district-2": again, "national": NATIONAL})
+    with (cfg.reports / "latest" / "unknown_departments.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["canonical"], r["aliases"], r["jurisdiction"], r["kind"], r["count"], r["notices"]) for r in rows] == [
+        ("广州市天河区星空办", "区星空办", "广州市天河区", "", "3", "2"),  # one row for the name, however many pairs and notices
+        ("广州市天河区公安分局", "区公安分局", "广州市天河区", "", "2", "2"),
+        ("国务院星空办", "国务院星空办", "全国", "", "1", "1"),
+        ("广州市星空办", "市星空办", "广州市", "", "1", "1"),
+    ]
+    assert rows[0]["first_source"].startswith("district")
+    # appended to the registry as they stand (kind filled in), the names resolve
+    registry = tmp_path / "registry"
+    registry.mkdir()
+    for f in (ROOT / "expectations" / "reference").glob("*.csv"):
+        (registry / f.name).write_bytes(f.read_bytes())
+    with (registry / "departments.csv").open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([r["canonical"], r["aliases"], r["jurisdiction"], "government body"] for r in rows)
+    grown = Registry.load(registry)
+    assert grown.conflicts() == []
+    assert [grown.resolve(r["aliases"], r["jurisdiction"]) is not None for r in rows] == [True] * 4
+    # the report lists each name once, not once per pair
+    page = (cfg.reports / "latest" / "summary.html").read_text(encoding="utf-8")
+    assert page.count("<td>广州市天河区星空办</td>") == 1 and "name a department not in the registry" in page

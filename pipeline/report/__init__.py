@@ -90,9 +90,12 @@ class RunSummary:
 
     @classmethod
     def of(cls, summaries: Iterable[Summary]) -> RunSummary:
-        """Names not in the registry (collectives aside) become rows for departments.csv: the
-        guessed canonical name, the name as written as its alias, the notice's jurisdiction, the
-        kind left for a person; then how many pairs name it and where it was first seen."""
+        """Names not in the registry (collectives aside), one row per suggested canonical name and
+        jurisdiction — the registry's own columns first, ready to review and append to
+        departments.csv: the canonical name the run gave it (a name opening with a level word
+        takes its jurisdiction's name: 市商务局 in a Tianjin notice → 天津市商务局), every way the
+        notices write it as its aliases, the notices' jurisdiction, the kind left for a person;
+        then how many pairs and notices name it and where it was first seen."""
         out = cls()
         rows: dict[tuple[str, str], dict] = {}
         for s in summaries:
@@ -104,12 +107,12 @@ class RunSummary:
                 if n.in_registry or n.is_collective:
                     continue
                 row = rows.setdefault((n.canonical, jurisdiction), {"canonical": n.canonical, "aliases": set(), "jurisdiction": jurisdiction,
-                                                                    "kind": "", "count": 0, "first_source": n.first_seen})
-                if n.department != n.canonical:
-                    row["aliases"].add(n.department)
+                                                                    "kind": "", "count": 0, "notices": set(), "first_source": n.first_seen})
+                row["aliases"].add(n.department)
                 row["count"] += n.pairs
-        ordered = sorted(rows.values(), key=lambda r: (-r["count"], r["canonical"]))
-        out.unknown = [{**r, "aliases": "|".join(sorted(r["aliases"]))} for r in ordered]
+                row["notices"].add(s.notice_id)
+        ordered = sorted(rows.values(), key=lambda r: (-r["count"], r["canonical"], r["jurisdiction"]))
+        out.unknown = [{**r, "aliases": "|".join(sorted(r["aliases"])), "notices": len(r["notices"])} for r in ordered]
         return out
 
 
@@ -119,7 +122,7 @@ def _charts(summary: RunSummary) -> str:
 
 
 def write_unknown(path: Path, rows: list[dict]) -> None:
-    write_csv(path, ["canonical", "aliases", "jurisdiction", "kind", "count", "first_source"], rows)
+    write_csv(path, ["canonical", "aliases", "jurisdiction", "kind", "count", "notices", "first_source"], rows)
 
 
 def _history(reports: Path) -> list[dict]:
