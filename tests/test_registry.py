@@ -80,6 +80,7 @@ def test_a_name_not_in_the_registry_gets_a_suggested_canonical_name(name: str, j
     ("天津港保税区管理委员会", "", "天津港保税区"),
     ("", "山东省服务业数字化转型行动方案", "山东省"),
     ("平潭综合实验区管委会办公室", "", "平潭综合实验区"),  # a place the registry does not list, by its level word
+    ("中共济南市委办公厅", "", "济南市"),  # a listed place after a word
     ("", "关于加快科创济南建设的若干政策措施", "济南市"),  # the one place a title names
     ("某区人民政府办公室", "", ""),
     ("", "", ""),

@@ -180,8 +180,13 @@ class Registry:
         for end in range(words.place_min, min(len(text), words.place_max)):
             word = next((w for w in words.words if text.startswith(w, end)), None)
             if word and end + len(word) < len(text) and not text.startswith(words.not_levels, end):
-                return text[: end + len(word)]
+                return self._listed_end(text[: end + len(word)])
         return ""
+
+    def _listed_end(self, place: str) -> str:
+        """A place whose name ends with a listed place's (a word before it: 中共济南市) is that place."""
+        listed = next((places[0] for i in range(1, len(place) - 1) if len(places := self._d.aliases.get(place[i:], [])) == 1), None)
+        return listed or place
 
     def _named_place(self, title: str) -> str:
         named = {p for a, ps in self._d.aliases.items() if len(ps) == 1 and len(a) > 1 and a in title for p in ps}
