@@ -1,9 +1,9 @@
 """Command line: `notice-pipeline run` (or `python -m pipeline run`), one subcommand per stage,
 and `versions` / `rollback` for the published versions.
 
-Defaults come from, in order: the command line, `--config FILE`, the `[tool.notice-pipeline]`
-table of ./pyproject.toml or a ./notice-pipeline.toml, then the built-in ones (folders relative
-to the working directory; the suites and registry shipped with the package).
+Settings come from, in order: the command line, NOTICE_PIPELINE_<KEY> variables, `--config FILE`
+(or the `[tool.notice-pipeline]` table of ./pyproject.toml or a ./notice-pipeline.toml), then the
+defaults; settings.py holds their schema and checks each value where it came from.
 
 Each subcommand imports what it runs when it runs: `--help` and a run that finds nothing
 changed never import Great Expectations, pandas or pyarrow (tests/test_house.py).
@@ -15,9 +15,7 @@ import argparse
 import logging
 import os
 import sys
-import tomllib
 from collections.abc import Callable
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,14 +33,7 @@ STAGE_HELP = {
     "validate": "candidate tables through the Great Expectations suites",
     "publish": "candidate tables to a new version of curated/ for every notice that passed",
 }
-PATHS = ("raw", "interim", "curated", "reports", "expectations", "registry")
 EXIT_REFUSED = 2  # a usage error: nothing was published (run.EXIT_NOTHING, not imported for --help)
-
-
-def _settings() -> dict[str, object]:
-    from .run.state import Config
-
-    return {f.name: f.type for f in fields(Config)}
 
 
 class OneLine(logging.Formatter):
@@ -54,29 +45,6 @@ class OneLine(logging.Formatter):
         return "".join(ch.encode("unicode_escape").decode("ascii") if (ch < " " and ch != "\t") or ch == "\x7f" else ch for ch in text)
 
 
-def load_settings(path: Path | None) -> tuple[dict, Path | None]:
-    """The settings table and the file it came from (paths in it are relative to that file)."""
-    candidates = [path] if path else [Path("notice-pipeline.toml"), Path("pyproject.toml")]
-    for cand in candidates:
-        if not cand.is_file():
-            if path:
-                raise Refused(cand, "no such configuration file")
-            continue
-        try:
-            data = tomllib.loads(cand.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise Refused(cand, f"not valid TOML ({exc})") from exc
-        table = data.get("tool", {}).get("notice-pipeline") if cand.name == "pyproject.toml" else data.get("notice-pipeline", data)
-        if table is None:
-            continue
-        known = _settings()
-        unknown = sorted(set(table) - set(known))
-        if unknown:
-            raise Refused(cand, f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
-        return table, cand.resolve()
-    return {}, None
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="a TOML file of settings (default: [tool.notice-pipeline] in ./pyproject.toml or ./notice-pipeline.toml)")
     p.add_argument("--raw", type=Path, help="folder of raw notices (default: raw/)")
@@ -85,11 +53,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", type=Path, help="folder for run reports (default: reports/ beside curated/)")
     p.add_argument("--expectations", type=Path, help="folder of Great Expectations suites (default: the suites shipped with the package)")
     p.add_argument("--registry", type=Path, help="folder of the department registry's CSV files (default: the registry shipped with the package)")
-    p.add_argument("--jobs", type=int, help="notices extracted in parallel (default and 0: one per core)")
-    p.add_argument("--timeout", type=float, help="seconds allowed to extract one notice, above 0 (default: 300)")
-    p.add_argument("--keep-versions", type=int, dest="keep_versions", help="published versions kept for rollback (default: 5)")
-    p.add_argument("--keep-reports", type=int, dest="keep_reports", help="run report folders kept in reports/ (default: 30)")
-    p.add_argument("--memory-mb", type=int, dest="memory_mb", help="memory one notice's extraction may use, in MB, above 0 (default: 4096)")
+    p.add_argument("--jobs", help="notices extracted in parallel (default and 0: one per core)")
+    p.add_argument("--timeout", help="seconds allowed to extract one notice, above 0 (default: 300)")
+    p.add_argument("--keep-versions", dest="keep_versions", help="published versions kept for rollback (default: 5)")
+    p.add_argument("--keep-reports", dest="keep_reports", help="run report folders kept in reports/ (default: 30)")
+    p.add_argument("--memory-mb", dest="memory_mb", help="memory one notice's extraction may use, in MB, above 0 (default: 4096)")
     p.add_argument("--strict", action="store_true", default=None, help="all or nothing: one notice failing a blocking check holds back every notice")
     p.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="plain log lines instead of progress bars")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
@@ -97,28 +65,12 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def config_from(a: argparse.Namespace) -> Config:
-    """The settings, each checked where it came from: a value no run may take is refused with
-    its option or its file, before anything runs."""
-    from .run.state import Config, setting_problem
+    """The settings in force (settings.load): each value checked by the schema where it came from
+    (an option, the environment, the settings file), before anything runs."""
+    from .settings import NAMES, load
 
-    table, source = load_settings(a.config)
-    values: dict = {}
-    for name in _settings():
-        v = getattr(a, name, None)
-        if v is not None and (problem := setting_problem(name, v)):
-            raise Refused(f"--{name.replace('_', '-')}", problem)
-        if v is None and name in table:
-            v = table[name]
-            if problem := setting_problem(name, v):
-                raise Refused(source, problem)
-            if name in PATHS:
-                v = Path(v) if Path(v).is_absolute() or source is None else source.parent / v
-        if v is not None:
-            values[name] = Path(v) if name in PATHS else v
-    cfg = Config(**values)
-    if "reports" not in values:
-        cfg.reports = Path(os.path.abspath(cfg.curated)).parent / "reports"
-    return cfg
+    flags = {name: v for name in NAMES if (v := getattr(a, name, None)) is not None}
+    return load(flags, a.config).config
 
 
 def entry(argv: list[str] | None = None) -> None:

@@ -39,3 +39,4 @@ class Refused(SystemExit):
 
     def __init__(self, path: object, problem: str) -> None:
         super().__init__(f"ERROR {path}: {problem}")
+        self.path, self.problem = str(path), problem

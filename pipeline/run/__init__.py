@@ -26,6 +26,7 @@ from ..lock import exclusive
 from ..publish import current_manifest, store
 from ..publish.gate import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED
 from ..report import console_digest, record_run, settle, skipped_digest
+from ..settings import config_problem
 from .cache import input_fingerprint, up_to_date
 from .folders import check_folders
 from .state import (
@@ -34,7 +35,6 @@ from .state import (
     Config,
     NoticeStatus,
     RunReport,
-    config_problem,
     load_state,
     migrate_state,
     new_report,

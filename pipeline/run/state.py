@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
 from ..errors import Finding, Refused
 from ..files import sha256_file, write_json, write_readable_json, write_text
+from ..settings import Config
 from .folder import is_notice_folder
 
 log = logging.getLogger("pipeline")
@@ -32,14 +31,6 @@ MADE = "notices.json"  # the notice folders this pipeline made: the only ones pr
 REPORT_PARTS = "report"  # failures.parquet and data_docs/ from validate, until the report takes them
 
 
-def packaged(name: str) -> Path:
-    """Data shipped with the package (the suites and the registry): inside it when installed
-    from a wheel, beside it in a source checkout."""
-    here = Path(__file__).resolve().parent.parent
-    inside = here / name
-    return inside if inside.is_dir() else here.parent / name
-
-
 def own(interim: Path) -> Path:
     """interim/.pipeline/, where the run keeps its own files."""
     return interim / OWN
@@ -49,62 +40,6 @@ def report_parts(interim: Path) -> Path:
     """What validate makes for the run's report (failures.parquet, data_docs/), kept in interim/
     until the report is written after the publish: a reports/ that cannot be written stops no publish."""
     return own(interim) / REPORT_PARTS
-
-
-@dataclass
-class Config:
-    raw: Path = Path("raw")
-    interim: Path = Path("interim")
-    curated: Path = Path("curated")
-    reports: Path = Path("reports")
-    expectations: Path = field(default_factory=lambda: packaged("expectations"))
-    registry: Path = None  # type: ignore[assignment]  # default: expectations/reference
-    jobs: int = 0  # 0: one per core
-    timeout: float = 300.0  # seconds per notice for extraction
-    strict: bool = False  # one notice failing holds back every notice (all or nothing)
-    keep_versions: int = 5  # published versions kept for rollback
-    keep_reports: int = 30  # run reports kept in reports/ (the runs index keeps every run)
-    memory_mb: int = 4096  # memory one notice's extraction may use, in MB
-    progress: bool | None = None  # None: a bar on a terminal, log lines otherwise
-
-    def __post_init__(self) -> None:
-        if self.registry is None:
-            self.registry = self.expectations / "reference"
-
-
-def _whole(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)  # TOML's true is no number of jobs
-
-
-def _number(v: object) -> bool:
-    return (_whole(v) or isinstance(v, float)) and not math.isnan(v)  # type: ignore[arg-type]
-
-
-# What each setting may hold, on the command line and in a settings file alike. A value that
-# would hang the run (jobs below 0 starts no worker and waits for one) or stop every notice (a
-# timeout or a memory limit of 0) is refused, with its key, before anything runs.
-RULES: dict[str, tuple[str, Callable[[object], bool]]] = {
-    "jobs": ("a whole number, 0 or more (0: one per core)", lambda v: _whole(v) and v >= 0),  # type: ignore[operator]
-    "timeout": ("a number of seconds above 0", lambda v: _number(v) and v > 0),  # type: ignore[operator]
-    "memory_mb": ("a whole number of MB above 0", lambda v: _whole(v) and v > 0),  # type: ignore[operator]
-    "keep_versions": ("a whole number", _whole),
-    "keep_reports": ("a whole number", _whole),
-    "strict": ("true or false", lambda v: isinstance(v, bool)),
-    "progress": ("true or false", lambda v: v is None or isinstance(v, bool)),
-}
-PATH_RULE = ("a folder's path", lambda v: isinstance(v, str | Path))
-
-
-def setting_problem(name: str, value: object) -> str | None:
-    """Why `value` cannot be the setting `name` (in words, with the key); None when it can."""
-    rule, ok = RULES.get(name, PATH_RULE)
-    shown = f"{value:g}" if isinstance(value, float) else json.dumps(value, default=str)
-    return None if ok(value) else f"{name} must be {rule}, not {shown}"
-
-
-def config_problem(cfg: Config) -> str | None:
-    """The first setting of `cfg` that no run may take, in words; None when all can."""
-    return next((p for f in fields(cfg) if (p := setting_problem(f.name, getattr(cfg, f.name)))), None)
 
 
 @dataclass
