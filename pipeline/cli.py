@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import Refused
+from .logs import OneLine
 
 if TYPE_CHECKING:
     from .run.state import Config
@@ -34,15 +35,6 @@ STAGE_HELP = {
     "publish": "candidate tables to a new version of curated/ for every notice that passed",
 }
 EXIT_REFUSED = 2  # a usage error: nothing was published (run.EXIT_NOTHING, not imported for --help)
-
-
-class OneLine(logging.Formatter):
-    """One record, one line: a line break or other control character in a message (a file
-    named with one) is shown escaped, so no file name can forge a log line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return "".join(ch.encode("unicode_escape").decode("ascii") if (ch < " " and ch != "\t") or ch == "\x7f" else ch for ch in text)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -111,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(dictionary_markdown(), end="")
         return 0
     handler = logging.StreamHandler()
-    handler.setFormatter(OneLine("%(levelname)-7s %(message)s"))
+    handler.setFormatter(OneLine())
     logging.basicConfig(level=logging.WARNING if getattr(a, "quiet", False) else logging.INFO, handlers=[handler])
     if getattr(a, "verbose", False):
         logging.getLogger("pipeline").setLevel(logging.DEBUG)

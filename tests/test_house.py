@@ -19,7 +19,7 @@ from .conftest import SAMPLES, extract, run_on
 
 PKG = Path(__file__).parent.parent / "pipeline"
 FLOW = ["extract", "outline", "structure", "normalize", "validate", "publish", "report", "run"]  # report and run sit beside the end
-SHARED = {"model", "wording", "errors", "files", "csvio", "lock", "numerals", "settings", "__init__"}
+SHARED = {"model", "wording", "errors", "files", "csvio", "lock", "numerals", "settings", "logs", "__init__"}
 
 
 def _module(path: Path) -> str:

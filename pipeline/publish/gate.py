@@ -56,12 +56,16 @@ class PublishPlan:
     def notes(self, previous: Previous) -> list[str]:
         """A line per notice held back by its rows (unreadable ones were named already), saying
         what of it curated/ keeps."""
+        return [line for _, line in self.notes_by_notice(previous)]
+
+    def notes_by_notice(self, previous: Previous) -> list[tuple[str, str]]:
+        """notes(), each with its notice."""
         out = []
         for nid, rules in sorted(self.held.items()):
             checks = [r for r in rules if not r.startswith(UNREADABLE)]
             if checks:
                 kept = "its last published version stays in curated/" if nid in previous.notices else "nothing of it is in curated/"
-                out.append(f"held back {nid}: {'; '.join(checks)[:300]} ({kept})")
+                out.append((nid, f"held back {nid}: {'; '.join(checks)[:300]} ({kept})"))
         return out
 
 

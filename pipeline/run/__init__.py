@@ -23,6 +23,7 @@ from pathlib import Path
 from ..errors import Refused
 from ..files import write_json
 from ..lock import exclusive
+from ..logs import event
 from ..publish import current_manifest, store
 from ..publish.gate import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED
 from ..report import console_digest, record_run, settle, skipped_digest
@@ -122,16 +123,23 @@ def _run(cfg: Config) -> RunReport:
         report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
         report.stages_run.append(name)
         save_state(cfg, report)
-    for line in skipped_digest(report):
-        log.warning("%s", line)
-    for line in console_digest(report):
-        log.error("%s", line)
+    _digests(report)
     if report.verdict in ("published", "unchanged"):  # what a run that finds nothing changed says again
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")
         write_json(own(cfg.interim) / PUBLISHED, {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
                                                   "report_dir": report.report_dir, "exit_code": report.exit_code,
                                                   "validation": report.validation}, indent=None)
     return report
+
+
+def _digests(report: RunReport) -> None:
+    """The end of a run: the entries of raw/ not read, then what held notices back, a line each
+    (`rule | notice | file:place | value | raw text`: the notice is the line's second field)."""
+    for line in skipped_digest(report):
+        log.warning("%s", line, extra=event("raw.skipped"))
+    for line in console_digest(report):
+        fields = line.split(" | ")
+        log.error("%s", line, extra=event("notice.problem" if len(fields) == 5 else "problems", fields[1] if len(fields) == 5 else None))
 
 
 def _unchanged(cfg: Config, report: RunReport, last: dict) -> None:
@@ -151,16 +159,16 @@ def _unchanged(cfg: Config, report: RunReport, last: dict) -> None:
         st.status = inputs.get(st.notice_id, {}).get("status", "")
         st.held_because = inputs.get(st.notice_id, {}).get("held_because", [])
     log.info("nothing changed since the last publish: curated/ is up to date; last validated by run %s (report: %s)",
-             last["run_id"], Path(report.report_dir) / "summary.html")
+             last["run_id"], Path(report.report_dir) / "summary.html", extra=event("run.unchanged"))
     for nid, rules in sorted((report.validation.get("held_back") or {}).items()):
-        log.error("still held back %s: %s", nid, "; ".join(rules)[:300])
+        log.error("still held back %s: %s", nid, "; ".join(rules)[:300], extra=event("notice.held_back", nid, rules=rules))
     for line in skipped_digest(report):
-        log.warning("%s", line)
+        log.warning("%s", line, extra=event("raw.skipped"))
     try:
         settle(cfg.reports, report.manifest.get("run_id"))
         record_run(report, cfg.reports)
     except OSError as exc:  # a full disk under reports/: said, and the run stands
-        log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc)
+        log.error("%s: cannot add the run to the runs index: %s", cfg.reports, exc.strerror or exc, extra=event("report.failed"))
     save_state(cfg, report)
 
 

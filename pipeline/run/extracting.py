@@ -19,6 +19,7 @@ from ..errors import ExtractError, Finding, Refused
 from ..extract import BACKEND_VERSIONS, BY_EXTENSION, RawNotice, discover, extract, shown_name
 from ..files import sha256_file
 from ..libraries import EXTRACTION, library_versions
+from ..logs import event
 from ..model import DOCUMENT_SCHEMA_VERSION, Notice
 from ..wording import wording
 from .executor import Ended, Limits, executor_for
@@ -62,7 +63,8 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
     if new:  # recorded before the children make them: a run killed midway still knows them
         made |= new
         record_made(cfg.interim, made)
-    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(report.notices), cfg.raw, len(todo), len(report.notices) - len(todo))
+    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(report.notices), cfg.raw, len(todo), len(report.notices) - len(todo),
+             extra=event("extract.start", notices=len(report.notices), to_parse=len(todo)))
     results = _extract_all(cfg, todo) if todo else {}
     for st in report.notices:
         if st.notice_id in results:
@@ -71,14 +73,14 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
             st.extraction = "failed" if error else "parsed"
             st.error = error
             if error:
-                log.error("%s: %s", st.source_file, error)
+                log.error("%s: %s", st.source_file, error, extra=event("extract.failed", st.notice_id, file=st.source_file))
                 if detail:
                     log.debug("%s: %s", st.source_file, detail)
                 report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
         if st.extraction != "failed":
             _as_read(st, NoticeFolder.of(cfg.interim, st.notice_id).extraction(), report)
     if not todo:
-        log.info("nothing changed in raw/: no notice was parsed again")
+        log.info("nothing changed in raw/: no notice was parsed again", extra=event("extract.unchanged"))
     kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
     if kept != made:
         record_made(cfg.interim, kept)
@@ -89,14 +91,14 @@ def _found(cfg: Config, report: RunReport) -> list[tuple[RawNotice, dict]]:
     whose extraction is not cached, with their keys."""
     found = discover(cfg.raw)
     for name, why in found.skipped:
-        log.warning("%s: %s", name, why)
+        log.warning("%s: %s", name, why, extra=event("raw.skipped", file=name))
         report.skipped_files.append({"file": name, "why": why})
     for name, why in found.refused:
-        log.error("%s: %s", name, why)
+        log.error("%s: %s", name, why, extra=event("raw.refused", file=name))
         report.refused_files.append({"file": name, "problem": why})
         report.findings.append(Finding("", "extract", "error", "file-refused", why, name))
     for name, note in found.warnings:
-        log.warning("%s: %s", name, note)
+        log.warning("%s: %s", name, note, extra=event("raw.file_name", file=name))
         report.findings.append(Finding("", "extract", "warning", "file-name", note, name))
     todo = []
     hashes = FileHashes(cfg.interim)
@@ -113,7 +115,7 @@ def _found(cfg: Config, report: RunReport) -> list[tuple[RawNotice, dict]]:
     if with_alternates:  # once per run; the report and the notices table list each notice's other forms
         log.info("%d notice(s) also present in other forms: the preferred form is read (%s)", len(with_alternates),
                  ", ".join(f"{rn.name} over {', '.join(shown_name(a)[0] for a in rn.alternates)}" for rn in with_alternates[:3])
-                 + (", …" if len(with_alternates) > 3 else ""))
+                 + (", …" if len(with_alternates) > 3 else ""), extra=event("extract.other_forms"))
     hashes.save()
     return todo
 
@@ -129,10 +131,11 @@ def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
     if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
         changed = (f"the file changed after the run found it (sha256 {meta['found_sha256'][:12]}… then, {st.sha256[:12]}… when read): "
                    "its rows and the sha256 published are of the bytes read")
-        log.warning("%s: %s", st.source_file, changed)
+        log.warning("%s: %s", st.source_file, changed, extra=event("extract.file_changed", st.notice_id, file=st.source_file))
         report.findings.append(Finding(st.notice_id, "extract", "warning", "file-changed", changed, st.source_file))
     for n in meta.get("notes", []):
-        (log.error if n["severity"] == "error" else log.warning)("%s: %s", st.source_file, n["message"])
+        (log.error if n["severity"] == "error" else log.warning)("%s: %s", st.source_file, n["message"],
+                                                                 extra=event(f"extract.{n['code']}", st.notice_id, file=st.source_file))
         report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))
 
 
@@ -152,7 +155,7 @@ def _extract_all(cfg: Config, todo: list[tuple[RawNotice, dict]]) -> dict[str, t
         for nid, ended in executor_for(cfg.jobs).isolated(jobs, limits):
             error, detail = why_it_ended(ended, NoticeFolder.of(cfg.interim, nid), limits)
             results[nid] = (error, detail, ended.seconds)
-            bar.step(f"FAILED {nid}" if error else f"ok {nid}")
+            bar.step(f"FAILED {nid}" if error else f"ok {nid}", nid)
     return results
 
 

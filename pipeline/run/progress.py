@@ -8,6 +8,8 @@ import logging
 import sys
 import time
 
+from ..logs import event
+
 log = logging.getLogger("pipeline")
 
 
@@ -23,20 +25,21 @@ class Progress:
 
             self.bar = tqdm(total=total, desc=f"{stage:<9}", unit=unit, file=sys.stderr, dynamic_ncols=True, leave=True)
 
-    def step(self, status: str) -> None:
-        """One more done; failures are the stage's to print, once, as ERROR lines."""
+    def step(self, status: str, notice: str | None = None) -> None:
+        """One more done (`notice`, when the step is one); failures are the stage's to print, once, as ERROR lines."""
         self.done += 1
         if self.bar is not None:
             self.bar.set_postfix_str(status, refresh=False)
             self.bar.update(1)
         elif self.done % self.every == 0 or self.done == self.total:
-            log.info("%s %d/%d (%.1f s) %s", self.stage, self.done, self.total, time.perf_counter() - self.t0, status)
+            log.info("%s %d/%d (%.1f s) %s", self.stage, self.done, self.total, time.perf_counter() - self.t0, status,
+                     extra=event(f"{self.stage}.progress", notice, done=self.done, total=self.total))
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
         elif self.total and self.done < self.total:
-            log.info("%s stopped at %d/%d", self.stage, self.done, self.total)
+            log.info("%s stopped at %d/%d", self.stage, self.done, self.total, extra=event(f"{self.stage}.stopped", done=self.done, total=self.total))
 
     def __enter__(self) -> Progress:
         return self

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import Refused
 from ..libraries import library_versions
+from ..logs import event
 from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, write_version
 from ..publish.gate import Previous, PublishPlan, Results, decide, unvalidated
 from ..report import RunSummary, prune_reports, put_in_place, record_run, settle, write_report
@@ -71,12 +72,12 @@ def stage_publish(cfg: Config, report: RunReport) -> None:
     tried = False  # the report was written, or tried (a report that cannot be written is said once)
     if plan.verdict != "publish":
         report.verdict = plan.verdict
-        log.error("nothing published (%s); curated/ left unchanged", plan.reason)
+        log.error("nothing published (%s); curated/ left unchanged", plan.reason, extra=event("publish.nothing"))
     else:
         staged, tried = _publish(cfg, report, plan, index, registry, previous, old_manifest)
         if report.verdict != "failed":
-            for line in plan.notes(previous):
-                log.error("%s", line)
+            for nid, line in plan.notes_by_notice(previous):
+                log.error("%s", line, extra=event("notice.held_back", nid, rules=plan.held[nid]))
     report.exit_code = plan.exit_code(report.verdict)
     if report.verdict == "failed":
         for st in report.notices:
@@ -99,7 +100,7 @@ def _publish(cfg: Config, report: RunReport, plan: PublishPlan, index: dict[str,
     digest = content_hash(rows, departments)
     if old_manifest and old_manifest.get("content_hash") == digest:
         report.verdict, report.published = "unchanged", old_manifest.get("published", [])
-        log.info("curated/ already holds exactly these tables; nothing to publish")
+        log.info("curated/ already holds exactly these tables; nothing to publish", extra=event("publish.unchanged"))
         return None, False
     staged = None
     try:
@@ -118,12 +119,13 @@ def _publish(cfg: Config, report: RunReport, plan: PublishPlan, index: dict[str,
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
         report.publish_error = f"{why}{where}"
-        log.error("%s: cannot publish: %s%s; curated is left as it was", cfg.curated, why, where)
+        log.error("%s: cannot publish: %s%s; curated is left as it was", cfg.curated, why, where, extra=event("publish.failed"))
         return None, False
     rows_of: Counter[str] = Counter()
     for f in report.published:
         rows_of[f["table"]] += f["rows"]
-    log.info("published version %s: %s", report.manifest.get("version"), ", ".join(f"{t} ({n} rows)" for t, n in sorted(rows_of.items())))
+    log.info("published version %s: %s", report.manifest.get("version"), ", ".join(f"{t} ({n} rows)" for t, n in sorted(rows_of.items())),
+             extra=event("publish.done", version=report.manifest.get("version"), rows=dict(rows_of)))
     return staged, True
 
 
@@ -170,7 +172,8 @@ def _report_failed(cfg: Config, report: RunReport, exc: OSError) -> None:
     stands, and no earlier report passes for this run's."""
     with contextlib.suppress(OSError):
         (cfg.reports / "latest").unlink(missing_ok=True)
-    log.error("%s: cannot write the run report: %s; reports/latest removed", cfg.reports / report.run_id, exc.strerror or exc)
+    log.error("%s: cannot write the run report: %s; reports/latest removed", cfg.reports / report.run_id, exc.strerror or exc,
+              extra=event("report.failed"))
     log.debug("%s", exc.filename, exc_info=True)
 
 
@@ -203,5 +206,5 @@ def _point_at_report(cfg: Config, report: RunReport) -> None:
         unknown = sum(1 for _ in fh) - 1
     if unknown:
         log.warning("%d department name(s) not in the registry: rows ready for departments.csv in %s", unknown,
-                    report_dir / "unknown_departments.csv")
-    log.info("report: %s (all runs: %s)", report_dir / "summary.html", cfg.reports / "index.html")
+                    report_dir / "unknown_departments.csv", extra=event("registry.unknown_names", names=unknown))
+    log.info("report: %s (all runs: %s)", report_dir / "summary.html", cfg.reports / "index.html", extra=event("report.written"))

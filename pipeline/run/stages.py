@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import Finding, Refused
 from ..files import write_json
+from ..logs import event
 from ..model.interim import Summary
 from ..normalize import normalize, notice_year
 from ..normalize.registry import Registry
@@ -57,14 +58,14 @@ def _per_notice(cfg: Config, report: RunReport, stage: str, step: Callable[[Noti
             if out is None:
                 st.extraction = "failed"
                 st.error = f"the {stage} stage failed on it ({error}); please report this with the file"
-                log.error("%s: %s", st.source_file, st.error)
+                log.error("%s: %s", st.source_file, st.error, extra=event(f"{stage}.failed", st.notice_id, file=st.source_file))
                 report.findings.append(Finding(st.notice_id, stage, "error", f"{stage}-failed", st.error, st.source_file))
-                bar.step(f"FAILED {st.notice_id}")
+                bar.step(f"FAILED {st.notice_id}", st.notice_id)
                 continue
             status, findings, extra = out
             report.findings += findings
             kept.append((st, extra))
-            bar.step(status)
+            bar.step(status, st.notice_id)
     return kept
 
 
@@ -138,7 +139,7 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
     index = {st.notice_id: digest for st, digest in _per_notice(cfg, report, "normalize", one)}
     write_json(own(cfg.interim) / CANDIDATE, index)  # the notices the candidate tables hold, with their pieces' digests
     log.info("%d notice(s): %d measures, %d department pairs", len(index), sum(st.measures for st in report.notices if st.notice_id in index),
-             sum(st.pairs for st in report.notices if st.notice_id in index))
+             sum(st.pairs for st in report.notices if st.notice_id in index), extra=event("normalize.done"))
 
 
 def candidate(interim: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import Finding, Refused
 from ..files import sha256_file, write_json, write_readable_json, write_text
+from ..logs import event
 from ..settings import Config
 from .folder import is_notice_folder
 
@@ -188,4 +189,4 @@ def migrate_state(interim: Path) -> None:
         os.replace(interim / src, home / dst)
     if (interim / "_candidate").is_dir() and not any((interim / "_candidate").iterdir()):
         (interim / "_candidate").rmdir()
-    log.info("%s: the run's state moved to %s (%s)", interim, home, ", ".join(old))
+    log.info("%s: the run's state moved to %s (%s)", interim, home, ", ".join(old), extra=event("state.moved"))

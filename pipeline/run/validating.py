@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..logs import event
 from ..model.interim import NOTICE_TABLES, NoticeRecord, Validation
 from .cache import suites_fingerprint, validation_key
 from .folder import NoticeFolder
@@ -79,7 +80,7 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     except SuiteError as exc:
         validation = _written(suite_failure(exc), parts)
     else:
-        log.info("%d notice(s) to check, %d checked before and unchanged", len(c.todo), len(index) - len(c.todo))
+        log.info("%d notice(s) to check, %d checked before and unchanged", len(c.todo), len(index) - len(c.todo), extra=event("validate.start"))
         if checker is not None:
             _check(cfg, report, c, checker, suites, registry)
         validation = _verdict(cfg, index, suites, registry, parts)
@@ -92,11 +93,11 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     report.findings += validation.findings
     report.report_dir = str(cfg.reports / report.run_id)
     if not validation.passed:
-        log.error("blocking checks failed: %s", "; ".join(validation.blocking_failed))
+        log.error("blocking checks failed: %s", "; ".join(validation.blocking_failed), extra=event("validate.blocking_failed"))
         for nid, rules in sorted(validation.held_back.items()):
-            log.error("%s fails: %s", nid, "; ".join(rules))
+            log.error("%s fails: %s", nid, "; ".join(rules), extra=event("notice.fails", nid, rules=rules))
     for w in validation.warnings:
-        log.warning("check with warnings: %s", w)
+        log.warning("check with warnings: %s", w, extra=event("validate.warning", check=w))
 
 
 def _check(cfg: Config, report: RunReport, c: Candidates, checker: Checker, suites: list[Suite], registry: Registry) -> None:
@@ -114,7 +115,7 @@ def _check(cfg: Config, report: RunReport, c: Candidates, checker: Checker, suit
                 report.validated.append(nid)
             del tables, frames
             for nid in chunk:
-                bar.step(nid)
+                bar.step(nid, nid)
     checker.finish()
 
 

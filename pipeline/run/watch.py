@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from ..logs import event
 from ..wording import folder as wording_folder
 from .state import Config
 
@@ -118,11 +119,11 @@ def watch(cfg: Config, command: Callable[[], int], interval: float = 1.0, argv: 
             exit_code = in_fork(command)
             seen = inputs(cfg)
             log.info("watch: the run ended with exit code %d; watching %s, the wording, the registry and the suites (every %g s; Ctrl-C to stop)",
-                     exit_code, cfg.raw, interval)
+                     exit_code, cfg.raw, interval, extra=event("watch.waiting", exit_code=exit_code))
             while True:
                 time.sleep(interval)
                 if code() != known_code:
-                    log.info("watch: the pipeline's code changed: starting again")
+                    log.info("watch: the pipeline's code changed: starting again", extra=event("watch.restart"))
                     os.execv(sys.executable, [sys.executable, "-m", "pipeline", *(argv if argv is not None else sys.argv[1:])])
                 now = inputs(cfg)
                 if now == seen:
@@ -132,8 +133,9 @@ def watch(cfg: Config, command: Callable[[], int], interval: float = 1.0, argv: 
                 if settled != now:
                     continue
                 what = changes(seen, settled)
-                log.info("watch: %s%s changed: running again", ", ".join(what[:3]), f" and {len(what) - 3} more" if len(what) > 3 else "")
+                log.info("watch: %s%s changed: running again", ", ".join(what[:3]), f" and {len(what) - 3} more" if len(what) > 3 else "",
+                         extra=event("watch.changed", paths=what))
                 break
     except KeyboardInterrupt:
-        log.info("watch: stopped")
+        log.info("watch: stopped", extra=event("watch.stopped"))
         return 0
