@@ -67,3 +67,13 @@ def test_files_not_read_make_a_publish_exit_1_and_a_failed_publish_exits_2() -> 
     plan = decide(results(files_not_read=True), Previous())
     assert plan.held == {} and plan.exit_code("published") == EXIT_HELD_BACK
     assert plan.exit_code("failed") == EXIT_NOTHING
+
+
+def test_notices_select_left_out_keep_what_curated_holds_of_them_and_change_no_exit_code() -> None:
+    """--select: the run's notices are decided as ever; one left out stays as curated/ holds it
+    (if it does), neither published from this run nor held back."""
+    plan = decide(results(unselected=frozenset({"x", "y"})), Previous({"x": "digest-x", "a": "digest-a"}))
+    assert (plan.verdict, plan.publish, plan.keep, plan.held) == ("publish", ("a", "b", "c"), ("x",), {})
+    assert "x" not in plan.status and plan.exit_code("published") == EXIT_PUBLISHED
+    held = decide(results(held={"b": [RULE]}, unselected=frozenset({"x"})), Previous({"b": "digest-b", "x": "digest-x"}))
+    assert (held.publish, held.keep, held.exit_code("published")) == (("a", "c"), ("b", "x"), EXIT_HELD_BACK)

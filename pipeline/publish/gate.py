@@ -27,6 +27,7 @@ class Results:
     run_blocked: tuple[str, ...] = ()  # blocking failures that belong to no notice (a broken suite, a registry conflict)
     files_not_read: bool = False  # entries of raw/ refused, or a notice's other form that is another notice
     strict: bool = False  # all or nothing
+    unselected: frozenset[str] = frozenset()  # notices of raw/ that --select left out of the run
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Previous:
 class PublishPlan:
     verdict: str  # publish | blocked (a failure that stops every notice) | nothing (no notice passed)
     publish: tuple[str, ...]  # notices published from this run's rows
-    keep: tuple[str, ...]  # held-back notices whose last published rows stay in curated/
+    keep: tuple[str, ...]  # held-back (or unselected) notices whose last published rows stay in curated/
     held: dict[str, list[str]]  # notice -> why it is held back: the rules it fails, or unreadable: …
     status: dict[str, str]  # notice -> published | held back
     reason: str = ""  # why nothing is published
@@ -73,7 +74,8 @@ def decide(results: Results, previous: Previous) -> PublishPlan:
     """One bad notice holds back only itself: a notice whose rows fail a blocking check, or that
     could not be read, keeps the version last published, and every other candidate is published.
     Nothing is published when a failure belongs to no notice, when --strict and any notice
-    failed, or when no notice passed."""
+    failed, or when no notice passed. A notice --select left out keeps what curated/ holds of it,
+    as it is."""
     held = {nid: list(rules) for nid, rules in results.held_back.items()}
     for nid, why in results.unreadable.items():
         held.setdefault(nid, []).append(f"{UNREADABLE}{why}")
@@ -82,7 +84,7 @@ def decide(results: Results, previous: Previous) -> PublishPlan:
         reason = ("; ".join(results.run_blocked) or ("--strict: a notice failed" if results.strict and held else "no notice passed"))
         return PublishPlan("blocked" if results.run_blocked or held else "nothing", (), (), held,
                            dict.fromkeys(results.notices, "held back"), reason, results.files_not_read)
-    keep = tuple(sorted(set(held) & set(previous.notices) & set(results.notices)))
+    keep = tuple(sorted((set(held) & set(results.notices) | results.unselected) & set(previous.notices)))
     status = {nid: "held back" if nid in held else "published" for nid in results.notices}
     return PublishPlan("publish", tuple(sorted(good)), keep, held, status, "", results.files_not_read)
 

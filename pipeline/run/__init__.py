@@ -30,6 +30,7 @@ from ..report import console_digest, record_run, settle, skipped_digest
 from ..settings import config_problem
 from .cache import input_fingerprint, up_to_date
 from .folders import check_folders
+from .selection import check as check_selectors
 from .state import (
     PUBLISHED,
     ROOT,
@@ -62,25 +63,29 @@ def stage(name: str) -> Callable[[Config, RunReport], None]:
     return fn
 
 
-def refuse_unfit(cfg: Config) -> None:
-    """Settings no run may take, and folders that meet, are refused before any folder is touched
-    (the command line names a setting's option or file first; this holds for a Config built in
-    code too)."""
+def refuse_unfit(cfg: Config, select: list[str] | None = None, reads_raw: bool = False) -> None:
+    """Settings no run may take, folders that meet and a raw/ that is not there (for a command
+    that reads it) are refused before any folder is touched (the command line names a setting's
+    option or file first; this holds for a Config built in code too)."""
     if problem := config_problem(cfg):
         raise Refused("settings", problem)
+    check_selectors(select or [])
+    if reads_raw and not cfg.raw.is_dir():
+        raise Refused(cfg.raw, "the raw folder does not exist")
     if overlap := check_folders(cfg):
         raise Refused(*overlap)
 
 
-def run_stage(cfg: Config, name: str) -> int:
-    """One stage on its own, continuing the run state left in interim/."""
-    refuse_unfit(cfg)
+def run_stage(cfg: Config, name: str, select: list[str] | None = None) -> int:
+    """One stage on its own, continuing the run state left in interim/ (extract starts it, with
+    the notices `select` selects: the stages after it continue with them)."""
+    refuse_unfit(cfg, select, reads_raw=name == "extract")
     with ExitStack() as held:
         held.enter_context(exclusive(cfg.interim, "interim/", name))
         if name == "publish":
             held.enter_context(_curated_lock(cfg, name))
         migrate_state(cfg.interim)
-        return _run_stage(cfg, name)
+        return _run_stage(cfg, name, select)
 
 
 def _curated_lock(cfg: Config, holder: str) -> AbstractContextManager[None]:
@@ -89,8 +94,8 @@ def _curated_lock(cfg: Config, holder: str) -> AbstractContextManager[None]:
     return exclusive(store(cfg.curated), "curated", holder, cfg.curated)
 
 
-def _run_stage(cfg: Config, name: str) -> int:
-    report = new_report(cfg) if name == "extract" else load_state(cfg)
+def _run_stage(cfg: Config, name: str, select: list[str] | None) -> int:
+    report = new_report(cfg, select) if name == "extract" else load_state(cfg)
     if name == "extract":
         cfg.interim.mkdir(parents=True, exist_ok=True)
     stage(name)(cfg, report)
@@ -98,20 +103,24 @@ def _run_stage(cfg: Config, name: str) -> int:
     return report.exit_code if name == "publish" else (EXIT_HELD_BACK if name == "validate" and not report.validation.get("passed") else 0)
 
 
-def run(cfg: Config) -> RunReport:
-    """Every stage in order; when nothing that makes the tables changed, only extract's check."""
-    refuse_unfit(cfg)
+def run(cfg: Config, select: list[str] | None = None) -> RunReport:
+    """Every stage in order; when nothing that makes the tables changed, only extract's check.
+    With `select` (--select), only the notices it selects: curated/ keeps the others as it holds them."""
+    refuse_unfit(cfg, select, reads_raw=True)
     with exclusive(cfg.interim, "interim/", "run"), _curated_lock(cfg, "run"):
         migrate_state(cfg.interim)
-        return _run(cfg)
+        return _run(cfg, select)
 
 
-def _run(cfg: Config) -> RunReport:
-    report = new_report(cfg)
+def _run(cfg: Config, select: list[str] | None) -> RunReport:
+    report = new_report(cfg, select)
     t0 = time.perf_counter()
     stage("extract")(cfg, report)
     report.stage_seconds["extract"] = round(time.perf_counter() - t0, 2)
     save_state(cfg, report)
+    if report.selection and not report.notices:
+        _none_selected(cfg, report)
+        return report
     fingerprint = input_fingerprint(cfg, report)
     last = up_to_date(cfg, fingerprint)
     if not report.parsed and not report.failed and last is not None:
@@ -140,6 +149,16 @@ def _digests(report: RunReport) -> None:
     for line in console_digest(report):
         fields = line.split(" | ")
         log.error("%s", line, extra=event("notice.problem" if len(fields) == 5 else "problems", fields[1] if len(fields) == 5 else None))
+
+
+def _none_selected(cfg: Config, report: RunReport) -> None:
+    """--select selected no notice (state:modified, nothing new or changed): nothing to do, and
+    curated/ is as it was."""
+    report.stages_run, report.verdict, report.exit_code = ["extract"], "unchanged", EXIT_PUBLISHED
+    report.manifest = current_manifest(cfg.curated) or {}
+    report.published = report.manifest.get("published", [])
+    log.info("--select %s selects no notice: nothing to do; curated/ is as it was", " ".join(report.selection), extra=event("select.none"))
+    save_state(cfg, report)
 
 
 def _unchanged(cfg: Config, report: RunReport, last: dict) -> None:

@@ -21,10 +21,12 @@ from ..files import sha256_file
 from ..libraries import EXTRACTION, library_versions
 from ..logs import event
 from ..model import DOCUMENT_SCHEMA_VERSION, Notice
+from ..publish import current_manifest
 from ..wording import wording
 from .executor import Ended, Limits, executor_for
 from .folder import NoticeFolder
 from .progress import Progress
+from .selection import select
 from .state import Config, FileHashes, NoticeStatus, RunReport, made_folders, record_made
 
 log = logging.getLogger("pipeline")
@@ -58,6 +60,8 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
         raise Refused(cfg.raw, "the raw folder does not exist")
     cfg.interim.mkdir(parents=True, exist_ok=True)
     todo = _found(cfg, report)
+    if report.selection:
+        todo = _selected(cfg, report, todo)
     made = made_folders(cfg.interim)
     new = {rn.notice_id for rn, _ in todo if not (cfg.interim / rn.notice_id).exists()} - made
     if new:  # recorded before the children make them: a run killed midway still knows them
@@ -81,7 +85,7 @@ def stage_extract(cfg: Config, report: RunReport) -> None:
             _as_read(st, NoticeFolder.of(cfg.interim, st.notice_id).extraction(), report)
     if not todo:
         log.info("nothing changed in raw/: no notice was parsed again", extra=event("extract.unchanged"))
-    kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices})
+    kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices} | set(report.unselected))
     if kept != made:
         record_made(cfg.interim, kept)
 
@@ -118,6 +122,17 @@ def _found(cfg: Config, report: RunReport) -> list[tuple[RawNotice, dict]]:
                  + (", …" if len(with_alternates) > 3 else ""), extra=event("extract.other_forms"))
     hashes.save()
     return todo
+
+
+def _selected(cfg: Config, report: RunReport, todo: list[tuple[RawNotice, dict]]) -> list[tuple[RawNotice, dict]]:
+    """Only the notices --select selects go on; the others are left as they are (interim/ and curated/ keep them)."""
+    published = {i["notice_id"]: i["sha256"] for i in (current_manifest(cfg.curated) or {}).get("inputs", [])}
+    chosen = select([(st.notice_id, st.source_file, st.sha256) for st in report.notices], report.selection, published)
+    report.unselected = sorted(st.notice_id for st in report.notices if st.notice_id not in chosen)
+    report.notices = [st for st in report.notices if st.notice_id in chosen]
+    log.info("--select %s: %d of %d notice(s)", " ".join(report.selection), len(report.notices), len(report.notices) + len(report.unselected),
+             extra=event("select", selected=len(report.notices), left_out=len(report.unselected)))
+    return [(rn, key) for rn, key in todo if rn.notice_id in chosen]
 
 
 def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:

@@ -38,7 +38,8 @@ def results_of(report: RunReport, candidates: set[str], strict: bool) -> Results
     v = report.validation
     return Results(tuple(st.notice_id for st in report.notices), frozenset(candidates), dict(v.get("held_back") or {}),
                    {st.notice_id: st.error for st in report.failed}, tuple(v.get("run_blocked") or ()),
-                   bool(report.refused_files) or any(f.code == "alternate-differs" for f in report.findings), strict)
+                   bool(report.refused_files) or any(f.code == "alternate-differs" for f in report.findings), strict,
+                   frozenset(report.unselected))
 
 
 def previous_of(curated: Path, manifest: dict | None) -> Previous:
@@ -104,7 +105,8 @@ def _publish(cfg: Config, report: RunReport, plan: PublishPlan, index: dict[str,
         return None, False
     staged = None
     try:
-        final, report.published = write_version(rows, departments, cfg.curated, manifest_of(report, plan, registry, digest), report.run_id)
+        manifest = manifest_of(report, plan, registry, digest, old_manifest)
+        final, report.published = write_version(rows, departments, cfg.curated, manifest, report.run_id)
         report.verdict = "published"
         report.manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))  # the one manifest
         report.exit_code = plan.exit_code(report.verdict)
@@ -129,14 +131,18 @@ def _publish(cfg: Config, report: RunReport, plan: PublishPlan, index: dict[str,
     return staged, True
 
 
-def manifest_of(report: RunReport, plan: PublishPlan, registry: str, digest: str | None) -> dict:
-    """What a publish is made from: built here only, written to curated/ and to the report."""
+def manifest_of(report: RunReport, plan: PublishPlan, registry: str, digest: str | None, old_manifest: dict | None = None) -> dict:
+    """What a publish is made from: built here only, written to curated/ and to the report. The
+    notices --select left out are as the manifest before recorded them."""
+    left_out = set(report.unselected)
+    carried = [i for i in (old_manifest or {}).get("inputs", []) if i.get("notice_id") in left_out]
+    held = {**{nid: rules for nid, rules in (old_manifest or {}).get("held_back", {}).items() if nid in left_out}, **plan.held}
     return {"run_id": report.run_id, "pipeline_version": __version__, "content_hash": digest,
-            "verdict": "held back" if plan.held else "passed",
-            "inputs": [{"notice_id": st.notice_id, "file": st.source_file, "sha256": st.sha256, "alternates": st.alternates,
-                        "extraction": st.extraction, "error": st.error, "status": st.status, "held_because": st.held_because}
-                       for st in report.notices],
-            "held_back": {nid: rules for nid, rules in sorted(plan.held.items())},
+            "verdict": "held back" if held else "passed",
+            "inputs": sorted([{"notice_id": st.notice_id, "file": st.source_file, "sha256": st.sha256, "alternates": st.alternates,
+                               "extraction": st.extraction, "error": st.error, "status": st.status, "held_because": st.held_because}
+                              for st in report.notices] + carried, key=lambda i: i["notice_id"]),
+            "held_back": dict(sorted(held.items())),
             "fingerprints": {"wording": wording_fingerprint(), "registry": registry}, "curated": report.curated,
             "libraries": library_versions()}
 

@@ -84,6 +84,8 @@ class RunReport:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: dict[str, float] = field(default_factory=dict)  # peak resident memory: this process, and its largest worker
     validated: list[str] = field(default_factory=list)  # the notices checked again in this run (the others kept their results)
+    selection: list[str] = field(default_factory=list)  # --select as given ([]: every notice of raw/)
+    unselected: list[str] = field(default_factory=list)  # the notices of raw/ it left out: curated/ keeps what it holds of them
 
     def as_dict(self) -> dict:
         """For JSON: as dataclasses.asdict gives it, without its deep copy of every value (the
@@ -127,10 +129,10 @@ class FileHashes:
             write_text(self.path, json.dumps(self.now))
 
 
-def new_report(cfg: Config) -> RunReport:
+def new_report(cfg: Config, selection: list[str] | None = None) -> RunReport:
     started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{started.microsecond:06d}"
-    return RunReport(run_id, started.isoformat(timespec="seconds"), __version__, str(cfg.raw), str(cfg.curated))
+    return RunReport(run_id, started.isoformat(timespec="seconds"), __version__, str(cfg.raw), str(cfg.curated), selection=list(selection or []))
 
 
 def save_state(cfg: Config, report: RunReport) -> None:
