@@ -28,7 +28,7 @@ from ..publish import current_manifest, store
 from ..publish.gate import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED
 from ..report import console_digest, record_run, settle, skipped_digest
 from ..settings import config_problem
-from .cache import input_fingerprint, up_to_date
+from .cache import input_fingerprint, record_code, up_to_date
 from .folders import check_folders
 from .selection import check as check_selectors
 from .state import (
@@ -100,6 +100,8 @@ def _run_stage(cfg: Config, name: str, select: list[str] | None) -> int:
         cfg.interim.mkdir(parents=True, exist_ok=True)
     stage(name)(cfg, report)
     save_state(cfg, report)
+    if name != "extract":
+        record_code(cfg.interim)
     return report.exit_code if name == "publish" else (EXIT_HELD_BACK if name == "validate" and not report.validation.get("passed") else 0)
 
 
@@ -132,6 +134,7 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
         report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
         report.stages_run.append(name)
         save_state(cfg, report)
+    record_code(cfg.interim)
     _digests(report)
     if report.verdict in ("published", "unchanged"):  # what a run that finds nothing changed says again
         digest = (current_manifest(cfg.curated) or {}).get("content_hash")

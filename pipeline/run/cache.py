@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from ..extract import BACKEND_VERSIONS
+from ..files import write_json
 from ..libraries import STRUCTURE, library_versions
 from ..model.interim import NoticeRecord
 from ..publish import current_manifest
@@ -118,6 +119,29 @@ def code_fingerprint(stage: str) -> str:
     return h.hexdigest()
 
 
+CODE = "code.json"  # in interim/.pipeline/: each module's digest when the stages last ran (for `plan` to name what changed)
+
+
+@cache
+def code_digests() -> dict[str, str]:
+    """Each module of the pipeline, by its path in the package: the digest of its bytes."""
+    return {str(f.relative_to(PACKAGE)): hashlib.sha256(f.read_bytes()).hexdigest()[:16] for f in sorted(PACKAGE.rglob("*.py"))}
+
+
+def record_code(interim: Path) -> None:
+    write_json(own(interim) / CODE, code_digests(), indent=None)
+
+
+def code_changed(interim: Path, stage: str) -> list[str]:
+    """The modules a stage runs whose bytes changed since the stages last ran ([] when unknown)."""
+    try:
+        before = json.loads((own(interim) / CODE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    now = code_digests()
+    return sorted(r for f in code_files(stage) if before.get(r := str(f.relative_to(PACKAGE))) != now.get(r))
+
+
 @cache
 def package_fingerprint() -> str:
     """All of the pipeline's code: whether a run may stop after extract's check (anything changed
@@ -128,27 +152,50 @@ def package_fingerprint() -> str:
     return h.hexdigest()
 
 
-def stage_key(folder: NoticeFolder, stage: str, upstream: str = "") -> str:
-    """A stage's cache key for one notice in this run: its code, its wording, the libraries that
-    read the words, what it reads of the notice (the document, the key of the stage before)."""
+class Key(str):
+    """A cache key, and the parts it was made from (written beside it: `plan` tells which changed)."""
+
+    parts: dict[str, str]
+
+    def __new__(cls, digest: str, parts: dict[str, str]) -> Key:
+        key = super().__new__(cls, digest)
+        key.parts = parts
+        return key
+
+
+def stage_parts(folder: NoticeFolder, stage: str, upstream: str = "") -> dict[str, str]:
+    """What a stage's key for one notice holds: its code, its wording, the libraries that read the
+    words, what it reads of the notice (the document, the key of the stage before)."""
+    return {"code": code_fingerprint(stage), "wording": wording_fingerprint(*STAGE_WORDING[stage]),
+            "libraries": json.dumps(library_versions(STRUCTURE), sort_keys=True),  # jieba and cn2an read the words
+            "document": folder.document_sha256() if stage in READS_DOCUMENT else "", "upstream": upstream}
+
+
+def stage_key(folder: NoticeFolder, stage: str, upstream: str = "") -> Key:
+    """A stage's cache key for one notice in this run (stage_parts); beside it, not in it, each
+    wording file's fingerprint (for `plan` to name the one that changed)."""
     h = hashlib.sha256()
-    libs = json.dumps(library_versions(STRUCTURE), sort_keys=True)  # jieba and cn2an read the words
-    document = folder.document_sha256() if stage in READS_DOCUMENT else ""
-    for part in (stage, code_fingerprint(stage), wording_fingerprint(*STAGE_WORDING[stage]), libs, document, upstream):
+    parts = stage_parts(folder, stage, upstream)
+    for part in (stage, *parts.values()):
         h.update(part.encode() + b"\0")
-    return h.hexdigest()
+    files = {name: wording_fingerprint(name) for name in STAGE_WORDING[stage]}
+    return Key(h.hexdigest(), {**parts, "wording_files": json.dumps(files, sort_keys=True)})
 
 
-def pieces_key(normalize_key: str, registry: str, record: NoticeRecord) -> str:
+def pieces_key(normalize_key: str, registry: str, record: NoticeRecord) -> Key:
     """A notice's rows: its normalized measures (their key), the registry that resolves its names
     and its record (file, hash, other forms, what it says of itself)."""
-    return hashlib.sha256(json.dumps([normalize_key, registry, asdict(record)], ensure_ascii=False).encode()).hexdigest()
+    facts = asdict(record)
+    digest = hashlib.sha256(json.dumps([normalize_key, registry, facts], ensure_ascii=False).encode()).hexdigest()
+    return Key(digest, {"upstream": normalize_key, "registry": registry,
+                        "record": hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest()})
 
 
-def validation_key(digest: str, facts: list, suites: str) -> str:
+def validation_key(digest: str, facts: list, suites: str) -> Key:
     """A notice's check: its pieces (their digest), the facts across notices its checks read and
     what every check reads (suites_fingerprint)."""
-    return hashlib.sha256(json.dumps([digest, facts, suites], ensure_ascii=False).encode()).hexdigest()
+    return Key(hashlib.sha256(json.dumps([digest, facts, suites], ensure_ascii=False).encode()).hexdigest(),
+               {"rows": digest, "facts": hashlib.sha256(json.dumps(facts, ensure_ascii=False).encode()).hexdigest(), "suites": suites})
 
 
 def suites_fingerprint(cfg: Config) -> str:

@@ -45,13 +45,32 @@ def cache_key(rn: RawNotice, sha: str, alternates: list[list[str]] | None = None
     return key
 
 
-def is_cached(folder: NoticeFolder, key: dict) -> bool:
+# Why a notice is read again, by the part of its extraction's key that changed.
+WHY_EXTRACT = {"sha256": "its file changed", "source_file": "it is read from another file", "alternates": "its other forms changed",
+               "backend": "another reader reads it", "backend_version": "its reader changed", "pipeline_version": "the pipeline's version changed",
+               "document_schema": "the document model changed", "libraries": "a library that reads it changed",
+               "lexicon": "the wording its reader is handed changed"}
+
+
+def why_extract(folder: NoticeFolder, key: dict) -> str | None:
+    """Why a notice's extraction is not cached, in words; None when it is."""
     old = folder.extraction()  # {} when missing or damaged (a kill while it was written): extract again
     if not old or not folder.extracted():
-        return False
+        if folder.error() is not None:
+            return "it could not be read last time"
+        return "it is new" if not folder.path.exists() else "its extraction is missing or incomplete"
     if "format" in old and old.get("format_version") != BACKEND_VERSIONS.get(old["format"], "0"):
-        return False  # the backend that read it (its content's, not its name's) has changed since
-    return all(old.get(k) == v for k, v in key.items())
+        return f"the {old['format']} reader changed"  # the backend that read it (its content's, not its name's)
+    for k, v in key.items():
+        if old.get(k) != v:
+            if k == "libraries" and isinstance(old.get(k), dict):
+                return "a library changed: " + ", ".join(f"{n} {old[k].get(n, '-')} -> {v[n]}" for n in v if old[k].get(n) != v[n])
+            return WHY_EXTRACT.get(k, f"its {k} changed")
+    return None
+
+
+def is_cached(folder: NoticeFolder, key: dict) -> bool:
+    return why_extract(folder, key) is None
 
 
 def stage_extract(cfg: Config, report: RunReport) -> None:
@@ -135,14 +154,19 @@ def _selected(cfg: Config, report: RunReport, todo: list[tuple[RawNotice, dict]]
     return [(rn, key) for rn, key in todo if rn.notice_id in chosen]
 
 
-def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
+def as_read(st: NoticeStatus, meta: dict) -> None:
     """The notice as its extraction read it: the form read (when the preferred one could not be),
-    its format by content, the hash of the bytes read, and what the reader said."""
+    its format by content, the hash of the bytes read."""
     if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
         st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
         st.alternates = [a for a in st.alternates if a != meta["read"]]
     st.source_format = meta.get("format") or st.source_format  # what the content is, not what the name says
     st.sha256 = meta.get("read_sha256", st.sha256)  # of the bytes the rows come from, hashed as they were read
+
+
+def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
+    """The notice as its extraction read it (as_read), and what the reader said."""
+    as_read(st, meta)
     if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
         changed = (f"the file changed after the run found it (sha256 {meta['found_sha256'][:12]}… then, {st.sha256[:12]}… when read): "
                    "its rows and the sha256 published are of the bytes read")

@@ -71,18 +71,28 @@ class NoticeFolder:
     # --- cached steps ------------------------------------------------------------------------
 
     def key(self, step: str) -> str | None:
+        """The key the step's results were made with (the first line of its file)."""
         try:
-            return (self.path / f"{step}.key").read_text(encoding="utf-8")
+            return (self.path / f"{step}.key").read_text(encoding="utf-8").partition("\n")[0]
         except OSError:
             return None
+
+    def key_parts(self, step: str) -> dict[str, str]:
+        """What that key was made from, part by part ({} when not recorded)."""
+        try:
+            return json.loads((self.path / f"{step}.key").read_text(encoding="utf-8").partition("\n")[2] or "{}")
+        except (OSError, ValueError):
+            return {}
 
     def cached(self, step: str, key: str) -> bool:
         """The step's results are there and were made from what `key` describes."""
         return self.key(step) == key and all((self.path / f).exists() for f in OUTPUTS[step])
 
     def done(self, step: str, key: str) -> None:
-        """Written last, after the step's results: a kill before it redoes the step."""
-        write_text(self.path / f"{step}.key", key)
+        """Written last, after the step's results: a kill before it redoes the step. The key's
+        parts, when it has them (run/cache.py: Key), on the line below it."""
+        parts = getattr(key, "parts", None)
+        write_text(self.path / f"{step}.key", f"{key}\n{json.dumps(parts, ensure_ascii=False)}" if parts else str(key))
 
     # --- extract -----------------------------------------------------------------------------
 
