@@ -20,7 +20,13 @@ with the keys there are. pydantic is imported only to check values: `--help` rea
 words from the dataclass alone.
 
 A setting is one field here, with its words (doc()); the command line offers it on the commands that
-use it (cli.py: OPTIONS).
+use it (cli.py: COMMANDS, a tuple of setting names each). An `executor` setting, say, is
+
+    executor: Literal["local", "dask"] = field(default="local", metadata=doc(
+        "where the per-notice work runs (default: local; see Dask)", '"local" or "dask"', "NAME"))
+
+and its name in the tuples of run, watch and the stages that hand work out: the file, the
+environment (NOTICE_PIPELINE_EXECUTOR), the option (--executor), the check and `config` follow.
 """
 
 from __future__ import annotations
