@@ -11,10 +11,13 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
+from pipeline.settings import NAMES
 
 from .conftest import NOTICES, SAMPLES
 from .test_gate import THIRD
@@ -175,7 +178,9 @@ def test_the_readmes_settings_file_is_honoured_by_make_curated_and_shown_by_conf
     settings = str(tmp_path / "notice-pipeline.toml")
     assert re.search(rf'^raw += "{re.escape(str(tmp_path))}/inbox"  # {re.escape(settings)}$', shown, re.M), shown
     assert re.search(r"^jobs += 1  # NOTICE_PIPELINE_JOBS$", shown, re.M)  # the environment over the file
-    assert re.search(r"^keep_reports += 30  # default$", shown, re.M)
+    sources = dict(re.findall(r"^(\w+) += .*  # (.*)$", shown, re.M))
+    in_file = tomllib.loads(readme_settings())["tool"]["notice-pipeline"]
+    assert sources == {**dict.fromkeys(NAMES, "default"), **dict.fromkeys(in_file, settings), "jobs": "NOTICE_PIPELINE_JOBS"}
     assert re.search(r"^jobs += 3  # --jobs$", cli("config", "--jobs", "3", cwd=tmp_path, NOTICE_PIPELINE_JOBS="1").stdout, re.M)
     assert cli("config", "registry", cwd=tmp_path).stdout == f"{tmp_path}/my-registry\n"
 
