@@ -27,13 +27,17 @@ def _escaped(text: str) -> str:
 
 
 class OneLine(logging.Formatter):
-    """`LEVEL   message`: one record, one line."""
+    """`LEVEL   message`: one record, one line; a traceback (a bug, or -v) follows as Python prints it."""
 
     def __init__(self) -> None:
         super().__init__("%(levelname)-7s %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        return _escaped(super().format(record))
+        record.message = record.getMessage()
+        line = _escaped(self.formatMessage(record))
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 class JsonLines(logging.Formatter):

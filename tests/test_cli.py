@@ -103,6 +103,19 @@ def test_held_back_is_1_nothing_published_is_2_and_the_closing_line_counts_the_p
     assert rows(root / "curated") == published  # curated/ as it was
 
 
+def test_a_bug_exits_3_with_its_traceback_never_1(tmp_path: Path) -> None:
+    """An exception the pipeline does not expect is a bug: 3 and the traceback as Python prints it
+    (1 would tell a scheduler "published, some notices held back"). A run state of another shape
+    than the pipeline writes is one such (valid JSON, a list)."""
+    (tmp_path / "interim" / ".pipeline").mkdir(parents=True)
+    (tmp_path / "interim" / ".pipeline" / "run.json").write_text("[1]", encoding="utf-8")
+    done = cli("status", cwd=tmp_path)
+    assert done.returncode == 3
+    lines = done.stderr.splitlines()
+    assert lines[0] == "CRITICAL the pipeline failed (a bug; please report it with this traceback)"
+    assert lines[1] == "Traceback (most recent call last):" and lines[-1].startswith("TypeError: ")
+
+
 # -- settings: refused in one line, with their source, key, value and what they must be ---------
 
 MUST = {"jobs": "a whole number, 0 or more (0: one per core)", "timeout": "a number of seconds above 0"}
