@@ -212,10 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     tally = configure(log_format, getattr(a, "quiet", False), getattr(a, "verbose", False))
     if isinstance(settings, Refused):
         return _refused(settings, log_format)
-    for var in settings.ignored:
-        near = difflib.get_close_matches(var[len(ENV_PREFIX):].lower(), NAMES, n=1)
-        logging.getLogger("pipeline").warning("%s names no setting%s: ignored (known: %s)", var, f" (did you mean {ENV_PREFIX}{near[0].upper()}?)"
-                                              if near else "", ", ".join(NAMES), extra=event("setting.ignored", variable=var))
+    _ignored(settings.ignored)
     try:
         return _refused_in_words(lambda: _command(a, c, settings, argv, tally, t0), log_format)
     except KeyboardInterrupt:
@@ -224,6 +221,15 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("pipeline").critical("the pipeline failed (a bug; please report it with this traceback)", exc_info=True,
                                                extra=event("crashed"))
         return EXIT_FAILED
+
+
+def _ignored(variables: list[str]) -> None:
+    """A warning for each NOTICE_PIPELINE_ variable that names no setting (an older version's, or a typo)."""
+    for var in variables:
+        near = difflib.get_close_matches(var[len(ENV_PREFIX):].lower(), NAMES, n=1)
+        hint = f" (did you mean {ENV_PREFIX}{near[0].upper()}?)" if near else ""
+        logging.getLogger("pipeline").warning("%s names no setting%s: ignored (known: %s)", var, hint, ", ".join(NAMES),
+                                              extra=event("setting.ignored", variable=var))
 
 
 def _settings(a: argparse.Namespace, flags: dict) -> Settings:
