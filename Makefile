@@ -12,7 +12,7 @@ SETTINGS = $(strip $(if $(RAW),--raw $(RAW)) $(if $(INTERIM),--interim $(INTERIM
 # (or `$(PY) -m pipeline run`) to tell 1 (held back) from 2 (nothing published).
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help curated watch test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup
+.PHONY: help curated watch test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup system-deps
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -26,16 +26,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 setup: $(VENV)/.installed ## create .venv and install the project from constraints.txt
 
+system-deps: ## install what pip cannot (LibreOffice, Chromium, CJK fonts) when missing, or say how
+	@scripts/system-deps
+
 curated: $(VENV)/.installed ## the whole job: raw/ -> a new version of curated/ (RAW= INTERIM= CURATED= REPORTS= JOBS= ARGS=)
 	$(PY) -m pipeline run $(strip $(SETTINGS) $(ARGS))
 
 watch: $(VENV)/.installed ## make curated, then again whenever raw/, the wording, the registry or the suites change (Ctrl-C stops)
 	$(PY) -m pipeline watch $(strip $(SETTINGS) $(ARGS))
 
-test: $(VENV)/.installed ## the test suite (the heaviest cases are in test-slow)
+test: system-deps $(VENV)/.installed ## the test suite (the heaviest cases are in test-slow)
 	$(PY) -m pytest -q -m "not slow"
 
-test-slow: $(VENV)/.installed ## the heaviest cases: a wheel install, kills during publish, pathological files
+test-slow: system-deps $(VENV)/.installed ## the heaviest cases: a wheel install, kills during publish, pathological files
 	$(PY) -m pytest -q -m slow
 
 lint: $(VENV)/.installed ## ruff over pipeline/, tests/, bench/
