@@ -333,9 +333,10 @@ class _Reader:
             marker = self.numbering.label(p)
             style = _style(p)
             level, bold = _heading_level(style), _all_bold(p)
+            item = marker.strip() or None  # the label Word's numbering shows: part of the place
             for line in (marker + carried + text).split("\n"):
                 if line.strip():
-                    self.blocks.append(Block("heading" if level is not None else "paragraph", Source(self.name, paragraph=n, story=story),
+                    self.blocks.append(Block("heading" if level is not None else "paragraph", Source(self.name, paragraph=n, item=item, story=story),
                                              line.strip(), style, level=level,
                                              list_level=self.numbering.ilvl(p) if marker else None, marker=marker, bold=bold))
             carried = ""

@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from ..files import write_json
 
-DOCUMENT_SCHEMA_VERSION = "4"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata
+DOCUMENT_SCHEMA_VERSION = "5"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata;
+# 5: a PDF paragraph's line on its page, a Word paragraph's numbering label (Source.item)
 
 BlockKind = Literal["paragraph", "heading", "table"]
 
@@ -27,8 +28,9 @@ class Source:
 
     file: str
     page: int | None = None  # PDF page, 1-based
-    line: int | None = None  # text line, 1-based
+    line: int | None = None  # 1-based: a text file's line; on a PDF page, its text lines counted from the top (see `ref`)
     paragraph: int | None = None  # body paragraph index (docx, html), 0-based
+    item: str | None = None  # Word: the label its automatic numbering draws before the paragraph, as shown (（三）, 3.)
     table: int | None = None  # table index in the file, 0-based
     row: int | None = None  # table row, 0-based
     col: int | None = None  # table column, 0-based
@@ -37,12 +39,15 @@ class Source:
     story: str | None = None  # Word: the text outside the body it is in ("footnote 2", "text box 1"); paragraphs and tables count within it
 
     def ref(self) -> str:
-        """A short human-readable locator such as 'p.3 table 1 row 5 col 2' or 'footnote 1 para 0'."""
-        parts = [f"{label}{value}" for label, value in (("", self.story), ("p.", self.page), ("line ", self.line), ("para ", self.paragraph),
-                                                        ("table ", self.table), ("row ", self.row), ("col ", self.col))
-                 if value is not None]
-        if self.bbox is not None and self.row is None:
-            parts.append(f"y {self.bbox[1]:.0f}")  # where on the page a paragraph starts
+        """A locator a person can follow in a viewer: 'p.3 l.12' (a PDF page and the line on it
+        where the paragraph starts: the page's text lines counted from the top, as Word numbers
+        lines, without running heads, page numbers and tables), 'p.3 table 1 row 5 col 2',
+        'line 42' (a text file), 'para 79 item （三）' (a Word paragraph and the label its
+        numbering shows), 'footnote 1 para 0'."""
+        line = ("l." if self.page is not None else "line ", self.line)
+        parts = [f"{label}{value}" for label, value in (("", self.story), ("p.", self.page), line, ("para ", self.paragraph),
+                                                        ("item ", self.item), ("table ", self.table), ("row ", self.row), ("col ", self.col))
+                 if value is not None and value != ""]
         if self.ocr is not None:  # OCR: the box on the page image and how sure the reading is
             box = ",".join(f"{v:.0f}" for v in self.bbox) if self.bbox else "?"
             parts.append(f"box {box} ocr {self.ocr:.3f}")

@@ -118,7 +118,9 @@ MEANINGS: dict[str, dict[str, str]] = {
         "position": "order within the measure's list, from 1",
         "department_raw": "the cell or bracket text it came from",
         "source_file": "raw file read",
-        "source_ref": "where in it: `p.3 table 0 row 5 col 3`, `line 42`, `para 17`",
+        "source_ref": ("where in it, as a person finds it: `p.3 l.12` (a PDF's page, and the line on it counted from the top without "
+                       "running heads, page numbers and tables), `p.3 table 0 row 5 col 3` (table, row and column from 0), `line 42` "
+                       "(a text file), `para 17 item （三）` (a Word paragraph from 0, and the label Word's numbering shows)"),
     },
     "measures": {
         **_KEY,
@@ -137,7 +139,7 @@ MEANINGS: dict[str, dict[str, str]] = {
         "n_departments": "pairs for this measure",
         "origin": "`table` or `prose`",
         "source_file": "raw file read",
-        "source_ref": "where the measure starts",
+        "source_ref": "where the measure starts, in the form of measure_departments.source_ref",
     },
     "notices": {
         "notice_id": _KEY["notice_id"],

@@ -141,7 +141,7 @@ def _extract(pdf, file: str, lexicon: Lexicon) -> Reading:
     drop = furniture(pages.lines, pages.heights, lexicon.page_number)
     dropped = {id(pages.lines[p][i]) for p, i in drop}
     items = sorted((it for it in pages.items if id(it[2]) not in dropped), key=lambda it: (it[0], it[1]))
-    blocks = _Blocks(file, lexicon, _margins(items, pages.widths), pages.widths, line_spacing(items)).of(items)
+    blocks = _Blocks(file, lexicon, _margins(items, pages.widths), pages.widths, line_spacing(items), _line_numbers(pages.lines, drop)).of(items)
     if not blocks:
         raise ExtractError("no notice text found: every line repeats on every page (running heads and page numbers only)")
     return Reading(blocks, len(pdf.pages), warnings)
@@ -216,6 +216,17 @@ def _text_found(pages: _Pages, use_ocr: bool) -> list[str]:
     return ([_ocr_summary(pages.read)] if pages.read else []) + pages.notes + unread
 
 
+def _line_numbers(pages_lines: list[list[Line]], furniture: set[tuple[int, int]]) -> dict[int, int]:
+    """Each text line's number on its page (by id), as a reader counts them from the top and as
+    Word numbers lines: running heads, page numbers and the lines inside tables are not counted.
+    A page's lines are in reading order already (`lines_of`), one per row of text."""
+    out: dict[int, int] = {}
+    for p, lines in enumerate(pages_lines):
+        body = [ln for i, ln in enumerate(lines) if (p, i) not in furniture]
+        out.update((id(ln), n) for n, ln in enumerate(body, start=1))
+    return out
+
+
 def _margins(items: list[Item], widths: list[float]) -> dict[int, tuple[float, float]]:
     """Text margins per page width: a notice may mix portrait prose and landscape tables."""
     margins: dict[int, tuple[float, float]] = {}
@@ -231,8 +242,9 @@ class _Blocks:
     """The items in reading order as blocks: lines joined into paragraphs, tables stitched across pages."""
 
     def __init__(self, file: str, lexicon: Lexicon, margins: dict[int, tuple[float, float]], widths: list[float],
-                 spacing: dict[int, float]) -> None:
+                 spacing: dict[int, float], line_numbers: dict[int, int]) -> None:
         self.file, self.lexicon, self.margins, self.widths, self.spacing = file, lexicon, margins, widths, spacing
+        self.line_numbers = line_numbers  # id(Line) -> its number on its page
         self.joiner = LineJoiner(lexicon)
         self.blocks: list[Block] = []
         self.para: list[tuple[int, Line]] = []
@@ -284,7 +296,7 @@ class _Blocks:
         page0, first = self.para[0]
         same = [ln for p, ln in self.para if p == page0]
         bbox = (min(ln.x0 for ln in same), first.top, max(ln.x1 for ln in same), max(ln.bottom for ln in same))
-        self.blocks.append(Block("paragraph", Source(self.file, page=page0, bbox=tuple(round(v, 1) for v in bbox),
+        self.blocks.append(Block("paragraph", Source(self.file, page=page0, line=self.line_numbers[id(first)], bbox=tuple(round(v, 1) for v in bbox),
                                                      ocr=ocr_confidence([ln for _, ln in self.para])),
                                  text.strip(), bold=all(ln.bold for _, ln in self.para), pages=sorted({p for p, _ in self.para})))
         self.para.clear()

@@ -1,0 +1,112 @@
+"""Places a person can open: a PDF place is its page and the line on that page (`p.3 l.12`),
+counted from the top as a reader counts the text lines, as Word numbers lines: running heads,
+page numbers and the lines inside tables are not counted. Read from real files by the real
+extractors (a committed sample, and a Word file LibreOffice prints to PDF)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from pipeline.structure import structure
+
+from .conftest import SAMPLES, extract
+
+
+def _places(path: Path) -> dict[str, str]:
+    """Each paragraph's text → its place."""
+    return {b.text: b.source.ref() for p in extract(path).parts for b in p.blocks if b.kind != "table"}
+
+
+def _at(places: dict[str, str], start: str) -> str:
+    """The place of the one paragraph that begins with `start`."""
+    found = [ref for text, ref in places.items() if text.startswith(start)]
+    assert len(found) == 1, (start, found)
+    return found[0]
+
+
+def test_a_sample_pdf_gives_page_and_line_as_a_reader_counts_them() -> None:
+    """Counted on the rendered pages by eye: page 1 has the title on lines 1–4, the letter's seven
+    lines on 6–12 and its attachments line on 13; page 3 begins with a paragraph carried over
+    from no other page, and its heading （一） stands on line 15."""
+    places = _places(SAMPLES / "tjftz-business-environment-2024.pdf")
+    assert _at(places, "各有关单位：") == "p.1 l.5"
+    assert _at(places, "为贯彻党中央、国务院关于优") == "p.1 l.6"
+    assert _at(places, "附件: 1.天津港保税区") == "p.1 l.13"
+    assert _at(places, "2024年8月21日") == "p.1 l.16"
+    assert _at(places, "坚持系统集成。紧扣国家重大") == "p.3 l.1"
+    assert _at(places, "（一）聚焦投资准入促进区域") == "p.3 l.15"
+    assert _at(places, "全面落实全国统一的市场准入") == "p.3 l.16"
+    assert _at(places, "（二）维护公平竞争市场秩序") == "p.3 l.23"
+    measures, _ = structure(extract(SAMPLES / "tjftz-business-environment-2024.pdf"))
+    first = min((m for m in measures if m.origin == "prose"), key=lambda m: (m.part, m.measure_no))
+    assert (first.measure_label, first.source_ref) == ("（一）", "p.3 l.15")
+
+
+def _page_number_footer(section) -> None:
+    """A centred footer '— N —' whose N is Word's PAGE field."""
+    p = section.footer.paragraphs[0]
+    p.alignment = 1
+    p.add_run("— ")
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = "1"
+    run.append(t)
+    fld.append(run)
+    p._p.append(fld)
+    p.add_run(" —")
+
+
+def _laid_out(tmp_path: Path) -> Path:
+    """Three pages with a running head and a page number; page 2 holds a table between prose."""
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.size, style.font.name = Pt(12), "Noto Sans CJK SC"
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = "某区人民政府办公室"
+    _page_number_footer(section)
+    doc.add_paragraph().add_run("某区关于做好重点工作的通知").font.size = Pt(16)
+    doc.add_paragraph("各街道、各部门：")
+    doc.add_paragraph("现将重点工作通知如下。")
+    doc.add_paragraph("一、第一页的最后一项。").add_run().add_break(WD_BREAK.PAGE)
+    doc.add_paragraph("二、表前的段落。")
+    table = doc.add_table(rows=3, cols=3)
+    table.style = "Table Grid"
+    for r, row in enumerate((("序号", "工作任务", "责任单位"), ("1", "开展招聘。", "区人社局"), ("2", "发放补贴。", "区财政局"))):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    doc.add_paragraph("三、表后的段落。")
+    doc.add_paragraph("四、第二页的最后一项。").add_run().add_break(WD_BREAK.PAGE)
+    doc.add_paragraph("五、第三页的第一项。")
+    src = tmp_path / "laid-out.docx"
+    doc.save(src)
+    assert shutil.which("soffice"), "LibreOffice (soffice) is needed for this test: make system-deps installs it"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    return tmp_path / "laid-out.pdf"
+
+
+def test_running_heads_page_numbers_and_table_lines_are_not_counted(tmp_path: Path) -> None:
+    pdf = _laid_out(tmp_path)
+    import pypdfium2 as pdfium
+
+    with pdfium.PdfDocument(pdf) as doc:  # what the pages print, heads and numbers with the text
+        printed = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+    assert len(printed) == 3 and all("某区人民政府办公室" in p for p in printed) and "— 2 —" in printed[1]
+    assert "开展招聘" in printed[1]
+    places = _places(pdf)
+    assert places == {"某区关于做好重点工作的通知": "p.1 l.1", "各街道、各部门：": "p.1 l.2", "现将重点工作通知如下。": "p.1 l.3",
+                      "一、第一页的最后一项。": "p.1 l.4",
+                      "二、表前的段落。": "p.2 l.1", "三、表后的段落。": "p.2 l.2", "四、第二页的最后一项。": "p.2 l.3",
+                      "五、第三页的第一项。": "p.3 l.1"}
+    table = next(b for p in extract(pdf).parts for b in p.blocks if b.kind == "table")
+    assert [c.source.ref() for c in table.table.cells if c.row == 1] == ["p.2 table 0 row 1 col 0", "p.2 table 0 row 1 col 1", "p.2 table 0 row 1 col 2"]
