@@ -64,6 +64,20 @@ def test_summary_renders_in_headless_chromium_offline(sample_runs: dict, tmp_pat
     assert shot.exists() and shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dom = subprocess.run([*common, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True).stdout
     assert "Passed: published to curated/" in dom and "measure_no is unique within each notice and part" in dom
+    # a place in a PDF links to its page: the file cell's link opens the page the place cell names
+    from lxml import html as lhtml
+
+    paged = 0
+    for tr in lhtml.fromstring(dom).iter("tr"):
+        for a in tr.xpath(".//a[@class='raw-link']"):
+            href, where = a.get("href"), a.getparent().getnext()
+            m = re.search(r"\.pdf#page=(\d+)$", href)
+            if m is None or where is None:
+                continue
+            assert where.text_content().startswith(f"p.{m.group(1)} "), (href, where.text_content())
+            assert (Path(report.report_dir) / unquote(href.split("#")[0])).exists(), href
+            paged += 1
+    assert paged >= 1
 
 
 def _links(dom: str) -> list[str]:

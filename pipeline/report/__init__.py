@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterable
@@ -170,14 +171,24 @@ def _css() -> str:
     return (TEMPLATES / "base.css").read_text(encoding="utf-8")
 
 
+PAGE_REF = re.compile(r"p\.(\d+)\b")  # a PDF place's page: 'p.3 l.12', 'p.3 table 0 row 5 col 3'
+
+
+def page_fragment(name: str, ref: str | None) -> str:
+    """'#page=3' for a place on page 3 of a PDF: what PDF viewers (Chromium's, Firefox's, Acrobat)
+    open the file at; '' for other files and places."""
+    m = PAGE_REF.match(ref or "")
+    return f"#page={m.group(1)}" if m and name.lower().endswith(".pdf") else ""
+
+
 def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None) -> str:
     v = report.validation
     ok = report.verdict in ("published", "unchanged")
     held = [n for n in report.notices if n.status == "held back"]
     raw = Path(report.raw).resolve()
 
-    def raw_href(name: str) -> str:
-        return quote(os.path.relpath(raw / name, folder.resolve()))
+    def raw_href(name: str, ref: str = "") -> str:
+        return quote(os.path.relpath(raw / name, folder.resolve())) + page_fragment(name, ref)
 
     if not ok:
         unpublished = "Nothing was published in this run: the charts show this run's candidate rows, which are not in curated/."
