@@ -195,7 +195,7 @@ def test_the_same_notice_under_two_names_is_flagged(tmp_path: Path) -> None:
     shutil.copy(bad.TABLE_NOTICE, raw / "one.txt")
     shutil.copy(bad.TABLE_NOTICE, raw / "two.txt")
     report = run(Config(raw=raw, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", progress=False))
-    assert "notices.expect_column_values_to_be_in_set(sha256_copies)" in report.validation["warnings"]
+    assert "notices.expect_column_values_to_be_unique_across_notices(sha256)" in report.validation["warnings"]
 
 
 def test_a_second_run_on_the_same_folders_is_refused_while_the_first_runs(tmp_path: Path) -> None:

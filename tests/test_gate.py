@@ -30,11 +30,11 @@ def notice(rows: list[str]) -> str:
 
 BROKEN = {
     # case: (rows, failing expectation, raw text the report must quote, the value the console shows)
-    "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_not_be_in_set(due_kind)", "优化窗口服务",
+    "month-13": ([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]], "completion_dates.expect_column_values_to_not_be_in_set(due_kind)[invalid]", "优化窗口服务",
                  "2026年13月"),
     "fragment-name": ([GOOD_ROWS[0], "2\t优化窗口服务。\t市政务服务办、管理局按职责分工负责\t2026年6月", GOOD_ROWS[2]], "departments.expect_column_values_to_be_clean_department_names(department)", "管理局",
                       "管理局"),
-    "no-department": ([GOOD_ROWS[0], "2\t优化窗口服务。\t\t2026年6月", GOOD_ROWS[2]], "completeness.expect_column_values_to_be_in_set(table_measure_has_owner)", "优化窗口服务",
+    "no-department": ([GOOD_ROWS[0], "2\t优化窗口服务。\t\t2026年6月", GOOD_ROWS[2]], "completeness.expect_table_measures_to_name_a_lead_or_responsible_department(origin,department_roles)", "优化窗口服务",
                       "2"),  # the measure's printed number
 }
 
@@ -104,7 +104,7 @@ def test_a_skipped_or_repeated_number_is_a_warning_and_the_notice_is_published(t
     (raw / "good.txt").write_text(notice(rows), encoding="utf-8")
     report = run(Config(raw=raw, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", progress=False))
     assert report.exit_code == EXIT_PUBLISHED and report.verdict == "published" and not report.validation["held_back"]
-    warned = [f for f in report.findings if f.code.startswith("numbering.expect_column_values_to_be_in_set(step_in_parent)")]
+    warned = [f for f in report.findings if f.code.startswith("numbering.expect_measure_numbers_to_step_by_one_within_their_parent(")]
     assert warned and {f.severity for f in warned} == {"warning"} and any(raw_text in f.raw_text for f in warned)
     assert len(rows_of(tmp_path / "c", "good")["measures"]) == 3
 
@@ -125,7 +125,7 @@ def test_good_notices_are_published_beside_a_held_back_one_and_strict_publishes_
         res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, check=False)
         assert res.returncode == EXIT_HELD_BACK, res.stderr
         # rule | notice | file:line | the printed label | raw text
-        assert "completion_dates.expect_column_values_to_be_in_set(due_month_ok) | good | good.txt:line 8 table 0 row 3 col 0 | 2026年13月 | 优化窗口服务。" in res.stderr
+        assert "completion_dates.expect_deadlines_to_name_existing_months(due_raw) | good | good.txt:line 8 table 0 row 3 col 0 | 2026年13月 | 优化窗口服务。" in res.stderr
         assert "held back good" in res.stderr
         assert rows_of(published.curated, "good") == before_good  # the last published version, unchanged
         assert len(rows_of(published.curated, "third")["measures"]) == 1  # the new good notice is published
@@ -145,7 +145,7 @@ def test_unknown_department_is_a_warning_naming_file_and_row(tmp_path: Path) -> 
     (raw / "n.txt").write_text(notice([GOOD_ROWS[0], "2\t优化窗口服务。\t市未知事务局负责\t2026年6月"]), encoding="utf-8")
     report = run(Config(raw=raw, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", progress=False))
     assert report.exit_code == 0 and report.verdict == "published"
-    unknown = [f for f in report.findings if "in_registry" in f.code]
+    unknown = [f for f in report.findings if "expect_department_names_to_resolve_in_the_registry" in f.code]
     assert unknown and {f.severity for f in unknown} == {"warning"}
     assert any(f.raw_text == "市未知事务局负责" and f.source_file == "n.txt" and f.source_ref == "line 8 table 0 row 3 col 2" for f in unknown)
 

@@ -30,8 +30,9 @@ def test_blocking_checks_pass_and_only_expected_warnings(sample_runs: dict) -> N
     report, _ = sample_runs["pdf"]
     assert report.validation["passed"] is True
     # the five safeguard items of the three-year plan name no unit: listed, not blocking
-    assert report.validation["warnings"] == ["completeness.expect_column_values_to_be_in_set(has_owner)"]
-    listed = {(f.notice_id, f.source_ref) for f in report.findings if "has_owner" in f.code}
+    assert report.validation["warnings"] == ["completeness.expect_measures_to_name_a_lead_or_responsible_department(department_roles)"]
+    assert report.validation["warned"] == ["5 measures that name no lead or responsible department (warning: completeness)"]
+    listed = {(f.notice_id, f.source_ref) for f in report.findings if f.code == "completeness.expect_measures_to_name_a_lead_or_responsible_department(department_roles)"}
     assert len(listed) == 5
 
 

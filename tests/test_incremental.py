@@ -50,7 +50,7 @@ def test_one_new_notice_is_checked_alone_and_the_result_equals_a_run_from_scratc
 
 
 def test_a_copy_elsewhere_rechecks_the_notice_it_copies_and_no_other(tmp_path: Path) -> None:
-    """`sha256_copies` is a fact about other notices: the copied notice's cached result no longer
+    """A file's copies are a fact about other notices: the copied notice's cached result no longer
     holds, the unrelated one's does."""
     cfg = cfg_for(tmp_path)
     cfg.raw.mkdir()
@@ -60,7 +60,7 @@ def test_a_copy_elsewhere_rechecks_the_notice_it_copies_and_no_other(tmp_path: P
     shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", cfg.raw / "copy-of-the-second.txt")
     again = run(cfg)
     assert sorted(again.validated) == sorted([NOTICES[1], "copy-of-the-second"])
-    copies = next(r for r in again.validation["results"] if r["column"] == "sha256_copies")
+    copies = next(r for r in again.validation["results"] if r["column"] == "sha256")
     assert copies["failing_notices"] == sorted([NOTICES[1], "copy-of-the-second"]) and copies["severity"] == "warning"
 
 

@@ -63,7 +63,7 @@ def test_summary_renders_in_headless_chromium_offline(sample_runs: dict, tmp_pat
     subprocess.run([*common, "--window-size=1280,2000", f"--screenshot={shot}", page], capture_output=True, timeout=120, check=True)
     assert shot.exists() and shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dom = subprocess.run([*common, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True).stdout
-    assert "Passed: published to curated/" in dom and "measure_no is unique within each notice and part" in dom
+    assert "Passed: published to curated/" in dom and "measure_no identifies a measure within its notice and part" in dom
     # a place in a PDF links to its page: the file cell's link opens the page the place cell names
     from lxml import html as lhtml
 

@@ -108,11 +108,16 @@ class Check:
     suite: str
     expectation: str
     column: str
-    description: str
-    severity: str
+    description: str  # the rule in words, as Data Docs show it
+    severity: str  # critical | warning (GX's words for the suites' blocking | warning)
     elements: int  # rows of the notice it checked
     unexpected: int
     rows: list[dict[str, Any]]  # the failing rows, traced to file and place
+    why: str = ""  # meta.why: why the rule exists
+    failing: str = ""  # meta.failing: what a failing row is, after its count
+    frame: str = ""  # measures | pairs | notices
+    error: str = ""  # the expectation could not run on these rows: it says nothing of them
+    values: str = ""  # an in_set rule's value set: two rules on one column are told apart by it
 
 
 @dataclass

@@ -110,7 +110,7 @@ class _Data:
 
 
 class Registry:
-    def __init__(self, data: _Data, fingerprint: str) -> None:
+    def __init__(self, data: _Data, fingerprint: str, folder: Path | None = None) -> None:
         self._d = data
         self.national_jurisdiction = _national_of(data.places)
         # what an issuer speaking for the whole country opens with: the country's aliases and the
@@ -118,6 +118,7 @@ class Registry:
         national_names = [s for s in data.national if s not in data.templates]
         self._issuer_national = {a for a, js in data.aliases.items() if self.national_jurisdiction in js} | set(national_names)
         self.fingerprint = fingerprint
+        self.folder = folder  # where it was loaded from: the registry check reads it there
 
     @staticmethod
     def load(folder: Path = DEFAULT_DIR) -> Registry:
@@ -145,7 +146,7 @@ class Registry:
                 lst = d.entries.setdefault((e.jurisdiction, canonical_form(surface)), [])
                 if e not in lst:
                     lst.append(e)
-        return Registry(d, h.hexdigest()[:16])
+        return Registry(d, h.hexdigest()[:16], folder)
 
     # --- the notice's jurisdiction ------------------------------------------------------------
 

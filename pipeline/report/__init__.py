@@ -355,7 +355,7 @@ def console_digest(report: RunReport) -> list[str]:
     for r in report.validation.get("results", []):
         if r.get("success") or r.get("severity") != "critical":
             continue
-        rule = f"{r['suite']}.{r['expectation']}({r['column']})"
+        rule = r.get("rule") or f"{r['suite']}.{r['expectation']}({r['column']})"
         col = VALUE_OF.get(r["suite"], "")
         for x in r.get("unexpected_rows", []):
             where = ":".join(v for v in (x.get("source_file") or "", x.get("source_ref") or "") if v)

@@ -76,13 +76,13 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
     c = _candidates(cfg, index)
     try:
         suites = load_suites(cfg.expectations, build=bool(c.todo))  # GX is imported only to check a notice
-        checker = Checker(suites, (parts / "data_docs").resolve(), report.run_id) if c.todo else None
+        checker = Checker(suites, (parts / "data_docs").resolve(), report.run_id, c.cross.parameters(cfg.registry)) if c.todo else None
     except SuiteError as exc:
         validation = _written(suite_failure(exc), parts)
     else:
         log.info("%d notice(s) to check, %d checked before and unchanged", len(c.todo), len(index) - len(c.todo), extra=event("validate.start"))
         if checker is not None:
-            _check(cfg, report, c, checker, suites, registry)
+            _check(cfg, report, c, checker, suites)
         validation = _verdict(cfg, index, suites, registry, parts)
     if (parts / "data_docs" / "index.html").exists():  # where the report will hold them
         validation.data_docs = str(cfg.reports / report.run_id / "data_docs" / "index.html")
@@ -96,18 +96,19 @@ def stage_validate(cfg: Config, report: RunReport) -> None:
         log.error("blocking checks failed: %s", "; ".join(validation.blocking_failed), extra=event("validate.blocking_failed"))
         for nid, rules in sorted(validation.held_back.items()):
             log.error("%s fails: %s", nid, "; ".join(rules), extra=event("notice.fails", nid, rules=rules))
-    for w in validation.warnings:
-        log.warning("check with warnings: %s", w, extra=event("validate.warning", check=w))
+    # in words, with counts: `12 measures that name no … (warning: completeness)`
+    for rule, line in zip(validation.warnings, validation.warned, strict=True):
+        log.warning("%s", line, extra=event("validate.warning", check=rule))
 
 
-def _check(cfg: Config, report: RunReport, c: Candidates, checker: Checker, suites: list[Suite], registry: Registry) -> None:
+def _check(cfg: Config, report: RunReport, c: Candidates, checker: Checker, suites: list[Suite]) -> None:
     """The notices to check, a chunk at a time; each notice's results written to its folder."""
     from ..validate import frames_of, split_by_notice
 
     with Progress("validate", len(c.todo), cfg.progress) as bar:
         for chunk in _chunks(c.todo):
             tables = _concat(cfg.interim, chunk)
-            frames = frames_of(tables, [c.records[n] for n in chunk], registry, c.cross)
+            frames = frames_of(tables, [c.records[n] for n in chunk])
             for nid, checks in split_by_notice(checker.check(frames), frames, suites, chunk).items():
                 folder = NoticeFolder.of(cfg.interim, nid)
                 folder.write_validation(Validation.from_json(checks))

@@ -2,13 +2,15 @@
 
     validate(tables, notices, registry, expectations_dir, report_dir) -> Validation
 
-Each suite names the frame it checks (`meta.frame`: measures, pairs or notices). The frames are
-the candidate tables plus derived columns that make each rule a plain column expectation
-(step_in_parent: the step from the previous printed number under the same outline parent;
-label_agrees: where printed numbers run on, measure_no is the printed number …). Every
-expectation declares its GX severity: `critical` holds back the notices whose rows fail it,
-`warning` is reported. Failing rows are traced back to file, page or paragraph and the raw
-text they came from.
+Each suite names the frame it checks (`meta.frame`): measures, pairs (measure_departments) or
+notices. A frame is its published table, plus the published columns of the tables beside it that
+a rule reads, joined by key (a measure's notice date and the roles of its department pairs, a
+pair's measure, a notice's jurisdiction and the role words its text holds), and the columns that
+trace a row to its file and place. No column is computed to be checked: every rule is one
+expectation, GX's own or one of gx_custom.py, whose logic lives in the expectation. Each
+expectation's `meta` says its severity (`blocking` holds back the notices whose rows fail it,
+`warning` is published and listed), why it exists, and how a failing row is counted in words.
+Failing rows are traced back to file, page or paragraph and the raw text they came from.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import importlib.util
 import json
 import logging
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from string import Template
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -32,8 +35,6 @@ from ..errors import Finding
 from ..model.interim import VALUE_OF
 from ..model.tables import NoticeRecord
 from ..normalize.registry import Registry
-from ..numerals import cn_to_int
-from ..wording import wording
 
 log = logging.getLogger("pipeline.validate")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -62,11 +63,12 @@ class _LazyFinder:
 if not any(m.partition(".")[0] in LAZY_PACKAGES for m in sys.modules) and _LazyFinder not in sys.meta_path:
     sys.meta_path.insert(0, _LazyFinder)
 
-ALLOWED_DUE_KINDS = ["month", "quarter", "half", "year", "ongoing", "none"]
-MONTH_IN_RAW = re.compile(r"\d{4}\s*年\s*(\d{1,2})\s*月")
-LABEL_NUMBER = re.compile(r"[0-9]+|[一二三四五六七八九十百]+")
+MEASURE_KEY = ["notice_id", "part", "measure_no"]
 # Columns every unexpected row is reported with, so an auditor can find it in the source.
 TRACE = ["notice_id", "part", "measure_no", "source_file", "source_ref", "raw_text"]
+SEVERITIES = {"blocking": "critical", "warning": "warning"}  # the suites' word → GX's severity
+TABLE_OF = {"measures": "measures", "pairs": "measure_departments", "notices": "notices"}  # frame → the published table it checks
+NOUNS = {"measures": ("measure", "measures"), "pairs": ("department name", "department names"), "notices": ("notice", "notices")}
 
 
 class SuiteError(Exception):
@@ -78,8 +80,8 @@ class ExpectationResult:
     suite: str
     expectation: str
     column: str
-    description: str
-    severity: str  # critical | warning | info
+    description: str  # the rule in words, as Data Docs show it
+    severity: str  # critical | warning (GX's words for blocking | warning)
     success: bool
     element_count: int = 0
     unexpected_count: int = 0
@@ -88,6 +90,25 @@ class ExpectationResult:
     unexpected_rows: list[dict] = field(default_factory=list)  # the first 200, traced to their source
     failing_notices: list[str] = field(default_factory=list)  # every notice with a failing row
     rows_not_kept: int = 0  # failing rows beyond unexpected_rows (streamed to failures.parquet)
+    why: str = ""  # meta.why: why the rule exists
+    failing: str = ""  # meta.failing: what a failing row is, after its count ("12 measures <failing>")
+    frame: str = ""  # measures | pairs | notices
+    error: str = ""  # the expectation could not run (a column missing, a bug): it says nothing of the rows
+    values: str = ""  # the value set of an in_set rule: two rules on one column are told apart by it
+
+    @property
+    def rule(self) -> str:
+        """The rule's name in held-back lists, findings and failures.parquet."""
+        return f"{self.suite}.{self.expectation}({self.column})" + (f"[{self.values}]" if self.values else "")
+
+    @property
+    def said(self) -> str:
+        """The failure in words, with its count: `12 measures that name no … (warning: completeness)`."""
+        if self.error:
+            return f"{self.rule} could not run: {self.error}"
+        one, many = NOUNS.get(self.frame, ("row", "rows"))
+        kind = "blocking" if self.severity == "critical" else self.severity
+        return f"{self.unexpected_count} {one if self.unexpected_count == 1 else many} {self.failing or 'failing ' + self.rule} ({kind}: {self.suite})"
 
 
 @dataclass
@@ -98,6 +119,7 @@ class Validation:
     results: list[ExpectationResult] = field(default_factory=list)
     blocking_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warned: list[str] = field(default_factory=list)  # the warnings in words, with their counts
     findings: list[Finding] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)  # every failing row: rule, severity, notice, where, value, raw text
     suites: list[str] = field(default_factory=list)
@@ -107,7 +129,7 @@ class Validation:
         """For the JSON report: the first rows of each result (failures.parquet has them all)."""
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("findings", "failures", "results")}
         d["results"] = [{**{f.name: getattr(r, f.name) for f in fields(r) if f.name not in ("unexpected_rows", "rows_not_kept")},
-                         "unexpected_rows": r.unexpected_rows[:ROW_LIMIT],
+                         "rule": r.rule, "said": r.said, "unexpected_rows": r.unexpected_rows[:ROW_LIMIT],
                          "rows_not_listed": max(len(r.unexpected_rows) - ROW_LIMIT, 0) + r.rows_not_kept}
                         for r in self.results]
         return json.loads(json.dumps(d, default=str))  # a copy: the report may change it
@@ -123,6 +145,8 @@ class CrossFacts:
     sha256_copies: dict[str, int]
     title_copies: dict[str, int]
     canonical_variants: dict[tuple[str, str], int]  # (jurisdiction, name as written) -> canonical forms
+    repeated_files: list[str] = field(default_factory=list)  # sha256 held by more than one notice
+    repeated_titles: list[list[str]] = field(default_factory=list)  # [title, issuer, date] held by more than one notice
 
     @classmethod
     def of(cls, records: Iterable[NoticeRecord], names: Iterable[tuple[str, str, str]]) -> CrossFacts:
@@ -135,12 +159,19 @@ class CrossFacts:
             variants.setdefault((jur or "", dept), set()).add(canon)
         return cls({r.notice_id: by_sha[r.sha256] for r in records},
                    {r.notice_id: by_title[_title_key(r)] if r.title else 1 for r in records},
-                   {k: len(v) for k, v in variants.items()})
+                   {k: len(v) for k, v in variants.items()},
+                   sorted(s for s, n in by_sha.items() if n > 1), sorted(list(k) for k, n in by_title.items() if n > 1))
 
     def of_notice(self, notice_id: str, jurisdiction: str, departments: Iterable[str]) -> list:
         """What of these facts a notice's checks read: part of the key its cached results keep."""
         return [self.sha256_copies.get(notice_id, 1), self.title_copies.get(notice_id, 1),
                 sorted((d, self.canonical_variants.get((jurisdiction, d), 1)) for d in set(departments))]
+
+    def parameters(self, registry: Path | None) -> dict[str, Any]:
+        """The suite parameters the expectations read ({"$PARAMETER": …} in the suite files)."""
+        return {"files_read_twice": self.repeated_files, "notices_read_twice": self.repeated_titles,
+                "names_with_two_canonical_names": sorted([j, d] for (j, d), n in self.canonical_variants.items() if n > 1),
+                "registry": str(registry.resolve()) if registry else ""}
 
 
 def _title_key(r: NoticeRecord) -> tuple:
@@ -154,113 +185,52 @@ def names_in(pairs: pa.Table, records: list[NoticeRecord]) -> set[tuple[str, str
     return {(jur.get(n, ""), d, c) for n, d, c in zip(*cols, strict=True)}
 
 
-# --- frames ----------------------------------------------------------------------------------
+# --- frames: the published tables, the columns beside them a rule reads, the trace -----------
 
-def _label_no(label: str | None) -> float:
-    """The number a printed label says; the last one for a sub-number (2.1 → 1); NaN for none."""
-    found = LABEL_NUMBER.findall(label) if isinstance(label, str) else []
-    if not found:
-        return float("nan")
-    n = cn_to_int(found[-1])
-    return float(n) if n is not None else float("nan")
+def _keys(table: pa.Table) -> Iterable[tuple]:
+    return zip(*(table.column(c).to_pylist() for c in MEASURE_KEY), strict=True)
 
 
-def _runs_on(labels: pd.Series) -> bool:
-    """Printed numbers that run on through a part: all printed, increasing, never repeating."""
-    return bool(labels.notna().all() and labels.is_monotonic_increasing and labels.is_unique)
-
-
-def measures_frame(measures: pa.Table, pairs: pa.Table, notices: list[NoticeRecord]) -> pd.DataFrame:
+def measures_frame(measures: pa.Table, pairs: pa.Table, notices: pa.Table) -> pd.DataFrame:
+    """measures, with each measure's notice date (notices.issued_on) and the roles of its department
+    pairs (measure_departments.role, comma-separated)."""
     df = measures.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
-    df = df.sort_values(["notice_id", "part", "measure_no"], kind="stable").reset_index(drop=True)
+    df = df.sort_values(MEASURE_KEY, kind="stable").reset_index(drop=True)
     df["row_id"] = range(len(df))
-    # Numbering is checked within each parent of the outline (the measure_path above the
-    # measure): numbers may restart under a new parent, not skip or repeat inside one.
-    df["label_value"] = df["measure_label"].map(_label_no)
-    df["parent_path"] = df["measure_path"].fillna("").map(lambda p: p.rsplit("/", 1)[0] if "/" in p else "")
-    step = df.groupby(["notice_id", "part", "parent_path"], sort=False)["label_value"].diff()
-    df["step_in_parent"] = step.where(step.notna(), 1).astype("int64")
-    sec = df["section_no"].astype("Float64")
-    sstep = df.groupby(["notice_id", "part"], sort=False)["section_no"].diff().astype("Float64")
-    df["section_step"] = sstep.where(sstep.notna() | sec.isna(), 1).fillna(1).astype("int64")
-    # Where the printed numbers run on through the part, measure_no is the printed number.
-    runs_on = df.groupby(["notice_id", "part"], sort=False)["label_value"].transform(_runs_on).astype(bool)
-    df["label_agrees"] = ~runs_on | (df["label_value"] == df["measure_no"])
-    months = df["due_raw"].fillna("").map(lambda s: MONTH_IN_RAW.findall(s))
-    df["due_month_ok"] = months.map(lambda ms: all(1 <= int(m) <= 12 for m in ms))
-    issued = {n.notice_id: n.issued_on for n in notices}
-    iss = pd.to_datetime(df["notice_id"].map(issued), errors="coerce")
-    due = pd.to_datetime(df["due_date"], errors="coerce")
-    days = (due - iss).dt.days
-    df["due_within_horizon"] = days.isna() | ((days >= 0) & (days <= 3653))
-    # 'ongoing' only where the deadline as written holds one of the words for it
-    ongoing_words = "|".join(map(re.escape, wording().deadlines.ongoing))
-    raw = df["due_raw"].fillna("").str.replace(r"\s+", "", regex=True)
-    df["ongoing_from_words"] = (df["due_kind"] != "ongoing") | raw.str.contains(ongoing_words, regex=True)
-    owners = {(n, p, m) for n, p, m, role in zip(*(pairs.column(c).to_pylist() for c in ("notice_id", "part", "measure_no", "role")), strict=True)
-              if role in ("lead", "responsible")}
-    df["has_owner"] = [k in owners for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
-    df["table_measure_has_owner"] = (df["origin"] != "table") | df["has_owner"]
+    roles: dict[tuple, set[str]] = {}
+    for key, role in zip(_keys(pairs), pairs.column("role").to_pylist(), strict=True):
+        roles.setdefault(key, set()).add(role)
+    df["department_roles"] = [",".join(sorted(roles.get(k, ()))) for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
+    issued = dict(zip(notices.column("notice_id").to_pylist(), notices.column("issued_on").to_pylist(), strict=True))
+    df["issued_on"] = df["notice_id"].map(issued)
     df["raw_text"] = df["text"].str.slice(0, 300)
     return df
 
 
-def _placeholder_words() -> tuple[str, ...]:
-    d = wording().departments
-    return (*d.plural_prefixes, *d.vague_words, *d.member_endings, *d.bare, *d.group_role_endings, *d.class_prefixes, *d.role_endings,
-            *d.activity_endings)
-
-
-def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord], registry: Registry, cross: CrossFacts) -> pd.DataFrame:
+def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]) -> pd.DataFrame:
+    """measure_departments, with the origin of the measure each pair names (null: no such measure)
+    and the jurisdiction the notice's names were resolved in."""
     df = pairs.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
     df["row_id"] = range(len(df))
-    keys = set(zip(*(measures.column(c).to_pylist() for c in ("notice_id", "part", "measure_no")), strict=True))
-    df["measure_exists"] = [k in keys for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
-    # Collective flags against the placeholder words, not the normalizer's own decision: a
-    # collective names (or was written with) a placeholder word; a name for 'each' is collective.
-    words = _placeholder_words()
-    raw = df["department_raw"].fillna("")
-    has_word = [any(w in n or w in r for w in words) for n, r in zip(df["department"], raw, strict=True)]
-    plural = df["department"].str.startswith(tuple(wording().departments.plural_prefixes))
-    df["collective_ok"] = (df["is_collective"] & pd.Series(has_word, index=df.index)) | (~df["is_collective"] & ~plural)
+    origin = dict(zip(_keys(measures), measures.column("origin").to_pylist(), strict=True))
+    df["measure_origin"] = [origin.get(k) for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
     jur = {n.notice_id: n.jurisdiction for n in notices}
-    df["jurisdiction"] = df["notice_id"].map(jur).fillna("")
-    df["canonical_variants"] = [cross.canonical_variants.get(k, 1) for k in zip(df["jurisdiction"], df["department"], strict=True)]
+    df["notice_jurisdiction"] = df["notice_id"].map(jur).fillna("")
     df["raw_text"] = df["department_raw"]
     return df
 
 
-TITLE_CJK = re.compile(r"[\u4e00-\u9fff]")
-MOJIBAKE = re.compile(r"[\ufffd\u0080-\u00ff\u2500-\u257f]|锟斤拷|烫烫")
-
-
-def readable_title(title: str) -> bool:
-    """A title in readable Chinese: mostly CJK characters, none of the marks a wrong encoding leaves."""
-    t = re.sub(r"\s+", "", title or "")
-    if not t:
-        return True  # no title found is a structure matter, not an encoding one
-    return not MOJIBAKE.search(t) and len(TITLE_CJK.findall(t)) >= 0.5 * len(t)
-
-
-def notices_frame(notices_table: pa.Table, records: list[NoticeRecord], cross: CrossFacts) -> pd.DataFrame:
-    """One row per notice, with what the notices suite checks of it as a whole."""
+def notices_frame(notices_table: pa.Table, records: list[NoticeRecord]) -> pd.DataFrame:
+    """notices, with the role words its text holds (counted by the structure stage)."""
     df = notices_table.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
     df["row_id"] = range(len(df))
-    role_words = {r.notice_id: r.role_words for r in records}
-    df["role_words"] = df["notice_id"].map(role_words).fillna(0).astype("int64")
-    df["measures_where_role_words"] = (df["role_words"] == 0) | (df["n_measures"] > 0)
-    df["sha256_copies"] = df["notice_id"].map(cross.sha256_copies).fillna(1).astype("int64")
-    df["same_title_copies"] = df["notice_id"].map(cross.title_copies).fillna(1).astype("int64")
-    df["title_readable"] = df["title"].fillna("").map(readable_title)
-    # far fewer pairs than measures: most measures name no body (a layout not read)
-    df["pairs_cover_measures"] = (df["n_measures"] < 5) | (df["n_pairs"] >= 0.5 * df["n_measures"])
-    df["source_file_copy"] = df["source_file"]
+    df["role_words"] = df["notice_id"].map({r.notice_id: r.role_words for r in records}).fillna(0).astype("int64")
     df["source_ref"] = ""
     df["raw_text"] = df["title"]
     df["part"] = 0
@@ -279,14 +249,51 @@ class Suite:
     declared: int
 
 
+def rule_sentence(config: Any) -> str:
+    """An expectation as Data Docs say it, in plain text: GX's own sentence for its expectations,
+    ours (gx_custom) for the pipeline's."""
+    from great_expectations.expectations.registry import get_renderer_impl
+    from great_expectations.render import LegacyRendererType
+
+    impl = get_renderer_impl(object_name=config.type, renderer_type=LegacyRendererType.PRESCRIPTIVE)
+    if impl is None:
+        return config.type
+    out = []
+    for block in impl.renderer(configuration=config, runtime_configuration={"suite_parameters": {}}):  # parameters are named, not shown
+        st = getattr(block, "string_template", None) or {}
+        params = {k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in (st.get("params") or {}).items()}
+        out.append(Template(st.get("template", "")).safe_substitute(params))
+    return " ".join(" ".join(out).split())
+
+
+def _expectation(path: Path, i: int, e: dict) -> Any:
+    """One expectation of a suite file, built by GX, with its severity and reason from `meta`."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    meta = e.get("meta") or {}
+    where = f"{path.name}: expectation {i} ({e.get('type')})"
+    if meta.get("severity") not in SEVERITIES:
+        raise SuiteError(f"{where}: meta.severity must be 'blocking' or 'warning', not {meta.get('severity')!r}")
+    if not isinstance(meta.get("why"), str) or not meta["why"].strip():
+        raise SuiteError(f"{where}: meta.why must say in one line why the rule exists")
+    if "severity" in e:
+        raise SuiteError(f"{where}: the severity is meta.severity (blocking or warning), not a key of its own")
+    try:
+        cfg = ExpectationConfiguration(type=e["type"], kwargs=e.get("kwargs", {}), meta=meta, severity=SEVERITIES[meta["severity"]])
+        expectation = cfg.to_domain_obj()
+        # Data Docs show the rule with its severity and reason beside every result
+        expectation.description = f"{rule_sentence(cfg)} — {meta['severity']}: {meta['why']}"
+    except Exception as exc:
+        raise SuiteError(f"{where} cannot be loaded: {exc}") from exc
+    return expectation
+
+
 def load_suites(folder: Path, build: bool = True) -> list[Suite]:
     """Every expectations/*.json suite, each expectation built one by one so that one GX
     does not know is an error here, not silently dropped. `build=False`: the suites' names and
     frames only, without importing GX (a run with no notice to check)."""
     if build:
-        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-        from . import gx_custom  # noqa: F401 - registers the custom expectation
+        from . import gx_custom  # noqa: F401 - registers the pipeline's expectations
 
     suites = []
     for path in sorted(folder.glob("*.json")):
@@ -295,20 +302,23 @@ def load_suites(folder: Path, build: bool = True) -> list[Suite]:
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{path.name}: not valid JSON: {exc}") from exc
         frame = spec.get("meta", {}).get("frame")
-        if frame not in ("measures", "pairs", "notices"):
+        if frame not in TABLE_OF:
             raise SuiteError(f"{path.name}: meta.frame must be 'measures', 'pairs' or 'notices', not {frame!r}")
-        built = []
-        for i, e in enumerate(spec.get("expectations", []) if build else []):
-            try:
-                cfg = ExpectationConfiguration(type=e["type"], kwargs=e.get("kwargs", {}), meta=e.get("meta", {}),
-                                               severity=e.get("severity", "critical"))
-                built.append(cfg.to_domain_obj())
-            except Exception as exc:
-                raise SuiteError(f"{path.name}: expectation {i} ({e.get('type')}) cannot be loaded: {exc}") from exc
+        built = [_expectation(path, i, e) for i, e in enumerate(spec.get("expectations", []))] if build else []
         suites.append(Suite(spec.get("name", path.stem), frame, path, built, len(spec.get("expectations", []))))
     if not suites:
         raise SuiteError(f"no suites found in {folder}")
     return suites
+
+
+def checks_markdown(folder: Path) -> str:
+    """The README's table of checks, from the suite files (tests/test_checks.py keeps them equal)."""
+    out = ["| suite | rule | table | severity | why |", "|---|---|---|---|---|"]
+    for s in load_suites(folder):
+        for e in s.expectations:
+            rule = e.description.rsplit(" — ", 1)[0]
+            out.append(f"| {s.name} | {rule} | {TABLE_OF[s.frame]} | {e.meta['severity']} | {e.meta['why']} |")
+    return "\n".join(out) + "\n"
 
 
 def _context(data_docs: Path | None):
@@ -344,18 +354,38 @@ def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMI
     return out
 
 
+def _row_ids(result: dict) -> list:
+    idx = result.get("unexpected_index_list") or []
+    if len(idx) == 1 and isinstance(idx[0], dict) and isinstance(idx[0].get("row_id"), list):
+        return idx[0]["row_id"]  # exclude_unexpected_values: one list of ids
+    return [i["row_id"] if isinstance(i, dict) else i for i in idx]
+
+
+def _error(r: Any) -> str:
+    """Why GX could not run an expectation ('' when it ran)."""
+    info = r.exception_info or {}
+    found = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    for x in found:
+        if x.get("raised_exception") or x.get("exception_message"):
+            return str(x.get("exception_message") or "an exception")[:300]
+    return ""
+
+
 class Checker:
     """The suites as GX checkpoints in one ephemeral context, run on as many frames as a run
-    needs (the notices to check, a chunk at a time); Data Docs built once at the end."""
+    needs (the notices to check, a chunk at a time); Data Docs built once at the end.
+    `parameters`: the suite parameters (CrossFacts.parameters)."""
 
-    def __init__(self, suites: list[Suite], data_docs: Path | None, run_id: str | None = None) -> None:
+    def __init__(self, suites: list[Suite], data_docs: Path | None, run_id: str | None = None, parameters: dict | None = None) -> None:
         import great_expectations as gx
 
         self.suites, self.data_docs, self.run_id, self.runs = suites, data_docs, run_id, 0
+        self.parameters = parameters or {}
         self.ctx = _context(data_docs)
+        self.frame_of = {s.name: s.frame for s in suites}
         source = self.ctx.data_sources.add_pandas("pipeline")
         self.checkpoints = {}
-        for frame_name in ("measures", "pairs", "notices"):
+        for frame_name in TABLE_OF:
             mine = [s for s in suites if s.frame == frame_name]
             if not mine:
                 continue
@@ -388,12 +418,12 @@ class Checker:
                 continue
             self.runs += 1
             # named after the pipeline's run, so Data Docs and the report speak of the same run
-            run_id = RunIdentifier(run_name=self.run_id if self.runs <= len(self.checkpoints) else f"{self.run_id}.{self.runs}") if self.run_id else None
-            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+            name = self.run_id if self.runs <= len(self.checkpoints) else f"{self.run_id}.{self.runs}"
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=self.parameters,
+                                     run_id=RunIdentifier(run_name=name) if self.run_id else None)
             by_row = frame.set_index("row_id")
             for vr in outcome.run_results.values():
-                for r in vr.results:
-                    results.append(_result(vr.suite_name, r, frame, by_row))
+                results += [_result(vr.suite_name, r, frame, by_row, frame_name) for r in vr.results]
             if on_step:
                 failed = sum(not r.success for r in results if r.suite in {s.name for s in mine})
                 on_step(f"{frame_name}: {', '.join(s.name for s in mine)}" + (f" ({failed} failed)" if failed else ""))
@@ -404,20 +434,17 @@ class Checker:
             self.ctx.build_data_docs(site_names=["report"])  # once per run, over every suite's results
 
 
-def _result(suite_name: str, r, frame: pd.DataFrame, by_row: pd.DataFrame) -> ExpectationResult:
+def _result(suite_name: str, r: Any, frame: pd.DataFrame, by_row: pd.DataFrame, frame_name: str) -> ExpectationResult:
     cfg = r.expectation_config
     res = r.result or {}
-    idx = res.get("unexpected_index_list") or []
-    if len(idx) == 1 and isinstance(idx[0], dict) and isinstance(idx[0].get("row_id"), list):
-        row_ids = idx[0]["row_id"]  # exclude_unexpected_values: one list of ids
-    else:
-        row_ids = [i["row_id"] if isinstance(i, dict) else i for i in idx]
+    row_ids = _row_ids(res)
     kwargs = cfg.kwargs
     column = kwargs.get("column") or ",".join(kwargs.get("column_list", []) or [kwargs.get("column_A", ""), kwargs.get("column_B", "")])
     observed = res.get("observed_value")
+    meta = cfg.meta or {}
     return ExpectationResult(
         suite=suite_name, expectation=cfg.type, column=column,
-        description=(cfg.meta or {}).get("description", ""), severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"),
+        description=(cfg.description or "").rsplit(" — ", 1)[0], severity=str(getattr(cfg.severity, "value", cfg.severity) or "critical"),
         success=bool(r.success), element_count=int(res.get("element_count") or 0),
         unexpected_count=int(res.get("unexpected_count") or 0),
         unexpected_percent=float(res.get("unexpected_percent") or 0.0),
@@ -425,22 +452,25 @@ def _result(suite_name: str, r, frame: pd.DataFrame, by_row: pd.DataFrame) -> Ex
         unexpected_rows=_trace_rows(frame, row_ids, None) if not r.success else [],
         failing_notices=sorted(set(by_row.loc[[i for i in row_ids if i in by_row.index], "notice_id"]))
         if not r.success and "notice_id" in frame.columns else [],
+        why=meta.get("why", ""), failing=meta.get("failing", ""), frame=frame_name, error=_error(r),
+        values=",".join(map(str, kwargs["value_set"])) if isinstance(kwargs.get("value_set"), list) else "",
     )
 
 
 def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: Path | None, run_id: str | None = None,
-               on_step: Callable[[str], None] | None = None) -> list[ExpectationResult]:
-    checker = Checker(suites, data_docs, run_id)
+               on_step: Callable[[str], None] | None = None, parameters: dict | None = None) -> list[ExpectationResult]:
+    checker = Checker(suites, data_docs, run_id, parameters)
     results = checker.check(frames, on_step)
     checker.finish()
     return results
 
 
-def frames_of(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry: Registry, cross: CrossFacts) -> dict[str, pd.DataFrame]:
+def frames_of(tables: dict[str, pa.Table], notices: list[NoticeRecord]) -> dict[str, pd.DataFrame]:
+    """The frames the suites check."""
     return {
-        "measures": measures_frame(tables["measures"], tables["measure_departments"], notices),
-        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices, registry, cross),
-        "notices": notices_frame(tables["notices"], notices, cross),
+        "measures": measures_frame(tables["measures"], tables["measure_departments"], tables["notices"]),
+        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices),
+        "notices": notices_frame(tables["notices"], notices),
     }
 
 
@@ -451,8 +481,8 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
     cross = CrossFacts.of(notices, names_in(tables["measure_departments"], notices))
     try:
         suites = load_suites(expectations)
-        results = run_suites(frames_of(tables, notices, registry, cross), suites,
-                             (report_dir / "data_docs").resolve() if report_dir else None, run_id, on_step)
+        results = run_suites(frames_of(tables, notices), suites, (report_dir / "data_docs").resolve() if report_dir else None,
+                             run_id, on_step, cross.parameters(registry.folder))
     except SuiteError as exc:
         return suite_failure(exc)
     return verdict(results, suites, registry, report_dir)
@@ -483,8 +513,8 @@ def split_by_notice(results: list[ExpectationResult], frames: dict[str, pd.DataF
         for nid, mine in out.items():
             bad = rows.get(nid, [])
             mine.append({"order": list(order), "suite": r.suite, "expectation": r.expectation, "column": r.column,
-                         "description": r.description, "severity": r.severity, "elements": int(n.get(nid, 0)),
-                         "unexpected": len(bad), "rows": bad})
+                         "description": r.description, "severity": r.severity, "why": r.why, "failing": r.failing, "frame": r.frame,
+                         "error": r.error, "values": r.values, "elements": int(n.get(nid, 0)), "unexpected": len(bad), "rows": bad})
     return out
 
 
@@ -500,9 +530,13 @@ def combine_results(per_notice: Iterable[tuple[str, list[dict]]], on_failure: Ca
             key = (c["order"][0], c["order"][1])
             r = merged.get(key)
             if r is None:
-                r = merged[key] = ExpectationResult(c["suite"], c["expectation"], c["column"], c["description"], c["severity"], True)
+                r = merged[key] = ExpectationResult(c["suite"], c["expectation"], c["column"], c["description"], c["severity"], True,
+                                                    why=c.get("why", ""), failing=c.get("failing", ""), frame=c.get("frame", ""),
+                                                    values=c.get("values", ""))
             r.element_count += c["elements"]
             r.unexpected_count += c["unexpected"]
+            if c.get("error"):  # it could not run on this notice's chunk: it says nothing of its rows
+                r.success, r.error = False, c["error"]
             if c["unexpected"]:
                 r.success = False
                 r.failing_notices.append(nid)
@@ -524,7 +558,7 @@ def combine_results(per_notice: Iterable[tuple[str, list[dict]]], on_failure: Ca
 def failure_row(r: ExpectationResult, row: dict) -> dict:
     """A failing row as failures.parquet lists it: the rule, where, the value and the raw text."""
     value_col = VALUE_OF.get(r.suite, "")
-    return {"rule": f"{r.suite}.{r.expectation}({r.column})", "severity": r.severity, "notice_id": row.get("notice_id") or "",
+    return {"rule": r.rule, "severity": r.severity, "notice_id": row.get("notice_id") or "",
             "source_file": row.get("source_file") or "", "source_ref": row.get("source_ref") or "",
             "value": str(row.get(value_col) if row.get(value_col) is not None else ""), "raw_text": str(row.get("raw_text") or "")[:300]}
 
@@ -532,14 +566,21 @@ def failure_row(r: ExpectationResult, row: dict) -> dict:
 def verdict(results: list[ExpectationResult], suites: list[Suite], registry: Registry, report_dir: Path | None,
             failures: bool = True) -> Validation:
     """The results as a verdict: which notices are held back by which rule, and the findings;
-    `failures`: list every failing row (False when combine_results streamed them already)."""
+    `failures`: list every failing row (False when combine_results streamed them already). An
+    expectation that could not run blocks the run: it vouches for no row."""
     v = Validation(True, results=results, suites=[s.name for s in suites])
     if report_dir is not None and (report_dir / "data_docs" / "index.html").exists():
         v.data_docs = str(report_dir / "data_docs" / "index.html")
     for r in results:
         if r.success:
             continue
-        label = f"{r.suite}.{r.expectation}({r.column})"
+        label = r.rule
+        if r.error:
+            v.passed = False
+            v.blocking_failed.append(label)
+            v.run_blocked.append(f"suites: {r.said}")
+            v.findings.append(Finding("", "validate", "error", "suite-invalid", r.said))
+            continue
         if r.severity == "critical":
             v.passed = False
             v.blocking_failed.append(label)
@@ -547,12 +588,13 @@ def verdict(results: list[ExpectationResult], suites: list[Suite], registry: Reg
                 v.held_back.setdefault(nid, []).append(label)
         else:
             v.warnings.append(label)
+            v.warned.append(r.said)
         if failures:
             v.failures.extend(failure_row(r, row) for row in r.unexpected_rows)
         for row in r.unexpected_rows[:ROW_LIMIT]:
             v.findings.append(Finding(
                 row.get("notice_id") or "", "validate", "error" if r.severity == "critical" else "warning", label,
-                r.description or label, row.get("source_file") or "", row.get("source_ref") or "", str(row.get("raw_text") or "")[:300]))
+                r.why or r.description or label, row.get("source_file") or "", row.get("source_ref") or "", str(row.get("raw_text") or "")[:300]))
     for c in registry.conflicts():
         v.findings.append(Finding("", "validate", "error", "registry-conflict",
                                   f"{c.surface!r} maps to {', '.join(c.canonicals)} in {c.jurisdiction or 'no jurisdiction'}"))
