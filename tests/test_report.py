@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.files import sha256_file
+from pipeline.run import Config, run
 
 from .conftest import read
 
@@ -118,7 +122,8 @@ def test_reports_link_raw_files_runs_and_data_docs_and_the_runs_index_survives_m
 
     cells = [[td.text_content().strip() for td in tr.iter("td")] for tr in lhtml.fromstring(dom).xpath("//table[@id='runs']/tbody/tr")]
     assert [c[0] for c in cells] == [third.run_id, quiet.run_id, first.run_id]  # newest first
-    assert [(c[2].split()[0], c[3], c[5], c[7]) for c in cells] == [("unchanged", "1", "3", "big file"), ("unchanged", "0", "3", ""), ("published", "0", "3", "")]
+    assert [(c[2].split()[0], c[3], c[5], c[7]) for c in cells] == [("held", "1", "3", "big file"), ("passed", "0", "3", ""), ("passed", "0", "3", "")]
+    assert [[w for w in c[2].split() if w in ("unchanged", "published")] for c in cells] == [["unchanged"], ["unchanged"], ["published"]]
     assert "as validated by " + Path(first.report_dir).name in cells[1][2]
     for href in _links(dom):
         assert (index.parent / unquote(href)).exists(), href
@@ -158,3 +163,54 @@ def test_names_not_in_the_registry_are_rows_ready_for_departments_csv(tmp_path: 
         ("天津市星空办", "市星空办", "天津市", "2"), ("天津市云海局", "市云海局", "天津市", "1")]
     assert rows[0]["first_source"].startswith("good.txt:line ")
     assert list(rows[0])[:4] == ["canonical", "aliases", "jurisdiction", "kind"]  # the registry's own columns first
+
+
+def _banner(summary: Path) -> tuple[str, str, str]:
+    from lxml import html as lhtml
+
+    p = lhtml.fromstring(summary.read_text(encoding="utf-8")).get_element_by_id("verdict")
+    return p.get("class"), p.get("data-exit-code"), p.text_content().strip()
+
+
+@pytest.fixture(scope="module")
+def three_outcomes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, list]:
+    """Runs that exit 0 (published), 2 (--strict with a failing notice: nothing published) and 1
+    (the failing notice held back, the other already in curated/: no notice checked again)."""
+    from .test_gate import GOOD_ROWS, OTHER, notice
+
+    tmp = tmp_path_factory.mktemp("outcomes")
+    cfg = Config(raw=tmp / "raw", interim=tmp / "interim", curated=tmp / "curated", reports=tmp / "reports", progress=False)
+    cfg.raw.mkdir()
+    (cfg.raw / "good.txt").write_text(OTHER, encoding="utf-8")
+    runs = [run(cfg)]
+    (cfg.raw / "bad.txt").write_text(notice([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月")]), encoding="utf-8")
+    runs.append(run(replace(cfg, strict=True)))
+    runs.append(run(cfg))
+    return cfg, runs
+
+
+def test_banner_run_json_runs_index_console_and_exit_code_agree(three_outcomes: tuple, caplog: pytest.LogCaptureFixture) -> None:
+    """"Passed" only where the run exits 0; the banner, run.json, the runs index and the console's
+    last line say the same outcome with the same exit code, for exits 0, 1 and 2."""
+    from lxml import html as lhtml
+
+    cfg, runs = three_outcomes
+    assert [r.exit_code for r in runs] == [0, 2, 1] and [r.verdict for r in runs] == ["published", "blocked", "unchanged"]
+    index = lhtml.fromstring((cfg.reports / "index.html").read_text(encoding="utf-8"))
+    rows = {tr.xpath("td")[0].text_content().strip(): tr.xpath("td") for tr in index.xpath("//table[@id='runs']/tbody/tr")}
+    words = {0: ("v-ok", "Passed: ", "passed"), 1: ("v-warn", "Held back: 1 notice(s)", "held back"), 2: ("v-bad", "Blocked: nothing published", "blocked")}
+    for r in runs:
+        folder = Path(r.report_dir)
+        cls, line, word = words[r.exit_code]
+        saved = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        assert (saved["exit_code"], saved["verdict"]) == (r.exit_code, r.verdict)
+        banner_class, banner_exit, banner = _banner(folder / "summary.html")
+        assert banner_class == f"verdict {cls}" and banner_exit == str(r.exit_code) and banner.startswith(line), banner
+        assert ("Passed" in banner) == (r.exit_code == 0)
+        cells = rows[r.run_id]
+        assert cells[2].text_content().split()[:len(word.split())] == word.split() and cells[3].text_content().strip() == str(r.exit_code)
+        assert cells[2].get("title") == banner
+    # the console's last line, from a run with nothing changed: that run's outcome, and its exit code
+    with caplog.at_level(logging.INFO, logger="pipeline"):
+        again = run(cfg)
+    assert again.exit_code == 1 and caplog.records[-1].getMessage() == f"{_banner(Path(runs[2].report_dir) / 'summary.html')[2]} (exit code 1)"

@@ -56,6 +56,21 @@ VERDICTS = {
 }
 
 
+def headline(verdict: str, exit_code: int, held: int) -> tuple[str, str, str]:
+    """The run's outcome as the summary's banner and the runs index say it — its class, its line
+    and its word — from what run.json holds, so that both agree with the exit code: "Passed" only
+    for exit 0; exit 1 says what was held back; exit 2 that nothing was published."""
+    if verdict in ("published", "unchanged") and exit_code == 0:
+        return "v-ok", VERDICTS[verdict], "passed"
+    if verdict in ("published", "unchanged") and exit_code == 1:
+        rest = "the others published to curated/" if verdict == "published" else "curated/ already held the others exactly"
+        if held:
+            return "v-warn", (f"Held back: {held} notice(s) failed a blocking check or could not be read and keep the version last "
+                              f"published; {rest}"), "held back"
+        return "v-warn", f"Published with problems: files in raw/ could not be read (see below); {rest}", "problems"
+    return "v-bad", VERDICTS.get(verdict, verdict or "Nothing published"), verdict or "nothing"
+
+
 def _env():  # jinja2 comes with Great Expectations; imported only when a report is written
     import jinja2
 
@@ -143,10 +158,13 @@ def _entry(run: dict) -> dict:
     """A run's line in the runs index, from its report as JSON (RunReport.as_dict, run.json)."""
     rows = {p.get("table"): p["rows"] for p in run["published"]}  # what curated/ holds after the run, else what was read
     notices = run["notices"]
+    held = sorted(n["notice_id"] for n in notices if n["status"] == "held back")
+    cls, line, word = headline(run["verdict"], run["exit_code"], len(held))
     return {"run_id": run["run_id"], "started": run["started"], "verdict": run["verdict"], "exit_code": run["exit_code"],
+            "outcome": word, "outcome_class": cls, "headline": line,
             "notices": len(notices), "measures": rows.get("measures", sum(n["measures"] for n in notices)),
             "pairs": rows.get("measure_departments", sum(n["pairs"] for n in notices)),
-            "held_back": sorted(n["notice_id"] for n in notices if n["status"] == "held back"),
+            "held_back": held,
             "report": Path(run["report_dir"]).name if run["report_dir"] else "", "version": (run["manifest"] or {}).get("version")}
 
 
@@ -162,6 +180,8 @@ def _record(entry: dict, reports: Path) -> None:
     runs = _history(reports)
     for x in runs:
         x["report_exists"] = bool(x.get("report")) and (reports / x["report"] / "summary.html").exists()
+        if "outcome" not in x:  # a line written before runs said their outcome
+            x["outcome_class"], x["headline"], x["outcome"] = headline(x.get("verdict", ""), x.get("exit_code", 2), len(x.get("held_back") or []))
     latest = os.readlink(reports / "latest") if (reports / "latest").is_symlink() else ""
     html = _env().get_template("index.html.j2").render(runs=list(reversed(runs)), latest=latest, css=_css())
     write_text(reports / "index.html", html)
@@ -185,6 +205,7 @@ def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str
     v = report.validation
     ok = report.verdict in ("published", "unchanged")
     held = [n for n in report.notices if n.status == "held back"]
+    banner, verdict, _ = headline(report.verdict, report.exit_code, len(held))
     raw = Path(report.raw).resolve()
 
     def raw_href(name: str, ref: str = "") -> str:
@@ -200,7 +221,7 @@ def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str
     docs = folder / "data_docs" / "index.html"
     unknown = summary.unknown
     return _env().get_template("summary.html.j2").render(
-        r=report, v=v, ok=ok, held=held, verdict=VERDICTS.get(report.verdict, report.verdict), css=_css(), prev=prev,
+        r=report, v=v, ok=ok, held=held, verdict=verdict, banner=banner, css=_css(), prev=prev,
         data_docs="data_docs/index.html" if docs.exists() else "", raw_href=raw_href, charts=_charts(summary), unpublished=unpublished,
         findings=[f for f in report.findings if f.stage != "validate"], unknown=unknown[:UNKNOWN_SHOWN], unknown_total=len(unknown))
 

@@ -26,7 +26,7 @@ from ..lock import exclusive
 from ..logs import event
 from ..publish import current_manifest, store
 from ..publish.gate import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED
-from ..report import console_digest, record_run, settle, skipped_digest
+from ..report import console_digest, headline, record_run, settle, skipped_digest
 from ..settings import config_problem
 from .cache import input_fingerprint, record_code, up_to_date
 from .folders import check_folders
@@ -127,6 +127,7 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
     last = up_to_date(cfg, fingerprint)
     if not report.parsed and not report.failed and last is not None:
         _unchanged(cfg, report, last)
+        _say_outcome(report)
         return report
     for name in STAGES[1:]:
         t0 = time.perf_counter()
@@ -141,6 +142,7 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
         write_json(own(cfg.interim) / PUBLISHED, {"input_fingerprint": fingerprint, "content_hash": digest, "run_id": report.run_id,
                                                   "report_dir": report.report_dir, "exit_code": report.exit_code,
                                                   "validation": report.validation}, indent=None)
+    _say_outcome(report)
     return report
 
 
@@ -177,9 +179,12 @@ def _unchanged(cfg: Config, report: RunReport, last: dict) -> None:
     report.validation, report.validated_by = last["validation"], last["run_id"]
     report.report_dir = last.get("report_dir", "")
     inputs = {i["notice_id"]: i for i in report.manifest.get("inputs", [])}
+    # held back by that run's validation: a notice never published is in no manifest, and a
+    # publish that found curated/ unchanged wrote none
+    held = report.validation.get("held_back") or {}
     for st in report.notices:
-        st.status = inputs.get(st.notice_id, {}).get("status", "")
-        st.held_because = inputs.get(st.notice_id, {}).get("held_because", [])
+        st.status = "held back" if st.notice_id in held else inputs.get(st.notice_id, {}).get("status", "")
+        st.held_because = held.get(st.notice_id) or inputs.get(st.notice_id, {}).get("held_because", [])
     log.info("nothing changed since the last publish: curated/ is up to date; last validated by run %s (report: %s)",
              last["run_id"], Path(report.report_dir) / "summary.html", extra=event("run.unchanged"))
     for nid, rules in sorted((report.validation.get("held_back") or {}).items()):
@@ -194,3 +199,8 @@ def _unchanged(cfg: Config, report: RunReport, last: dict) -> None:
     save_state(cfg, report)
 
 
+def _say_outcome(report: RunReport) -> None:
+    """The run's last line: its outcome as the summary's banner and the runs index say it."""
+    words = headline(report.verdict, report.exit_code, sum(n.status == "held back" for n in report.notices))[1]
+    log.log({0: logging.INFO, 1: logging.WARNING}.get(report.exit_code, logging.ERROR), "%s (exit code %d)", words, report.exit_code,
+            extra=event("run.outcome", exit_code=report.exit_code, verdict=report.verdict))
