@@ -214,3 +214,56 @@ def test_banner_run_json_runs_index_console_and_exit_code_agree(three_outcomes: 
     with caplog.at_level(logging.INFO, logger="pipeline"):
         again = run(cfg)
     assert again.exit_code == 1 and caplog.records[-1].getMessage() == f"{_banner(Path(runs[2].report_dir) / 'summary.html')[2]} (exit code 1)"
+
+
+def _without_network(report: Path, tmp: Path) -> Path:
+    """The report folder as an auditor gets it: copied elsewhere, without raw/ or reports/ beside it."""
+    target = tmp / "elsewhere" / report.name
+    shutil.copytree(report, target)
+    return target
+
+
+def test_data_docs_open_offline_from_a_copied_report(three_outcomes: tuple, tmp_path: Path) -> None:
+    """The last run checked no notice again: its report carries the last Data Docs, said so. Copied
+    to a place with no network, they render in Chromium with their styles, their index lists the
+    validations, and the failing row shows its file, place and raw text."""
+    from lxml import html as lhtml
+
+    _, runs = three_outcomes
+    assert runs[2].validated == []
+    summary = (Path(runs[2].report_dir) / "summary.html").read_text(encoding="utf-8")
+    assert f"these are the Data Docs of run {runs[1].run_id}" in summary and 'href="data_docs/index.html"' in summary
+    docs = _without_network(Path(runs[2].report_dir), tmp_path) / "data_docs"
+    for page in docs.rglob("*.html"):  # nothing a page loads comes from the network
+        loaded = re.findall(r"""<(?:link|script|img|iframe)\b[^>]*\b(?:href|src)=["']?((?:https?:)?//[^"' >]+)""", page.read_text(encoding="utf-8"))
+        assert not loaded, (page, loaded)
+        for sheet in re.findall(r'<link\b[^>]*rel="stylesheet"[^>]*href="([^"]+)"', page.read_text(encoding="utf-8")):
+            assert (page.parent / sheet).resolve().is_file(), (page, sheet)
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", (docs / "static" / "styles" / "data_docs.css").read_text(encoding="utf-8"))
+    # the styles load: a copy of the index reports what Chromium applied to it
+    probe = docs / "probe.html"
+    probe.write_text((docs / "index.html").read_text(encoding="utf-8").replace("</body>", "<script>document.body.dataset.applied = ["
+                     "document.styleSheets.length, document.styleSheets[0].href, getComputedStyle(document.body).fontFamily,"
+                     "getComputedStyle(document.querySelector('th')).borderTopStyle].join('|')</script></body>"), encoding="utf-8")
+    body = lhtml.fromstring(_dump_dom(probe, tmp_path)).find("body")
+    sheets, href, font, border = body.get("data-applied").split("|")
+    assert int(sheets) == 1 and href == (docs / "static" / "styles" / "data_docs.css").as_uri() and "system-ui" in font and border == "solid"
+    # the index lists the validations, each linked to its page (and renders: a screenshot is taken)
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    shot = tmp_path / "index.png"
+    subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900", f"--screenshot={shot}",
+                    (docs / "index.html").as_uri()], capture_output=True, timeout=120, check=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    dom = lhtml.fromstring(_dump_dom(docs / "index.html", tmp_path))
+    listed = {tr.xpath("td")[1].text_content().strip(): tr for tr in dom.xpath("//table[@id='validations']/tbody/tr")}
+    assert set(listed) == {"completeness", "completion_dates", "departments", "notices", "numbering"}
+    assert "failed" in listed["completion_dates"].xpath("td")[0].text_content() and "passed" in listed["numbering"].xpath("td")[0].text_content()
+    for href in _links(lhtml.tostring(dom, encoding="unicode")):
+        assert (docs / unquote(href)).exists(), href
+    # the failing row, on its validation page: its file, its place, its raw text
+    failing = next(f for f in pq.read_table(Path(runs[1].report_dir) / "failures.parquet").to_pylist()
+                   if f["rule"].startswith("completion_dates.expect_deadlines_to_name_existing_months"))
+    page = docs / listed["completion_dates"].xpath(".//a")[0].get("href")
+    rows = [[td.text_content().strip() for td in tr.xpath("td")] for tr in lhtml.fromstring(_dump_dom(page, tmp_path)).xpath("//table//table//tr")]
+    assert any(failing["source_file"] in r and failing["source_ref"] in r and any(failing["raw_text"][:10] in c for c in r) for r in rows), rows
+    assert "Data asset: measures (run " in _dump_dom(page, tmp_path)

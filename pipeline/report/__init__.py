@@ -14,7 +14,8 @@ run puts it in place and in the runs index (settle).
     run.json                the whole run report
     failures.parquet        every failing row
     unknown_departments.csv names not in the registry, as rows for departments.csv
-    data_docs/              Great Expectations Data Docs (these load their CSS from the internet)
+    data_docs/              Great Expectations Data Docs, offline: of the notices checked in the run,
+                            or, when it checked none again, a copy of the last run's that did
 Every run, also one that found nothing changed, is added to reports/runs.jsonl, from which
 reports/index.html (the runs index) is drawn.
 """
@@ -201,7 +202,7 @@ def page_fragment(name: str, ref: str | None) -> str:
     return f"#page={m.group(1)}" if m and name.lower().endswith(".pdf") else ""
 
 
-def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None) -> str:
+def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None, docs_from: str | None = None) -> str:
     v = report.validation
     ok = report.verdict in ("published", "unchanged")
     held = [n for n in report.notices if n.status == "held back"]
@@ -220,8 +221,18 @@ def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str
         unpublished = ""
     docs = folder / "data_docs" / "index.html"
     unknown = summary.unknown
+    checked = len(report.validated)
+    if not docs.exists():
+        docs_note = ""
+    elif docs_from:
+        docs_note = f"No notice was checked again in this run: these are the Data Docs of run {docs_from}, the last that checked any."
+    elif checked < len(report.notices):
+        docs_note = (f"The Data Docs show the {checked} notice(s) checked in this run; the other {len(report.notices) - checked} kept "
+                     "the results of the run that last checked them, which the tables below combine.")
+    else:
+        docs_note = ""
     return _env().get_template("summary.html.j2").render(
-        r=report, v=v, ok=ok, held=held, verdict=verdict, banner=banner, css=_css(), prev=prev,
+        r=report, v=v, ok=ok, held=held, verdict=verdict, banner=banner, css=_css(), prev=prev, docs_note=docs_note,
         data_docs="data_docs/index.html" if docs.exists() else "", raw_href=raw_href, charts=_charts(summary), unpublished=unpublished,
         findings=[f for f in report.findings if f.stage != "validate"], unknown=unknown[:UNKNOWN_SHOWN], unknown_total=len(unknown))
 
@@ -250,16 +261,28 @@ def write_report(report: RunReport, summary: RunSummary, reports: Path, parts: P
     return folder
 
 
+def _last_data_docs(reports: Path, name: str) -> str | None:
+    """The newest report before run `name` that holds Data Docs."""
+    for x in reversed(_history(reports)):
+        if x.get("report") and x["report"] != name and (reports / x["report"] / "data_docs" / "index.html").exists():
+            return x["report"]
+    return None
+
+
 def _write_report(report: RunReport, summary: RunSummary, folder: Path, reports: Path, parts: Path | None) -> None:
     for name in ("failures.parquet", "data_docs"):
         if parts is not None and (parts / name).exists():
             shutil.move(parts / name, folder / name)
+    docs_from = None
+    if not (folder / "data_docs").exists() and (docs_from := _last_data_docs(reports, report.run_id)):
+        # a run that checked no notice again has no Data Docs of its own: the last ones go with it, said so
+        shutil.copytree(reports / docs_from / "data_docs", folder / "data_docs")
     write_json(folder / "validation.json", report.validation)
     # the run's one manifest (built by the publish stage): identical to curated/_manifest.json when it published
     write_json(folder / "manifest.json", report.manifest)
     write_readable_json(folder / "run.json", report.as_dict())
     write_unknown(folder / "unknown_departments.csv", summary.unknown)
-    write_text(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id)))
+    write_text(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id), docs_from))
 
 
 def put_in_place(staged: Path, reports: Path) -> Path:

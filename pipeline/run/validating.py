@@ -117,7 +117,7 @@ def _check(cfg: Config, report: RunReport, c: Candidates, checker: Checker, suit
             del tables, frames
             for nid in chunk:
                 bar.step(nid, nid)
-    checker.finish()
+    checker.finish(len(c.records))
 
 
 def _verdict(cfg: Config, index: dict[str, str], suites: list[Suite], registry: Registry, parts: Path) -> Verdict:

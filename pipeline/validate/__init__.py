@@ -339,6 +339,7 @@ def _context(data_docs: Path | None):
 
 
 ROW_LIMIT = 200  # failing rows kept per expectation in the JSON report (all of them go to failures.parquet)
+DOCS_ROWS = 20  # failing rows Data Docs show per expectation, with file and place
 
 
 def _trace_rows(frame: pd.DataFrame, row_ids: list, limit: int | None = ROW_LIMIT) -> list[dict]:
@@ -381,6 +382,9 @@ class Checker:
 
         self.suites, self.data_docs, self.run_id, self.runs = suites, data_docs, run_id, 0
         self.parameters = parameters or {}
+        self.pages: list[dict] = []  # each validation Data Docs show: suite, run, status
+        self.keys: list = []  # their keys in GX's store
+        self.notices: set[str] = set()
         self.ctx = _context(data_docs)
         self.frame_of = {s.name: s.frame for s in suites}
         source = self.ctx.data_sources.add_pandas("pipeline")
@@ -417,21 +421,61 @@ class Checker:
                     on_step(f"{frame_name}: no rows")
                 continue
             self.runs += 1
+            self.notices.update(frame["notice_id"].unique())
             # named after the pipeline's run, so Data Docs and the report speak of the same run
             name = self.run_id if self.runs <= len(self.checkpoints) else f"{self.run_id}.{self.runs}"
             outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=self.parameters,
                                      run_id=RunIdentifier(run_name=name) if self.run_id else None)
             by_row = frame.set_index("row_id")
-            for vr in outcome.run_results.values():
-                results += [_result(vr.suite_name, r, frame, by_row, frame_name) for r in vr.results]
+            for key, vr in outcome.run_results.items():
+                mine_now = [_result(vr.suite_name, r, frame, by_row, frame_name) for r in vr.results]
+                results += mine_now
+                self._keep_for_docs(key, vr, mine_now, frame_name)
             if on_step:
                 failed = sum(not r.success for r in results if r.suite in {s.name for s in mine})
                 on_step(f"{frame_name}: {', '.join(s.name for s in mine)}" + (f" ({failed} failed)" if failed else ""))
         return results
 
-    def finish(self) -> None:
+    def _keep_for_docs(self, key: Any, vr: Any, results: list[ExpectationResult], frame_name: str) -> None:
+        """What GX keeps of a validation with a failure, for Data Docs: the first failing rows with
+        notice, file, place and raw text in place of every row's id (which also keeps memory flat),
+        and no "Failed" for a suite whose failures are all warnings. Data Docs name the data asset
+        after the table and run (make_offline)."""
+        from .data_docs import page_of, status_of
+
+        run_name = getattr(vr.meta.get("run_id"), "run_name", None) or self.run_id or ""
+        status = status_of(results)
+        self.keys.append(key)
+        self.pages.append({"suite": vr.suite_name, "table": TABLE_OF[frame_name], "run": run_name, "status": status, "page": page_of(key),
+                           "blocking": sum(not r.success and r.severity == "critical" for r in results),
+                           "warnings": sum(not r.success and r.severity != "critical" for r in results)})
+        if status == "passed":
+            return  # GX keeps it as it is
+        value_col = VALUE_OF.get(vr.suite_name, "")
+        for r, mine in zip(vr.results, results, strict=True):
+            if r.success or not r.result:
+                continue
+            rows = mine.unexpected_rows[:DOCS_ROWS]
+            values = [str(x.get(value_col)) if x.get(value_col) is not None else "" for x in rows]
+            r.result["unexpected_index_list"] = [{"value": v, "notice": x.get("notice_id") or "", "file": x.get("source_file") or "",
+                                                  "place": x.get("source_ref") or "", "raw text": " ".join(str(x.get("raw_text") or "").split())[:120]}
+                                                 for v, x in zip(values, rows, strict=True)]
+            r.result["unexpected_index_column_names"] = ["notice", "file", "place", "raw text"]
+            r.result["partial_unexpected_list"] = values
+            r.result["partial_unexpected_counts"] = [{"value": v, "count": n} for v, n in Counter(values).most_common()]
+        vr.success = status == "passed with warnings"  # GX's "Failed" only where a blocking rule failed or one could not run
+        self.ctx.validation_results_store.set(key, vr)
+
+    def finish(self, notices_in_run: int | None = None) -> None:
+        """Data Docs, once per run over every suite's results, made to open offline. `notices_in_run`:
+        how many notices the run's verdict covers (the others kept their results from earlier runs)."""
         if self.data_docs is not None and self.runs:
-            self.ctx.build_data_docs(site_names=["report"])  # once per run, over every suite's results
+            from .data_docs import make_offline
+
+            # GX renders the validation pages; the index and the suites' pages are written by make_offline
+            self.ctx.build_data_docs(site_names=["report"], resource_identifiers=self.keys, build_index=False)
+            rules = {s.name: [(TABLE_OF[s.frame], e) for e in s.expectations] for s in self.suites}
+            make_offline(self.data_docs, self.pages, rules, len(self.notices), notices_in_run)
 
 
 def _result(suite_name: str, r: Any, frame: pd.DataFrame, by_row: pd.DataFrame, frame_name: str) -> ExpectationResult:
