@@ -114,6 +114,8 @@ COMMANDS = [
             "Make an earlier published version current (default: the one before the current one).", ("curated", "log_format"), logging=False),
     Command("dictionary", "the curated tables' data dictionary as Markdown", "Print the curated columns as the README's Markdown tables.",
             (), logging=False),
+    Command("checks", "the checks the suites make as Markdown", "Print the suites' rules as the README's Markdown table of checks:\n"
+            "suite, the rule in words, the table it checks, its severity and why it exists.", ("expectations",), logging=False),
 ]
 BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -267,6 +269,11 @@ def _command(a: argparse.Namespace, c: Command, settings: Settings, argv: list[s
     select = getattr(a, "select", [])
     if c.name == "config":
         return _config(settings, a.key)
+    if c.name == "checks":
+        from .validate import checks_markdown
+
+        print(checks_markdown(cfg.expectations), end="")
+        return 0
     if c.name in ("versions", "rollback"):
         return _versions(a, cfg)
     if c.name == "plan":

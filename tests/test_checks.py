@@ -238,6 +238,13 @@ def test_an_expectation_that_cannot_run_blocks_the_run(tmp_path: Path) -> None:
     assert not v.passed and v.run_blocked and "could not run" in v.run_blocked[0] and "no_such_column" in v.run_blocked[0]
 
 
+def test_the_readme_lists_every_check_as_the_suites_say_it() -> None:
+    from pipeline.validate import checks_markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert checks_markdown(ROOT / "expectations") in readme, "README's table of checks differs from the suites: paste `python -m pipeline checks`"
+
+
 def test_no_expectation_reads_a_column_made_to_be_checked() -> None:
     for path in (ROOT / "expectations").glob("*.json"):
         for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]:

@@ -14,7 +14,7 @@ Importing this module registers them, under the snake-case names the suites use:
     expect_measure_no_to_be_the_printed_number                   numbering
     expect_deadlines_to_name_existing_months                      completion_dates
     expect_ongoing_deadlines_to_be_worded_as_ongoing             completion_dates
-    expect_due_dates_to_fall_within_years_of_the_notice          completion_dates
+    expect_due_dates_to_fall_within_days_of_the_notice           completion_dates
     expect_measures_to_name_a_lead_or_responsible_department     completeness
     expect_table_measures_to_name_a_lead_or_responsible_department completeness
     expect_notices_that_assign_work_to_have_measures             notices
