@@ -90,16 +90,6 @@ def test_no_import_cycle() -> None:
 
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-# Literals of the checks, which issue 25 rewrites as expectations of their own (its engineer owns
-# validate/): listed one by one, so that no other one can come in beside them.
-PENDING = {("validate/gx_custom.py", r"\d{4}\s*年\s*(\d{1,2})\s*月"), ("validate/gx_custom.py", r"[0-9]+|[一二三四五六七八九十百]+"),
-           ("validate/gx_custom.py", r"[\ufffd\u0080-\u00ff\u2500-\u257f]|锟斤拷|烫烫"),
-           ("validate/gx_custom.py", "$column values are clean department names: no role word, role label, 等, deadline, whitespace or stray "
-                                     "punctuation, nothing a spreadsheet would run, and not only an ending such as 管理局"),
-           ("validate/gx_custom.py", "every month a deadline names with its year (2026年5月) exists: $column names months 1 to 12"),
-           ("validate/gx_custom.py", "$column_A is 'ongoing' only where $column_B holds a word for it (持续推进, 长期坚持 …)")}
-
-
 DESCRIPTIONS = ("model/tables.py", {"MEANINGS", "_KEY"})  # the published columns' descriptions
 
 
@@ -126,7 +116,7 @@ def test_no_chinese_literal_outside_the_wording() -> None:
     file and each stage's cache knows it. The published columns' descriptions are the one exception."""
     found = {(rel, value): line for p in sorted(PKG.rglob("*.py")) if "wording" not in (rel := p.relative_to(PKG).as_posix()).split("/")
              for line, value in _han_literals(p.read_text(encoding="utf-8"), rel)}
-    stray = sorted(f"{path}:{line}: {value!r}" for (path, value), line in found.items() if (path, value) not in PENDING)
+    stray = sorted(f"{path}:{line}: {value!r}" for (path, value), line in found.items())
     assert not stray, "Chinese literals outside wording/ (move them into its TOML files):\n" + "\n".join(stray)
 
 

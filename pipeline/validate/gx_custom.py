@@ -61,10 +61,7 @@ from ..normalize.registry import Registry
 from ..numerals import cn_to_int
 from ..wording import wording
 
-LABEL_NUMBER = re.compile(r"[0-9]+|[一二三四五六七八九十百]+")
-MONTH_IN_RAW = re.compile(r"\d{4}\s*年\s*(\d{1,2})\s*月")
 TITLE_CJK = re.compile(r"[\u4e00-\u9fff]")
-MOJIBAKE = re.compile(r"[\ufffd\u0080-\u00ff\u2500-\u257f]|锟斤拷|烫烫")
 OWNER_ROLES = ("lead", "responsible")
 
 
@@ -75,11 +72,17 @@ class Sentence:
     sentence: ClassVar[str] = ""
 
     @classmethod
+    def examples(cls) -> dict[str, str]:
+        """Words of notices the sentence shows as examples, from the wording files (the code
+        names none)."""
+        return {}
+
+    @classmethod
     @renderer(renderer_type=LegacyRendererType.PRESCRIPTIVE)
     @render_suite_parameter_string
     def _prescriptive_renderer(cls, configuration: Any = None, result: Any = None, runtime_configuration: dict | None = None,
                                **kwargs: Any) -> list[RenderedStringTemplateContent]:
-        params = {k: v for k, v in (configuration.kwargs if configuration else {}).items() if not isinstance(v, dict)}
+        params = {**cls.examples(), **{k: v for k, v in (configuration.kwargs if configuration else {}).items() if not isinstance(v, dict)}}
         if isinstance(params.get("column_list"), list):
             params["column_list"] = ", ".join(params["column_list"])
         return [RenderedStringTemplateContent(content_block_type="string_template",
@@ -89,7 +92,7 @@ class Sentence:
     @classmethod
     def said(cls, kwargs: dict) -> str:
         """The sentence with its kwargs filled in, as plain text."""
-        params = {k: (", ".join(v) if k == "column_list" else v) for k, v in kwargs.items()}
+        params = {**cls.examples(), **{k: (", ".join(v) if k == "column_list" else v) for k, v in kwargs.items()}}
         return Template(cls.sentence).safe_substitute(params)
 
 
@@ -127,10 +130,15 @@ class ExpectColumnValuesToBeCleanDepartmentNames(Sentence, ColumnMapExpectation)
     left in a name, nothing that begins like a spreadsheet formula, not over 40 characters, and no
     name that is only an ending (局, 管理局, 单位, 分行): pipeline/normalize/departments.py says why."""
 
-    sentence: ClassVar[str] = ("$column values are clean department names: no role word, role label, 等, deadline, whitespace or stray punctuation, "
-                "nothing a spreadsheet would run, and not only an ending such as 管理局")
+    sentence: ClassVar[str] = ("$column values are clean department names: no role word, role label, $open_mark, deadline, whitespace or stray "
+                               "punctuation, nothing a spreadsheet would run, and not only an ending ($endings …)")
     map_metric: ClassVar[str] = "column_values.clean_department_name"
     success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
+
+    @classmethod
+    def examples(cls) -> dict[str, str]:
+        d = wording().departments
+        return {"open_mark": d.lists.open_mark, "endings": ", ".join(d.fragments[:3])}
 
 
 def _placeholder_words() -> tuple[str, ...]:
@@ -229,7 +237,7 @@ class ExpectDepartmentNamesToResolveInTheRegistry(PairExpectation):
 @cache
 def label_number(label: object) -> float:
     """The number a printed label says; the last one for a sub-number (2.1 → 1); NaN for none."""
-    found = LABEL_NUMBER.findall(label) if isinstance(label, str) else []
+    found = wording().numbering.in_label.findall(label) if isinstance(label, str) else []
     if not found:
         return float("nan")
     n = cn_to_int(found[-1])
@@ -317,14 +325,15 @@ class MonthsExist(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return column.map(lambda s: all(1 <= int(m) <= 12 for m in MONTH_IN_RAW.findall(_text(s))))
+        month = wording().deadlines.month_with_year
+        return column.map(lambda s: all(1 <= int(m) <= 12 for m in month.findall(_text(s))))
 
 
 class ExpectDeadlinesToNameExistingMonths(Sentence, ColumnMapExpectation):
     """A deadline as written that names a year and a month (2026年5月) names a month that exists:
     1 to 12 (2026年13月 does not)."""
 
-    sentence: ClassVar[str] = "every month a deadline names with its year (2026年5月) exists: $column names months 1 to 12"
+    sentence: ClassVar[str] = "every month a deadline names with its year exists: $column names months 1 to 12"
     map_metric: ClassVar[str] = "column_values.months_exist"
     success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
 
@@ -344,8 +353,12 @@ class ExpectOngoingDeadlinesToBeWordedAsOngoing(PairExpectation):
     only where its wording holds one of the words for it in wording/deadlines.toml (持续推进,
     长期坚持 …)."""
 
-    sentence: ClassVar[str] = "$column_A is 'ongoing' only where $column_B holds a word for it (持续推进, 长期坚持 …)"
+    sentence: ClassVar[str] = "$column_A is 'ongoing' only where $column_B holds a word for it ($words …)"
     map_metric: ClassVar[str] = "column_pair_values.ongoing_worded"
+
+    @classmethod
+    def examples(cls) -> dict[str, str]:
+        return {"words": ", ".join(wording().deadlines.ongoing[:2])}
 
 
 class DueWithinDays(ColumnPairMapMetricProvider):
@@ -473,7 +486,7 @@ def readable_title(title: str) -> bool:
     t = re.sub(r"\s+", "", title or "")
     if not t:
         return True  # no title found is a structure matter, not an encoding one
-    return not MOJIBAKE.search(t) and len(TITLE_CJK.findall(t)) >= 0.5 * len(t)
+    return not wording().structure.mojibake.search(t) and len(TITLE_CJK.findall(t)) >= 0.5 * len(t)
 
 
 class ReadableChinese(ColumnMapMetricProvider):

@@ -84,6 +84,7 @@ class Numbering:
     numeral_fold: dict[str, str]  # characters read as others in a numeral (两 → 二)
     number: re.Pattern[str]  # a printed number inside a label
     page_number: re.Pattern[str]  # a PDF page's number line
+    in_label: re.Pattern[str]  # each number a label prints (2.1: 2 and 1), for the numbering checks
 
     def numeral(self, text: str) -> str:
         """A numeral as cn2an reads it (第两章: 二)."""
@@ -259,6 +260,7 @@ class Deadlines:
     year_in_title: re.Pattern[str]
     in_names: re.Pattern[str]  # a deadline or a date inside a department name
     joiners: str  # what joins the dates of one deadline cell
+    month_with_year: re.Pattern[str]  # group 1: a month a deadline names with its year
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,7 @@ class Structure:
     part_label: str  # 附件
     page_date: re.Pattern[str]
     page_date_wrapped: re.Pattern[str]
+    mojibake: re.Pattern[str]  # what a wrong encoding leaves in a title
 
 
 @dataclass(frozen=True)
@@ -355,7 +358,8 @@ def _numbering(d: dict[str, Any]) -> Numbering:
     return Numbering(schemes, d["inline"]["boundary"], int(d["inline"]["run_in"]), tuple(d["sections"]["preamble"]),
                      tuple(d["sections"]["closing"]), tuple(d["labels"]["sub_measures"]),
                      tuple(_compile("numbering", p) for p in d["furniture"]["lines"]), dict(d["numerals"]["fold"]),
-                     _compile("numbering", d["numerals"]["number"]), _compile("numbering", d["furniture"]["page_number"]))
+                     _compile("numbering", d["numerals"]["number"]), _compile("numbering", d["furniture"]["page_number"]),
+                     _compile("numbering", d["numerals"]["in_label"]))
 
 
 def _roles(d: dict[str, Any]) -> Roles:
@@ -424,7 +428,7 @@ def _deadlines(d: dict[str, Any]) -> Deadlines:
 
     return Deadlines(tuple(d["ongoing"]), tuple(d["none"]), tuple(d["starts"]), forms(d["patterns"]), forms(d.get("patterns_without_year", [])),
                      tuple(d.get("recurring", [])), tuple(d["quarters"]), tuple(d["halves"]), _compile("deadlines", d["year_in_title"]),
-                     _compile("deadlines", d["in_names"]), str(d["joiners"]))
+                     _compile("deadlines", d["in_names"]), str(d["joiners"]), _compile("deadlines", d["month_with_year"]))
 
 
 def _lists(d: dict[str, Any]) -> Lists:
@@ -451,7 +455,8 @@ def _structure(d: dict[str, Any]) -> Structure:
                      _compile("structure", h["file_name"]), _compile("structure", h["signature_date"]), page,
                      _compile("structure", p["marker"]), _compile("structure", p["marker_titled"]), _compile("structure", p["listing"]),
                      tuple(p["issuing"]), str(h["of"]), _compile("structure", h["doc_no_line"]), _compile("structure", h["issued_in_title"]),
-                     str(p["label"]), _compile("structure", v["date"]), _compile("structure", v["date_wrapped"]))
+                     str(p["label"]), _compile("structure", v["date"]), _compile("structure", v["date_wrapped"]),
+                     _compile("structure", h["mojibake"]))
 
 
 LEXICON_FILES = ("departments", "roles", "columns", "numbering", "structure", "deadlines")
