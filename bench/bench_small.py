@@ -1,7 +1,9 @@
 """A small run's cost: the CPU of `python -m pipeline run` on the two sample notices as text,
 from an empty interim/, again with nothing changed, and again after a wording edit (a comment
 added to traditional.toml, which outline, structure and normalize read: both notices are
-structured, normalized and checked again); of `--help`; of the same wording edit's re-run inside
+structured, normalized and checked again); of `python -m pipeline validate` after a suite edit
+(a blank line added to a suite file: both notices are checked again, and nothing else is done —
+what checking the samples costs, Data Docs included); of `--help`; of the same wording edit's re-run inside
 `watch` (this commit only); and the CPU the two notices' own work takes (extract, outline,
 structure, normalize) in a warm process, which is what the first figure would be without the
 fixed cost of starting, importing and reporting.
@@ -50,13 +52,14 @@ def command(source: Path, wording: Path, *args: str) -> float:
 
 
 def setup(source: Path, work: Path) -> tuple[Path, list[str]]:
-    """raw/ with the samples and a copy of `source`'s wording; the folders' options."""
+    """raw/ with the samples and a copy of `source`'s wording and suites; the folders' options."""
     (work / "raw").mkdir(parents=True)
     for s in SAMPLES:
         shutil.copy(s, work / "raw")
     shutil.copytree(source / "pipeline" / "wording", work / "wording", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    shutil.copytree(source / "expectations", work / "expectations")
     return work / "wording", ["--raw", str(work / "raw"), "--interim", str(work / "interim"), "--curated", str(work / "curated"),
-                              "--reports", str(work / "reports"), "--no-progress"]
+                              "--reports", str(work / "reports"), "--expectations", str(work / "expectations"), "--no-progress"]
 
 
 def edit(wording: Path) -> None:
@@ -70,6 +73,9 @@ def one_round(source: Path, work: Path) -> dict[str, float]:
            "no_change_run": command(source, wording, "run", "-q", *folders)}
     edit(wording)
     out["wording_edit_run"] = command(source, wording, "run", "-q", *folders)
+    suite = sorted((work / "expectations").glob("*.json"))[0]
+    suite.write_text(suite.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # every notice's check is keyed on the suites
+    out["validate_samples"] = command(source, wording, "validate", "-q", *folders)
     out["help"] = command(source, wording, "--help")
     return out
 
