@@ -267,3 +267,30 @@ def test_data_docs_open_offline_from_a_copied_report(three_outcomes: tuple, tmp_
     rows = [[td.text_content().strip() for td in tr.xpath("td")] for tr in lhtml.fromstring(_dump_dom(page, tmp_path)).xpath("//table//table//tr")]
     assert any(failing["source_file"] in r and failing["source_ref"] in r and any(failing["raw_text"][:10] in c for c in r) for r in rows), rows
     assert "Data asset: measures (run " in _dump_dom(page, tmp_path)
+
+
+def test_the_runs_index_counts_every_row_of_each_published_table(tmp_path: Path) -> None:
+    """Three notices in three part files: the runs index (runs.jsonl and index.html) counts the
+    rows of the whole tables as read back from curated/, not those of the last part file; so does
+    a run that finds nothing changed."""
+    from lxml import html as lhtml
+
+    from pipeline.publish import bucket_of
+
+    from .test_gate import GOOD_ROWS, OTHER, THIRD, notice
+
+    cfg = Config(raw=tmp_path / "raw", interim=tmp_path / "interim", curated=tmp_path / "curated", reports=tmp_path / "reports", progress=False)
+    cfg.raw.mkdir()
+    for name, text in (("good", notice(GOOD_ROWS)), ("other", OTHER), ("third", THIRD)):
+        (cfg.raw / f"{name}.txt").write_text(text, encoding="utf-8")
+    assert len({bucket_of(n) for n in ("good", "other", "third")}) == 3
+    runs = [run(cfg), run(cfg)]
+    assert [r.verdict for r in runs] == ["published", "unchanged"]
+    measures, pairs = (pq.read_table(cfg.curated / t).num_rows for t in ("measures", "measure_departments"))
+    assert (measures, pairs) == (5, 6)  # 3 + 1 + 1 measures; good's second row names two departments
+    assert len(list((cfg.curated / "measures").glob("part-*.parquet"))) == 3
+    lines = [json.loads(x) for x in (cfg.reports / "runs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(x["notices"], x["measures"], x["pairs"]) for x in lines] == [(3, measures, pairs)] * 2
+    cells = [[td.text_content().strip() for td in tr.xpath("td")]
+             for tr in lhtml.fromstring((cfg.reports / "index.html").read_text(encoding="utf-8")).xpath("//table[@id='runs']/tbody/tr")]
+    assert [c[4:7] for c in cells] == [["3", str(measures), str(pairs)]] * 2

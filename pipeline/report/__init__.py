@@ -157,7 +157,9 @@ def _history(reports: Path) -> list[dict]:
 
 def _entry(run: dict) -> dict:
     """A run's line in the runs index, from its report as JSON (RunReport.as_dict, run.json)."""
-    rows = {p.get("table"): p["rows"] for p in run["published"]}  # what curated/ holds after the run, else what was read
+    rows: Counter = Counter()  # what curated/ holds after the run (every part file of a table), else what was read
+    for p in run["published"]:
+        rows[p.get("table")] += p["rows"]
     notices = run["notices"]
     held = sorted(n["notice_id"] for n in notices if n["status"] == "held back")
     cls, line, word = headline(run["verdict"], run["exit_code"], len(held))
