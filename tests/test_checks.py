@@ -122,11 +122,14 @@ def _notice(nid: str, measures: list[dict] | None = None, pairs: list[dict] | No
 
 
 def _tables(notices: list[tuple], counts: dict[str, dict] | None = None) -> tuple[dict, list[NoticeRecord]]:
-    from pipeline.model.tables import to_table
+    from pipeline.model.tables import measure_id, to_table
+
+    def keyed(rows: list[dict]) -> list[dict]:  # measure_id as the pipeline makes it, from the key the case left
+        return [{"measure_id": measure_id(r["notice_id"], r["part"], r["measure_no"]), **r} for r in rows]
 
     rows = [dict(n[3], **(counts or {}).get(n[0].notice_id, {})) for n in notices]
-    return ({"measures": to_table("measures", [m for n in notices for m in n[1]]),
-             "measure_departments": to_table("measure_departments", [p for n in notices for p in n[2]]),
+    return ({"measures": to_table("measures", keyed([m for n in notices for m in n[1]])),
+             "measure_departments": to_table("measure_departments", keyed([p for n in notices for p in n[2]])),
              "notices": to_table("notices", rows)}, [n[0] for n in notices])
 
 

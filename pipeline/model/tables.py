@@ -9,9 +9,10 @@ import pyarrow as pa
 
 from .interim import NoticeRecord
 
-__all__ = ["SCHEMAS", "SCHEMA_VERSION", "NoticeRecord", "data_dictionary", "dictionary_markdown", "to_table"]
+__all__ = ["SCHEMAS", "SCHEMA_VERSION", "NoticeRecord", "conform", "data_dictionary", "dictionary_markdown", "measure_id", "to_table"]
 
-SCHEMA_VERSION = "2.1"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no, attachments
+SCHEMA_VERSION = "3.0"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no,
+# attachments; 3.0: measure_id in measures and measure_departments
 
 # The attachments column is one string, not a list: BI tools filter and show a string, and a file
 # name never holds this separator (it is taken out of one that does).
@@ -22,7 +23,15 @@ def attachments_text(names: list[str]) -> str | None:
     return ATTACHMENT_SEPARATOR.join(n.replace("|", "｜") for n in names) or None
 
 
+def measure_id(notice_id: str, part: int, measure_no: int) -> str:
+    """A measure's one-column key, made of its three: `<notice_id>:<part>:<measure_no>`. It
+    depends on nothing but the measure's notice, so it is the same in every run, whichever other
+    notices are in it; read from the right it splits back (part and measure_no are numbers)."""
+    return f"{notice_id}:{part}:{measure_no}"
+
+
 MEASURE_DEPARTMENTS = pa.schema([
+    pa.field("measure_id", pa.string(), nullable=False),
     pa.field("notice_id", pa.string(), nullable=False),
     pa.field("part", pa.int16(), nullable=False),
     pa.field("measure_no", pa.int32(), nullable=False),
@@ -38,6 +47,7 @@ MEASURE_DEPARTMENTS = pa.schema([
 ])
 
 MEASURES = pa.schema([
+    pa.field("measure_id", pa.string(), nullable=False),
     pa.field("notice_id", pa.string(), nullable=False),
     pa.field("part", pa.int16(), nullable=False),
     pa.field("measure_no", pa.int32(), nullable=False),
@@ -101,6 +111,8 @@ TABLE_MEANINGS = {
 }
 
 _KEY = {
+    "measure_id": ("the measure's key in one column: `<notice_id>:<part>:<measure_no>` (`plan:1:12`: measure 12 of 附件1 of plan.docx); the same in every run, "
+                   "whichever notices are in it; pairs join measures on it"),
     "notice_id": "raw file name without extension",
     "part": "0 for the notice body, N for 附件N (documents issued without an 附件 label are 1…k in the order the notice names them)",
     "measure_no": "the item's printed number where it runs on through the part without repeating (序号, （十二） → 12), else the ordinal 1…N in reading order",
@@ -181,6 +193,33 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     blank = [f.name for f in schema if f.nullable and pa.types.is_string(f.type)]
     rows = [{**r, **{c: None for c in blank if r[c] == ""}} for r in rows]
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _measure_ids(table: pa.Table) -> list[str]:
+    return [measure_id(*k) for k in zip(*(table.column(c).to_pylist() for c in ("notice_id", "part", "measure_no")), strict=True)]
+
+
+# Columns added since an earlier schema that the rows of a version published under it give: a
+# held-back notice keeps its last published rows, which a publish under this schema rewrites.
+DERIVED = {"measure_id": _measure_ids}
+
+
+def conform(name: str, table: pa.Table) -> pa.Table:
+    """Rows of the named table as a version published under this schema or an earlier one holds
+    them, in this schema: a column added since is derived from the others where it can be
+    (DERIVED), null where it may be; a column dropped since is left out."""
+    schema = SCHEMAS[name]
+    columns = []
+    for f in schema:
+        if f.name in table.column_names:
+            columns.append(table.column(f.name).cast(f.type))
+        elif f.name in DERIVED:
+            columns.append(pa.array(DERIVED[f.name](table), f.type))
+        elif f.nullable:
+            columns.append(pa.nulls(table.num_rows, f.type))
+        else:
+            raise ValueError(f"{name}: rows published without {f.name}, which cannot be derived")
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _type_name(t: pa.DataType) -> str:

@@ -19,7 +19,7 @@ from datetime import date
 import pyarrow as pa
 
 from ..model.interim import Header, NameUse, NoticeRecord, Summary
-from ..model.tables import attachments_text, to_table
+from ..model.tables import attachments_text, measure_id, to_table
 from . import NormalizedMeasure
 from .registry import Entry, Registry
 
@@ -81,7 +81,7 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
             entry = registry.resolve(a.department, jurisdiction.get(m.notice_id, ""))
             canonical = entry.canonical if entry else registry.fallback_canonical(a.department, jurisdiction.get(m.notice_id, ""))
             pairs.append({
-                "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no,
+                "measure_id": measure_id(m.notice_id, m.part, m.measure_no), "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no,
                 "department": a.department, "department_canonical": canonical, "role": a.role,
                 "is_collective": a.is_collective, "in_registry": entry is not None, "position": a.position,
                 "department_raw": a.raw_text, "source_file": m.source_file, "source_ref": a.source_ref,
@@ -110,7 +110,8 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
 def _measure_row(nm: NormalizedMeasure) -> dict:
     m = nm.measure
     return {
-        "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no, "measure_label": m.measure_label,
+        "measure_id": measure_id(m.notice_id, m.part, m.measure_no), "notice_id": m.notice_id, "part": m.part, "measure_no": m.measure_no,
+        "measure_label": m.measure_label,
         "measure_path": m.measure_path,
         "section_no": m.section_no, "section_title": m.section_title, "area": m.area, "task": m.task,
         "scope": m.scope, "text": m.text, "due_raw": nm.deadline.raw, "due_kind": nm.deadline.kind,

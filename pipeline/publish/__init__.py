@@ -124,17 +124,26 @@ def read_curated(curated: Path) -> dict[str, pa.Table]:
 
 
 def published_rows(curated: Path, notice_id: str) -> dict[str, pa.Table]:
-    """One notice's rows as `curated` holds them (its bucket's file; any file of an older layout)."""
+    """One notice's rows as `curated` holds them (its bucket's file; any file of an older layout),
+    in this schema (a version published under an earlier one: see model.tables.conform)."""
     import pyarrow.parquet as pq
 
-    from ..model.tables import SCHEMAS
+    from ..model.tables import conform
 
     out = {}
     for name in NOTICE_TABLES:
         path = curated / name / part_name(bucket_of(notice_id))
-        t = pq.read_table(path if path.exists() else curated / name, schema=SCHEMAS[name], filters=[("notice_id", "=", notice_id)])
-        out[name] = t.replace_schema_metadata(None)
+        out[name] = conform(name, pq.read_table(path if path.exists() else curated / name, filters=[("notice_id", "=", notice_id)]))
     return out
+
+
+def published_table(curated: Path, name: str) -> pa.Table:
+    """A whole table as `curated` holds it, in this schema."""
+    import pyarrow.parquet as pq
+
+    from ..model.tables import conform
+
+    return conform(name, pq.read_table(curated / name))
 
 
 def versions(curated: Path) -> list[Version]:
@@ -207,10 +216,11 @@ def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Pat
 
 def _notice_files(notices: list[NoticeRows], curated: Path, before: dict, staging: Path) -> list[dict]:
     """Each table's bucket files into `staging`: a bucket holding the same notices with the same
-    rows as the version before is a hard link to its file, not written again."""
+    rows as the version before, published under this schema, is a hard link to its file, not
+    written again."""
     import pyarrow as pa
 
-    from ..model.tables import SCHEMAS
+    from ..model.tables import SCHEMA_VERSION, SCHEMAS
 
     before_files = {f["file"]: f for f in before.get("published", [])}
     buckets: dict[int, list[NoticeRows]] = {}
@@ -221,7 +231,8 @@ def _notice_files(notices: list[NoticeRows], curated: Path, before: dict, stagin
         old_buckets.setdefault(bucket_of(nid), set()).add((nid, d))
     files = []
     for b, mine in sorted(buckets.items()):
-        same = {(n.notice_id, n.digest) for n in mine} == old_buckets.get(b)
+        # a file of another schema is written again: a held-back notice's rows are given the columns added since
+        same = {(n.notice_id, n.digest) for n in mine} == old_buckets.get(b) and before.get("schema_version") == SCHEMA_VERSION
         rel = [f"{name}/{part_name(b)}" for name in NOTICE_TABLES]
         if same and all(r in before_files and (curated / r).exists() for r in rel):
             for r in rel:  # unchanged since the last version: linked, not written again

@@ -18,7 +18,7 @@ from .. import __version__
 from ..errors import Refused
 from ..libraries import library_versions
 from ..logs import event
-from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, write_version
+from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, published_table, write_version
 from ..publish.gate import Previous, PublishPlan, Results, decide, unvalidated
 from ..report import RunSummary, prune_reports, put_in_place, record_run, settle, write_report
 from ..wording import fingerprint as wording_fingerprint
@@ -156,11 +156,7 @@ def _to_publish(cfg: Config, index: dict[str, str], plan: PublishPlan, previous:
     rows += [NoticeRows(nid, previous.notices[nid], partial(published_rows, cfg.curated, nid)) for nid in plan.keep]
     published: dict = {}
     if plan.keep:  # what the published departments table says of each name
-        import pyarrow.parquet as pq
-
-        from ..model.tables import SCHEMAS
-        published = {r["department_canonical"]: DepartmentFacts.published(r)
-                     for r in pq.read_table(cfg.curated / "departments", schema=SCHEMAS["departments"]).to_pylist()}
+        published = {r["department_canonical"]: DepartmentFacts.published(r) for r in published_table(cfg.curated, "departments").to_pylist()}
 
     def department_rows() -> Iterator[list[dict]]:
         fresh = set(plan.publish)

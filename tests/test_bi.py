@@ -1,0 +1,114 @@
+"""The curated tables as BI tools read them: real Parquet published by a run, read back with
+DuckDB and with pandas (dtype_backend="pyarrow"), with the exact values expected."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipeline.run import Config, run
+
+from .conftest import NOTICES, SAMPLES
+
+# A notice with no section rows (section_no null) and an ongoing deadline (due_date null).
+PLAIN = ("附件\n\n某市重点任务分工表\n\n序号\t工作任务\t责任单位\t完成时限\n"
+         "1\t推进一网通办。\t市政务服务办负责\t2026年5月\n2\t优化窗口服务。\t各区人民政府负责\t持续推进\n")
+
+
+def cfg_for(tmp: Path) -> Config:
+    return Config(raw=tmp / "raw", interim=tmp / "interim", curated=tmp / "curated", reports=tmp / "reports", progress=False)
+
+
+@pytest.fixture(scope="module")
+def curated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two samples (the first in two forms: one read, the other an alternate) and PLAIN, published."""
+    cfg = cfg_for(tmp_path_factory.mktemp("bi"))
+    cfg.raw.mkdir()
+    for name in (f"{NOTICES[0]}.txt", f"{NOTICES[0]}.docx", f"{NOTICES[1]}.txt"):
+        shutil.copy(SAMPLES / name, cfg.raw)
+    (cfg.raw / "plain.txt").write_text(PLAIN, encoding="utf-8")
+    assert run(cfg).exit_code == 0
+    return cfg.curated
+
+
+def _sql(curated: Path, query: str) -> list[tuple]:
+    con = duckdb.connect()
+    for name in ("measures", "measure_departments", "notices", "departments"):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{curated}/{name}/*.parquet')")
+    return con.execute(query).fetchall()
+
+
+def test_measure_id_is_the_key_of_measures_and_what_pairs_join_on(curated: Path) -> None:
+    assert _sql(curated, "SELECT measure_id, notice_id, part, measure_no FROM measures WHERE notice_id = 'plain' ORDER BY measure_no") == [
+        ("plain:1:1", "plain", 1, 1), ("plain:1:2", "plain", 1, 2)]
+    assert _sql(curated, "SELECT count(*), count(DISTINCT measure_id) FROM measures") == [(193, 193)]
+    assert _sql(curated, "SELECT count(*) FROM measures WHERE measure_id <> notice_id || ':' || part || ':' || measure_no") == [(0,)]
+    # every pair finds its measure by measure_id alone, and the same one its three key columns find
+    pairs = _sql(curated, "SELECT count(*) FROM measure_departments")[0][0]
+    assert _sql(curated, "SELECT count(*) FROM measure_departments p JOIN measures m USING (measure_id) "
+                         "WHERE (p.notice_id, p.part, p.measure_no) = (m.notice_id, m.part, m.measure_no)") == [(pairs,)]
+    assert _sql(curated, "SELECT measure_id, department FROM measure_departments WHERE notice_id = 'plain' ORDER BY measure_id") == [
+        ("plain:1:1", "市政务服务办"), ("plain:1:2", "各区人民政府")]
+
+
+def test_measure_id_does_not_depend_on_the_run_or_the_other_notices(curated: Path, tmp_path: Path) -> None:
+    """One of the notices published alone, from an empty interim/, gives its measures the same ids."""
+    cfg = cfg_for(tmp_path)
+    cfg.raw.mkdir()
+    shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", cfg.raw)
+    assert run(cfg).exit_code == 0
+    query = f"SELECT measure_id FROM measures WHERE notice_id = '{NOTICES[1]}' ORDER BY part, measure_no"
+    alone = _sql(cfg.curated, query)
+    assert len(alone) == 93 and alone == _sql(curated, query)
+    assert alone[0] == (f"{NOTICES[1]}:1:1",)  # its first issued document (附件 unlabelled: part 1)
+
+
+def test_pandas_reads_measure_id_as_text(curated: Path) -> None:
+    m = pd.read_parquet(curated / "measures", dtype_backend="pyarrow").sort_values("measure_id")
+    assert str(m["measure_id"].dtype) == "string[pyarrow]"
+    assert m.loc[m["notice_id"] == "plain", "measure_id"].tolist() == ["plain:1:1", "plain:1:2"]
+    assert date(2026, 5, 31) in m.loc[m["notice_id"] == "plain", "due_date"].tolist()
+
+
+def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measure_ids(tmp_path: Path) -> None:
+    """curated/ as a publish under schema 2.1 left it (no measure_id): a notice held back keeps
+    its rows, which the next publish writes in this schema, measure_id derived from their key;
+    no file of the old version is linked into the new one."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from pipeline.model.tables import SCHEMA_VERSION
+    from pipeline.publish import MANIFEST, versions
+
+    from .test_gate import GOOD_ROWS, OTHER, THIRD, notice
+
+    cfg = cfg_for(tmp_path)
+    cfg.raw.mkdir()
+    (cfg.raw / "good.txt").write_text(notice(GOOD_ROWS), encoding="utf-8")
+    (cfg.raw / "other.txt").write_text(OTHER, encoding="utf-8")
+    assert run(cfg).exit_code == 0
+    old = cfg.curated.resolve()
+    for path in [*old.glob("measures/*.parquet"), *old.glob("measure_departments/*.parquet")]:
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns(["measure_id"]).replace_schema_metadata({b"schema_version": b"2.1"}), path)
+    manifest = json.loads((old / MANIFEST).read_text(encoding="utf-8"))
+    (old / MANIFEST).write_text(json.dumps({**manifest, "schema_version": "2.1"}), encoding="utf-8")
+
+    (cfg.raw / "good.txt").write_text(notice([GOOD_ROWS[0], GOOD_ROWS[1].replace("2026年6月", "2026年13月"), GOOD_ROWS[2]]), encoding="utf-8")
+    (cfg.raw / "third.txt").write_text(THIRD, encoding="utf-8")
+    report = run(cfg)
+    assert report.exit_code == 1 and list(report.validation["held_back"]) == ["good"]
+    new = cfg.curated.resolve()
+    assert new != old and [v.path for v in versions(cfg.curated)] == [old, new]
+    assert _sql(cfg.curated, "SELECT measure_id, due_raw FROM measures ORDER BY measure_id") == [
+        ("good:1:1", "2026年5月"), ("good:1:2", "2026年6月"), ("good:1:3", "持续推进"), ("other:1:1", "2026年9月"), ("third:1:1", "2026年10月")]
+    assert _sql(cfg.curated, "SELECT measure_id, department FROM measure_departments WHERE notice_id = 'good' ORDER BY measure_id, position") == [
+        ("good:1:1", "市政务服务办"), ("good:1:2", "市政务服务办"), ("good:1:2", "市数据局"), ("good:1:3", "市市场监管委")]
+    assert all(pq.read_schema(p).metadata[b"schema_version"] == SCHEMA_VERSION.encode() for p in new.glob("*/*.parquet"))
+    assert not {p.stat().st_ino for p in new.glob("*/*.parquet")} & {p.stat().st_ino for p in old.glob("*/*.parquet")}
