@@ -76,9 +76,10 @@ def test_pandas_reads_measure_id_as_text(curated: Path) -> None:
 
 
 def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measure_ids(tmp_path: Path) -> None:
-    """curated/ as a publish under schema 2.1 left it (no measure_id): a notice held back keeps
-    its rows, which the next publish writes in this schema, measure_id derived from their key;
-    no file of the old version is linked into the new one."""
+    """curated/ as a publish under schema 2.1 left it (no measure_id; the departments table's
+    columns under their old names): a notice held back keeps its rows, which the next publish
+    writes in this schema, measure_id derived from their key; no file of the old version is
+    linked into the new one."""
     import json
 
     import pyarrow.parquet as pq
@@ -97,6 +98,11 @@ def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measu
     for path in [*old.glob("measures/*.parquet"), *old.glob("measure_departments/*.parquet")]:
         table = pq.read_table(path)
         pq.write_table(table.drop_columns(["measure_id"]).replace_schema_metadata({b"schema_version": b"2.1"}), path)
+    before = {"canonical_is_collective": "is_collective", "canonical_in_registry": "in_registry", "n_measures_named_in": "n_measures",
+              "n_notices_named_in": "n_notices"}
+    for path in old.glob("departments/*.parquet"):
+        table = pq.read_table(path)
+        pq.write_table(table.rename_columns([before.get(c, c) for c in table.column_names]), path)
     manifest = json.loads((old / MANIFEST).read_text(encoding="utf-8"))
     (old / MANIFEST).write_text(json.dumps({**manifest, "schema_version": "2.1"}), encoding="utf-8")
 
@@ -110,5 +116,30 @@ def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measu
         ("good:1:1", "2026年5月"), ("good:1:2", "2026年6月"), ("good:1:3", "持续推进"), ("other:1:1", "2026年9月"), ("third:1:1", "2026年10月")]
     assert _sql(cfg.curated, "SELECT measure_id, department FROM measure_departments WHERE notice_id = 'good' ORDER BY measure_id, position") == [
         ("good:1:1", "市政务服务办"), ("good:1:2", "市政务服务办"), ("good:1:2", "市数据局"), ("good:1:3", "市市场监管委")]
+    assert _sql(cfg.curated, "SELECT department_canonical, canonical_is_collective, n_measures_named_in FROM departments ORDER BY 1") == [
+        ("区信访办", False, 1), ("县数据局", False, 1), ("市市场监管委", False, 1), ("市政务服务办", False, 2), ("市数据局", False, 1)]
     assert all(pq.read_schema(p).metadata[b"schema_version"] == SCHEMA_VERSION.encode() for p in new.glob("*/*.parquet"))
     assert not {p.stat().st_ino for p in new.glob("*/*.parquet")} & {p.stat().st_ino for p in old.glob("*/*.parquet")}
+
+
+def test_a_column_name_means_one_thing_in_every_table(curated: Path) -> None:
+    """A name two tables share is described once, and holds the same values where they join:
+    no is_collective or in_registry of a pair beside a department's of another meaning."""
+    import json
+
+    d = json.loads((curated / "_dictionary.json").read_text(encoding="utf-8"))
+    meanings: dict[str, set[str]] = {}
+    for t in d["tables"].values():
+        for c in t["columns"]:
+            meanings.setdefault(c["name"], set()).add(c["meaning"])
+    assert {name for name, m in meanings.items() if len(m) > 1} == set()
+    shared = {name for name in meanings if sum(name in [c["name"] for c in t["columns"]] for t in d["tables"].values()) > 1}
+    assert shared == {"measure_id", "notice_id", "part", "measure_no", "department_canonical", "source_file", "source_ref"}
+    assert _sql(curated, "SELECT department_canonical, canonical_is_collective, canonical_in_registry, n_measures_named_in, n_notices_named_in "
+                         "FROM departments WHERE department_canonical IN ('市政务服务办', '各区人民政府') ORDER BY 1") == [
+        ("各区人民政府", True, False, 1, 1), ("市政务服务办", False, False, 1, 1)]
+    assert _sql(curated, "SELECT department, is_collective, in_registry FROM measure_departments WHERE notice_id = 'plain' ORDER BY position, 1") == [
+        ("各区人民政府", True, False), ("市政务服务办", False, False)]
+    # what each table says of a department: a name and its canonical form, joined, never two columns of one name
+    joined = _sql(curated, "SELECT count(*) FROM measure_departments JOIN departments USING (department_canonical)")[0][0]
+    assert joined == _sql(curated, "SELECT count(*) FROM measure_departments")[0][0] > 500

@@ -140,7 +140,7 @@ def test_departments_are_named_after_the_issuers_jurisdiction_through_the_pipeli
     departments = {r["department_canonical"]: r for r in read(cfg.curated, "departments")}
     # one row per body across the country: 发展改革委 of the national notice and 国家发展改革委 of the city's are one
     assert departments["国家发展和改革委员会"]["surface_forms"] == ["发展改革委", "国家发展改革委"]
-    assert (departments["国家发展和改革委员会"]["jurisdiction"], departments["国家发展和改革委员会"]["n_notices"]) == ("全国", 2)
+    assert (departments["国家发展和改革委员会"]["jurisdiction"], departments["国家发展和改革委员会"]["n_notices_named_in"]) == ("全国", 2)
     assert departments["广州市发展和改革委员会"]["surface_forms"] == ["发展改革委", "市发展改革委"]
     assert [(departments[c]["jurisdiction"], departments[c]["kind"]) for c in ("广州市教育委员会", "广东省药品监督管理局", "广州市委网络安全和信息化委员会办公室")] == [
         ("广州市", "government body"), ("广东省", "government body"), ("广州市", "party body")]

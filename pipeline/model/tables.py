@@ -12,7 +12,8 @@ from .interim import NoticeRecord
 __all__ = ["SCHEMAS", "SCHEMA_VERSION", "NoticeRecord", "conform", "data_dictionary", "dictionary_markdown", "measure_id", "to_table"]
 
 SCHEMA_VERSION = "3.0"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no,
-# attachments; 3.0: measure_id in measures and measure_departments
+# attachments; 3.0: measure_id in measures and measure_departments, a column name means one thing in every table
+# (the departments table's is_collective, in_registry, n_measures and n_notices renamed)
 
 # The attachments column is one string, not a list: BI tools filter and show a string, and a file
 # name never holds this separator (it is taken out of one that does).
@@ -90,10 +91,10 @@ DEPARTMENTS = pa.schema([
     pa.field("surface_forms", pa.list_(pa.string()), nullable=False),
     pa.field("jurisdiction", pa.string()),
     pa.field("kind", pa.string()),
-    pa.field("is_collective", pa.bool_(), nullable=False),
-    pa.field("in_registry", pa.bool_(), nullable=False),
-    pa.field("n_measures", pa.int32(), nullable=False),
-    pa.field("n_notices", pa.int32(), nullable=False),
+    pa.field("canonical_is_collective", pa.bool_(), nullable=False),
+    pa.field("canonical_in_registry", pa.bool_(), nullable=False),
+    pa.field("n_measures_named_in", pa.int32(), nullable=False),
+    pa.field("n_notices_named_in", pa.int32(), nullable=False),
 ])
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -118,21 +119,30 @@ _KEY = {
     "measure_no": "the item's printed number where it runs on through the part without repeating (序号, （十二） → 12), else the ordinal 1…N in reading order",
 }
 
+# Columns several tables hold, described once: a column name means one thing in every table.
+_SHARED = {
+    "department_canonical": ("what BI groups by: the registry's canonical name (市商务局 in a Tianjin notice → 天津市商务局), else the "
+                             "pipeline's guess for a name not in it; the key of departments"),
+    "source_file": "the raw file read",
+    "source_ref": ("where in that file the row was read (a measure: where it starts; a pair: its department's cell or sentence), as a "
+                   "person finds it: `p.3 l.12` (a PDF's page, and the line on it counted from the top without running heads, page "
+                   "numbers and tables), `p.3 table 0 row 5 col 3` (table, row and column from 0), `line 42` (a text file), "
+                   "`para 17 item （三）` (a Word paragraph from 0, and the label Word's numbering shows)"),
+}
+
 MEANINGS: dict[str, dict[str, str]] = {
     "measure_departments": {
         **_KEY,
         "department": ("the name as the notice writes it, cleaned (no whitespace, role words or trailing 等; wrapped names joined; "
                        "qualifiers kept: 办公室（信息中心）)"),
-        "department_canonical": "what BI groups by: the registry's canonical name (市商务局 in a Tianjin notice → 天津市商务局)",
+        "department_canonical": _SHARED["department_canonical"],
         "role": "`lead` (牵头), `responsible` (责任单位/部门/分工, 负责), `support` (配合/协同)",
-        "is_collective": "a placeholder naming no single body (各相关部门, 市级各有关部门)",
-        "in_registry": "the name resolved in the registry",
+        "is_collective": "the name as written is a placeholder naming no single body (各相关部门, 市级各有关部门)",
+        "in_registry": "the name as written resolved in the registry, in the notice's jurisdiction or one above it",
         "position": "order within the measure's list, from 1",
         "department_raw": "the cell or bracket text it came from",
-        "source_file": "raw file read",
-        "source_ref": ("where in it, as a person finds it: `p.3 l.12` (a PDF's page, and the line on it counted from the top without "
-                       "running heads, page numbers and tables), `p.3 table 0 row 5 col 3` (table, row and column from 0), `line 42` "
-                       "(a text file), `para 17 item （三）` (a Word paragraph from 0, and the label Word's numbering shows)"),
+        "source_file": _SHARED["source_file"],
+        "source_ref": _SHARED["source_ref"],
     },
     "measures": {
         **_KEY,
@@ -150,8 +160,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "departments_open_ended": "the list ended in 等 / 等部门 / 等相关单位 …",
         "n_departments": "pairs for this measure",
         "origin": "`table` or `prose`",
-        "source_file": "raw file read",
-        "source_ref": "where the measure starts, in the form of measure_departments.source_ref",
+        "source_file": _SHARED["source_file"],
+        "source_ref": _SHARED["source_ref"],
     },
     "notices": {
         "notice_id": _KEY["notice_id"],
@@ -161,7 +171,7 @@ MEANINGS: dict[str, dict[str, str]] = {
         "issued_on": "the date the notice was signed: its date line (in run-on text, the date its signature gives), else the page's 成文日期",
         "doc_no": "its 文号 (国办发〔2018〕126号): the line under its title, else the page's 发文字号",
         "attachments": "the files its page links (附件下载), their names as shown, separated by a vertical bar between spaces; null when none",
-        "source_file": "the raw file read",
+        "source_file": _SHARED["source_file"],
         "source_format": "its format by content: txt, docx, doc, wps, pdf, html",
         "sha256": "of the file read",
         "alternates": "the notice's other forms present in raw/ (not read)",
@@ -170,14 +180,14 @@ MEANINGS: dict[str, dict[str, str]] = {
         "n_pairs": "measure–department pairs published for it",
     },
     "departments": {
-        "department_canonical": "the canonical name (the key)",
+        "department_canonical": _SHARED["department_canonical"],
         "surface_forms": "every name written for it",
         "jurisdiction": "the registry's jurisdiction (天津市, 安徽省 …); null when not in the registry",
         "kind": "government body, party body, court, company, mass organization, public institution, collective; null when not known",
-        "is_collective": "a placeholder naming no single body",
-        "in_registry": "the name resolved in the registry",
-        "n_measures": "measures it is named in",
-        "n_notices": "notices it is named in",
+        "canonical_is_collective": "the canonical name is a placeholder naming no single body",
+        "canonical_in_registry": "the canonical name is the registry's (a name written for it resolved there); false: the pipeline's guess for names not in it",
+        "n_measures_named_in": "measures it is named in",
+        "n_notices_named_in": "notices it is named in",
     },
 }
 
@@ -202,17 +212,24 @@ def _measure_ids(table: pa.Table) -> list[str]:
 # Columns added since an earlier schema that the rows of a version published under it give: a
 # held-back notice keeps its last published rows, which a publish under this schema rewrites.
 DERIVED = {"measure_id": _measure_ids}
+# Columns renamed since (this name: the name before), per table.
+RENAMED = {"departments": {"canonical_is_collective": "is_collective", "canonical_in_registry": "in_registry",
+                           "n_measures_named_in": "n_measures", "n_notices_named_in": "n_notices"}}
 
 
 def conform(name: str, table: pa.Table) -> pa.Table:
     """Rows of the named table as a version published under this schema or an earlier one holds
-    them, in this schema: a column added since is derived from the others where it can be
-    (DERIVED), null where it may be; a column dropped since is left out."""
+    them, in this schema: a column renamed since is read under its old name (RENAMED), one added
+    since is derived from the others where it can be (DERIVED), null where it may be; a column
+    dropped since is left out."""
     schema = SCHEMAS[name]
+    old = RENAMED.get(name, {})
     columns = []
     for f in schema:
         if f.name in table.column_names:
             columns.append(table.column(f.name).cast(f.type))
+        elif old.get(f.name) in table.column_names:
+            columns.append(table.column(old[f.name]).cast(f.type))
         elif f.name in DERIVED:
             columns.append(pa.array(DERIVED[f.name](table), f.type))
         elif f.nullable:

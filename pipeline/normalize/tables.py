@@ -62,7 +62,7 @@ class DepartmentFacts:
     @classmethod
     def published(cls, row: Mapping) -> DepartmentFacts:
         """As a departments table row says."""
-        return cls(row["jurisdiction"], row["kind"], row["is_collective"], row["in_registry"])
+        return cls(row["jurisdiction"], row["kind"], row["canonical_is_collective"], row["canonical_in_registry"])
 
 
 def _date(s: str | None) -> date | None:
@@ -131,12 +131,12 @@ def notice_departments(pairs: Iterable[Mapping], facts: Mapping[str, DepartmentF
         d = rows.get(canonical)
         if d is None:
             f = facts.get(canonical) or DepartmentFacts.resolved(None, None, r["is_collective"])
-            d = rows[canonical] = {"department_canonical": canonical, "surface_forms": set(), "jurisdiction": f.jurisdiction,
-                                   "kind": f.kind, "is_collective": f.is_collective, "in_registry": f.in_registry, "measures": set()}
+            d = rows[canonical] = {"department_canonical": canonical, "surface_forms": set(), "jurisdiction": f.jurisdiction, "kind": f.kind,
+                                   "canonical_is_collective": f.is_collective, "canonical_in_registry": f.in_registry, "measures": set()}
         d["surface_forms"].add(r["department"])
         d["measures"].add((r["part"], r["measure_no"]))
     return [{**{k: v for k, v in d.items() if k != "measures"}, "surface_forms": sorted(d["surface_forms"]),
-             "n_measures": len(d["measures"]), "n_notices": 1} for _, d in sorted(rows.items())]
+             "n_measures_named_in": len(d["measures"]), "n_notices_named_in": 1} for _, d in sorted(rows.items())]
 
 
 def _month(kind: str, due: date | None) -> str:
@@ -169,6 +169,6 @@ def merge_departments(per_notice: Iterable[list[dict]]) -> pa.Table:
                 rows[r["department_canonical"]] = {**r, "surface_forms": set(r["surface_forms"])}
                 continue
             d["surface_forms"].update(r["surface_forms"])
-            d["n_measures"] += r["n_measures"]
-            d["n_notices"] += r["n_notices"]
+            d["n_measures_named_in"] += r["n_measures_named_in"]
+            d["n_notices_named_in"] += r["n_notices_named_in"]
     return to_table("departments", [{**d, "surface_forms": sorted(d["surface_forms"])} for _, d in sorted(rows.items())])

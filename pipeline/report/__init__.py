@@ -117,7 +117,7 @@ class RunSummary:
         rows: dict[tuple[str, str], dict] = {}
         for s in summaries:
             for d in s.departments:
-                out.per_department[d["department_canonical"]] += d["n_measures"]
+                out.per_department[d["department_canonical"]] += d["n_measures_named_in"]
             out.months.update(s.months)
             jurisdiction = s.record.jurisdiction
             for n in s.names:
