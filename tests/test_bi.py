@@ -15,9 +15,11 @@ from pipeline.run import Config, run
 
 from .conftest import NOTICES, SAMPLES
 
-# A notice with no section rows (section_no null) and an ongoing deadline (due_date null).
-PLAIN = ("附件\n\n某市重点任务分工表\n\n序号\t工作任务\t责任单位\t完成时限\n"
-         "1\t推进一网通办。\t市政务服务办负责\t2026年5月\n2\t优化窗口服务。\t各区人民政府负责\t持续推进\n")
+# A notice with no section rows (section_no null), an ongoing deadline (due_date null), a
+# collective placeholder, and one department written two ways (two surface forms).
+PLAIN = ("附件\n\n天津市重点任务分工表\n\n序号\t工作任务\t责任单位\t完成时限\n"
+         "1\t推进一网通办。\t市政务服务办负责\t2026年5月\n2\t优化窗口服务。\t各区人民政府负责\t持续推进\n"
+         "3\t扩大对外开放。\t市商务局牵头，天津市商务局配合\t2026年7月\n")
 
 
 def cfg_for(tmp: Path) -> Config:
@@ -45,15 +47,15 @@ def _sql(curated: Path, query: str) -> list[tuple]:
 
 def test_measure_id_is_the_key_of_measures_and_what_pairs_join_on(curated: Path) -> None:
     assert _sql(curated, "SELECT measure_id, notice_id, part, measure_no FROM measures WHERE notice_id = 'plain' ORDER BY measure_no") == [
-        ("plain:1:1", "plain", 1, 1), ("plain:1:2", "plain", 1, 2)]
-    assert _sql(curated, "SELECT count(*), count(DISTINCT measure_id) FROM measures") == [(193, 193)]
+        ("plain:1:1", "plain", 1, 1), ("plain:1:2", "plain", 1, 2), ("plain:1:3", "plain", 1, 3)]
+    assert _sql(curated, "SELECT count(*), count(DISTINCT measure_id) FROM measures") == [(194, 194)]
     assert _sql(curated, "SELECT count(*) FROM measures WHERE measure_id <> notice_id || ':' || part || ':' || measure_no") == [(0,)]
     # every pair finds its measure by measure_id alone, and the same one its three key columns find
     pairs = _sql(curated, "SELECT count(*) FROM measure_departments")[0][0]
     assert _sql(curated, "SELECT count(*) FROM measure_departments p JOIN measures m USING (measure_id) "
                          "WHERE (p.notice_id, p.part, p.measure_no) = (m.notice_id, m.part, m.measure_no)") == [(pairs,)]
-    assert _sql(curated, "SELECT measure_id, department FROM measure_departments WHERE notice_id = 'plain' ORDER BY measure_id") == [
-        ("plain:1:1", "市政务服务办"), ("plain:1:2", "各区人民政府")]
+    assert _sql(curated, "SELECT measure_id, department FROM measure_departments WHERE notice_id = 'plain' ORDER BY measure_id, position") == [
+        ("plain:1:1", "市政务服务办"), ("plain:1:2", "各区人民政府"), ("plain:1:3", "市商务局"), ("plain:1:3", "天津市商务局")]
 
 
 def test_measure_id_does_not_depend_on_the_run_or_the_other_notices(curated: Path, tmp_path: Path) -> None:
@@ -71,13 +73,13 @@ def test_measure_id_does_not_depend_on_the_run_or_the_other_notices(curated: Pat
 def test_pandas_reads_measure_id_as_text(curated: Path) -> None:
     m = pd.read_parquet(curated / "measures", dtype_backend="pyarrow").sort_values("measure_id")
     assert str(m["measure_id"].dtype) == "string[pyarrow]"
-    assert m.loc[m["notice_id"] == "plain", "measure_id"].tolist() == ["plain:1:1", "plain:1:2"]
+    assert m.loc[m["notice_id"] == "plain", "measure_id"].tolist() == ["plain:1:1", "plain:1:2", "plain:1:3"]
     assert date(2026, 5, 31) in m.loc[m["notice_id"] == "plain", "due_date"].tolist()
 
 
 def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measure_ids(tmp_path: Path) -> None:
-    """curated/ as a publish under schema 2.1 left it (no measure_id; the departments table's
-    columns under their old names): a notice held back keeps its rows, which the next publish
+    """curated/ as a publish under schema 2.1 left it (no measure_id, no list as text; the
+    departments table's columns under their old names): a notice held back keeps its rows, which the next publish
     writes in this schema, measure_id derived from their key; no file of the old version is
     linked into the new one."""
     import json
@@ -98,10 +100,12 @@ def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measu
     for path in [*old.glob("measures/*.parquet"), *old.glob("measure_departments/*.parquet")]:
         table = pq.read_table(path)
         pq.write_table(table.drop_columns(["measure_id"]).replace_schema_metadata({b"schema_version": b"2.1"}), path)
+    for path in old.glob("notices/*.parquet"):
+        pq.write_table(pq.read_table(path).drop_columns(["alternates_text"]), path)
     before = {"canonical_is_collective": "is_collective", "canonical_in_registry": "in_registry", "n_measures_named_in": "n_measures",
               "n_notices_named_in": "n_notices"}
     for path in old.glob("departments/*.parquet"):
-        table = pq.read_table(path)
+        table = pq.read_table(path).drop_columns(["surface_forms_text"])
         pq.write_table(table.rename_columns([before.get(c, c) for c in table.column_names]), path)
     manifest = json.loads((old / MANIFEST).read_text(encoding="utf-8"))
     (old / MANIFEST).write_text(json.dumps({**manifest, "schema_version": "2.1"}), encoding="utf-8")
@@ -116,6 +120,7 @@ def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measu
         ("good:1:1", "2026年5月"), ("good:1:2", "2026年6月"), ("good:1:3", "持续推进"), ("other:1:1", "2026年9月"), ("third:1:1", "2026年10月")]
     assert _sql(cfg.curated, "SELECT measure_id, department FROM measure_departments WHERE notice_id = 'good' ORDER BY measure_id, position") == [
         ("good:1:1", "市政务服务办"), ("good:1:2", "市政务服务办"), ("good:1:2", "市数据局"), ("good:1:3", "市市场监管委")]
+    assert _sql(cfg.curated, "SELECT notice_id, alternates_text FROM notices ORDER BY 1") == [("good", None), ("other", None), ("third", None)]
     assert _sql(cfg.curated, "SELECT department_canonical, canonical_is_collective, n_measures_named_in FROM departments ORDER BY 1") == [
         ("区信访办", False, 1), ("县数据局", False, 1), ("市市场监管委", False, 1), ("市政务服务办", False, 2), ("市数据局", False, 1)]
     assert all(pq.read_schema(p).metadata[b"schema_version"] == SCHEMA_VERSION.encode() for p in new.glob("*/*.parquet"))
@@ -136,10 +141,26 @@ def test_a_column_name_means_one_thing_in_every_table(curated: Path) -> None:
     shared = {name for name in meanings if sum(name in [c["name"] for c in t["columns"]] for t in d["tables"].values()) > 1}
     assert shared == {"measure_id", "notice_id", "part", "measure_no", "department_canonical", "source_file", "source_ref"}
     assert _sql(curated, "SELECT department_canonical, canonical_is_collective, canonical_in_registry, n_measures_named_in, n_notices_named_in "
-                         "FROM departments WHERE department_canonical IN ('市政务服务办', '各区人民政府') ORDER BY 1") == [
-        ("各区人民政府", True, False, 1, 1), ("市政务服务办", False, False, 1, 1)]
-    assert _sql(curated, "SELECT department, is_collective, in_registry FROM measure_departments WHERE notice_id = 'plain' ORDER BY position, 1") == [
-        ("各区人民政府", True, False), ("市政务服务办", False, False)]
+                         "FROM departments WHERE department_canonical IN ('天津市商务局', '各区人民政府') ORDER BY 1") == [
+        ("各区人民政府", True, False, 1, 1), ("天津市商务局", False, True, 14, 2)]
+    assert _sql(curated, "SELECT measure_id, department, department_canonical, is_collective, in_registry FROM measure_departments "
+                         "WHERE notice_id = 'plain' ORDER BY measure_id, position") == [
+        ("plain:1:1", "市政务服务办", "天津市政务服务管理办公室", False, True), ("plain:1:2", "各区人民政府", "各区人民政府", True, False),
+        ("plain:1:3", "市商务局", "天津市商务局", False, True), ("plain:1:3", "天津市商务局", "天津市商务局", False, True)]
     # what each table says of a department: a name and its canonical form, joined, never two columns of one name
     joined = _sql(curated, "SELECT count(*) FROM measure_departments JOIN departments USING (department_canonical)")[0][0]
     assert joined == _sql(curated, "SELECT count(*) FROM measure_departments")[0][0] > 500
+
+
+def test_list_columns_are_also_text_that_splits_back_into_the_list(curated: Path) -> None:
+    """alternates and surface_forms, which Power BI and Tableau read badly, stand beside a text
+    column of their items joined by ' | ' (null for none), as attachments is."""
+    notices = pd.read_parquet(curated / "notices", dtype_backend="pyarrow").set_index("notice_id")
+    assert str(notices["alternates_text"].dtype) == "string[pyarrow]"
+    assert list(notices.loc[NOTICES[0], "alternates"]) == [f"{NOTICES[0]}.txt"]
+    assert notices.loc[NOTICES[0], "alternates_text"] == f"{NOTICES[0]}.txt"
+    assert pd.isna(notices.loc["plain", "alternates_text"]) and list(notices.loc["plain", "alternates"]) == []
+    departments = _sql(curated, "SELECT surface_forms, surface_forms_text FROM departments")
+    assert departments and all(text.split(" | ") == forms for forms, text in departments)
+    assert [(forms, text) for forms, text in departments if len(forms) > 1] == [(["天津市商务局", "市商务局"], "天津市商务局 | 市商务局")]
+    assert _sql(curated, "SELECT count(*) FROM departments WHERE surface_forms_text IS NULL OR surface_forms_text = ''") == [(0,)]

@@ -117,7 +117,7 @@ def _notice(nid: str, measures: list[dict] | None = None, pairs: list[dict] | No
         setattr(rec, k, v)
     row = {"notice_id": nid, "title": rec.title, "issuer": rec.issuer, "issued_on": date.fromisoformat(rec.issued_on) if rec.issued_on else None,
            "doc_no": None, "attachments": None, "source_file": rec.source_file, "source_format": "txt", "sha256": rec.sha256, "alternates": [],
-           "pages": None, "n_measures": len(ms), "n_pairs": len(ps)}
+           "alternates_text": None, "pages": None, "n_measures": len(ms), "n_pairs": len(ps)}
     return rec, ms, ps, row
 
 

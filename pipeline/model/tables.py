@@ -5,6 +5,8 @@ SCHEMA_VERSION changes whenever a column is added, removed or retyped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pyarrow as pa
 
 from .interim import NoticeRecord
@@ -13,15 +15,19 @@ __all__ = ["SCHEMAS", "SCHEMA_VERSION", "NoticeRecord", "conform", "data_diction
 
 SCHEMA_VERSION = "3.0"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no,
 # attachments; 3.0: measure_id in measures and measure_departments, a column name means one thing in every table
-# (the departments table's is_collective, in_registry, n_measures and n_notices renamed)
+# (the departments table's is_collective, in_registry, n_measures and n_notices renamed), the list columns also as text
+# (alternates_text, surface_forms_text)
 
-# The attachments column is one string, not a list: BI tools filter and show a string, and a file
-# name never holds this separator (it is taken out of one that does).
-ATTACHMENT_SEPARATOR = " | "
+# A list as one string: BI tools (Power BI, Tableau, a spreadsheet) filter and show a string and
+# read a list column badly. The attachments column is only this; alternates and surface_forms
+# keep their lists (for DuckDB and pyarrow) with this beside them. No item holds the separator
+# (a '|' is taken out of one that does), so splitting it gives the items back.
+LIST_SEPARATOR = " | "
 
 
-def attachments_text(names: list[str]) -> str | None:
-    return ATTACHMENT_SEPARATOR.join(n.replace("|", "｜") for n in names) or None
+def list_text(items: Iterable[str]) -> str | None:
+    """The items joined by LIST_SEPARATOR; null for none."""
+    return LIST_SEPARATOR.join(n.replace("|", "｜") for n in items) or None
 
 
 def measure_id(notice_id: str, part: int, measure_no: int) -> str:
@@ -81,6 +87,7 @@ NOTICES = pa.schema([
     pa.field("source_format", pa.string(), nullable=False),
     pa.field("sha256", pa.string(), nullable=False),
     pa.field("alternates", pa.list_(pa.string()), nullable=False),
+    pa.field("alternates_text", pa.string()),
     pa.field("pages", pa.int32()),
     pa.field("n_measures", pa.int32(), nullable=False),
     pa.field("n_pairs", pa.int32(), nullable=False),
@@ -89,6 +96,7 @@ NOTICES = pa.schema([
 DEPARTMENTS = pa.schema([
     pa.field("department_canonical", pa.string(), nullable=False),
     pa.field("surface_forms", pa.list_(pa.string()), nullable=False),
+    pa.field("surface_forms_text", pa.string(), nullable=False),
     pa.field("jurisdiction", pa.string()),
     pa.field("kind", pa.string()),
     pa.field("canonical_is_collective", pa.bool_(), nullable=False),
@@ -175,6 +183,7 @@ MEANINGS: dict[str, dict[str, str]] = {
         "source_format": "its format by content: txt, docx, doc, wps, pdf, html",
         "sha256": "of the file read",
         "alternates": "the notice's other forms present in raw/ (not read)",
+        "alternates_text": "the same as one text, separated by a vertical bar between spaces (for BI tools); null when none",
         "pages": "PDF pages; null for formats without pages",
         "n_measures": "measures published for it",
         "n_pairs": "measure–department pairs published for it",
@@ -182,6 +191,7 @@ MEANINGS: dict[str, dict[str, str]] = {
     "departments": {
         "department_canonical": _SHARED["department_canonical"],
         "surface_forms": "every name written for it",
+        "surface_forms_text": "the same as one text, separated by a vertical bar between spaces (for BI tools)",
         "jurisdiction": "the registry's jurisdiction (天津市, 安徽省 …); null when not in the registry",
         "kind": "government body, party body, court, company, mass organization, public institution, collective; null when not known",
         "canonical_is_collective": "the canonical name is a placeholder naming no single body",
@@ -211,7 +221,9 @@ def _measure_ids(table: pa.Table) -> list[str]:
 
 # Columns added since an earlier schema that the rows of a version published under it give: a
 # held-back notice keeps its last published rows, which a publish under this schema rewrites.
-DERIVED = {"measure_id": _measure_ids}
+DERIVED = {"measure_id": _measure_ids,
+           "alternates_text": lambda t: [list_text(x) for x in t.column("alternates").to_pylist()],
+           "surface_forms_text": lambda t: [list_text(x) for x in t.column("surface_forms").to_pylist()]}
 # Columns renamed since (this name: the name before), per table.
 RENAMED = {"departments": {"canonical_is_collective": "is_collective", "canonical_in_registry": "in_registry",
                            "n_measures_named_in": "n_measures", "n_notices_named_in": "n_notices"}}

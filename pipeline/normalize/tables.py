@@ -19,7 +19,7 @@ from datetime import date
 import pyarrow as pa
 
 from ..model.interim import Header, NameUse, NoticeRecord, Summary
-from ..model.tables import attachments_text, measure_id, to_table
+from ..model.tables import list_text, measure_id, to_table
 from . import NormalizedMeasure
 from .registry import Entry, Registry
 
@@ -92,8 +92,8 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
         measures.append(_measure_row(nm))
     notice_rows = [{
         "notice_id": n.notice_id, "title": n.title, "issuer": n.issuer, "issued_on": _date(n.issued_on),
-        "doc_no": n.doc_no, "attachments": attachments_text(n.attachments), "source_file": n.source_file, "source_format": n.source_format, "sha256": n.sha256,
-        "alternates": n.alternates, "pages": n.pages,
+        "doc_no": n.doc_no, "attachments": list_text(n.attachments), "source_file": n.source_file, "source_format": n.source_format, "sha256": n.sha256,
+        "alternates": n.alternates, "alternates_text": list_text(n.alternates), "pages": n.pages,
         "n_measures": per_notice[n.notice_id][0], "n_pairs": per_notice[n.notice_id][1],
     } for n in sorted(notices, key=lambda n: n.notice_id)]
     by_notice: dict[str, list[dict]] = {}
@@ -135,8 +135,14 @@ def notice_departments(pairs: Iterable[Mapping], facts: Mapping[str, DepartmentF
                                    "canonical_is_collective": f.is_collective, "canonical_in_registry": f.in_registry, "measures": set()}
         d["surface_forms"].add(r["department"])
         d["measures"].add((r["part"], r["measure_no"]))
-    return [{**{k: v for k, v in d.items() if k != "measures"}, "surface_forms": sorted(d["surface_forms"]),
+    return [{**{k: v for k, v in d.items() if k != "measures"}, **_forms(d["surface_forms"]),
              "n_measures_named_in": len(d["measures"]), "n_notices_named_in": 1} for _, d in sorted(rows.items())]
+
+
+def _forms(names: Iterable[str]) -> dict:
+    """A department's surface forms, as a list and as text."""
+    forms = sorted(names)
+    return {"surface_forms": forms, "surface_forms_text": list_text(forms)}
 
 
 def _month(kind: str, due: date | None) -> str:
@@ -171,4 +177,4 @@ def merge_departments(per_notice: Iterable[list[dict]]) -> pa.Table:
             d["surface_forms"].update(r["surface_forms"])
             d["n_measures_named_in"] += r["n_measures_named_in"]
             d["n_notices_named_in"] += r["n_notices_named_in"]
-    return to_table("departments", [{**d, "surface_forms": sorted(d["surface_forms"])} for _, d in sorted(rows.items())])
+    return to_table("departments", [{**d, **_forms(d["surface_forms"])} for _, d in sorted(rows.items())])
