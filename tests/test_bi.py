@@ -70,11 +70,33 @@ def test_measure_id_does_not_depend_on_the_run_or_the_other_notices(curated: Pat
     assert alone[0] == (f"{NOTICES[1]}:1:1",)  # its first issued document (附件 unlabelled: part 1)
 
 
-def test_pandas_reads_measure_id_as_text(curated: Path) -> None:
-    m = pd.read_parquet(curated / "measures", dtype_backend="pyarrow").sort_values("measure_id")
-    assert str(m["measure_id"].dtype) == "string[pyarrow]"
-    assert m.loc[m["notice_id"] == "plain", "measure_id"].tolist() == ["plain:1:1", "plain:1:2", "plain:1:3"]
-    assert date(2026, 5, 31) in m.loc[m["notice_id"] == "plain", "due_date"].tolist()
+@pytest.mark.parametrize("backend", ["pyarrow", None])
+def test_pandas_reads_integers_as_integers_and_dates_as_dates(curated: Path, backend: str | None) -> None:
+    """With dtype_backend="pyarrow" every column is its Arrow type; without it the files' pandas
+    metadata still keeps a nullable integer from becoming float64 and a date from becoming object."""
+    m = pd.read_parquet(curated / "measures", **({"dtype_backend": backend} if backend else {})).set_index("measure_id").sort_index()
+    want = {"pyarrow": {"part": "int16[pyarrow]", "measure_no": "int32[pyarrow]", "section_no": "int16[pyarrow]",
+                        "due_date": "date32[day][pyarrow]", "n_departments": "int16[pyarrow]", "notice_id": "string[pyarrow]"},
+            None: {"part": "int16", "measure_no": "int32", "section_no": "Int16", "due_date": "date32[day][pyarrow]", "n_departments": "int16",
+                   "notice_id": "str"}}[backend]
+    assert {c: str(m[c].dtype) for c in want} == want
+    plain = m.loc[["plain:1:1", "plain:1:2", "plain:1:3"]]
+    assert plain["section_no"].isna().all() and plain["measure_no"].tolist() == [1, 2, 3]
+    assert [None if pd.isna(d) else d for d in plain["due_date"]] == [date(2026, 5, 31), None, date(2026, 7, 31)]
+    first = m.loc[f"{NOTICES[0]}:1:1"]
+    assert (first["section_no"], first["due_date"]) == (1, date(2026, 5, 31))
+    n = pd.read_parquet(curated / "notices", **({"dtype_backend": backend} if backend else {})).set_index("notice_id")
+    assert str(n["issued_on"].dtype) == "date32[day][pyarrow]" and str(n["pages"].dtype) == ("int32[pyarrow]" if backend else "Int32")
+    assert n.loc[NOTICES[1], "issued_on"] == date(2024, 8, 21) and pd.isna(n.loc["plain", "issued_on"]) and n["pages"].isna().all()
+
+
+def test_duckdb_reads_the_same_types_and_values(curated: Path) -> None:
+    assert _sql(curated, "SELECT typeof(measure_id), typeof(part), typeof(section_no), typeof(due_date) FROM measures LIMIT 1") == [
+        ("VARCHAR", "SMALLINT", "SMALLINT", "DATE")]
+    assert _sql(curated, "SELECT measure_id, section_no, due_kind, due_date FROM measures WHERE notice_id = 'plain' ORDER BY measure_id") == [
+        ("plain:1:1", None, "month", date(2026, 5, 31)), ("plain:1:2", None, "ongoing", None), ("plain:1:3", None, "month", date(2026, 7, 31))]
+    assert _sql(curated, f"SELECT section_no, due_date FROM measures WHERE measure_id = '{NOTICES[0]}:1:1'") == [(1, date(2026, 5, 31))]
+    assert _sql(curated, "SELECT typeof(alternates), typeof(alternates_text), typeof(issued_on) FROM notices LIMIT 1") == [("VARCHAR[]", "VARCHAR", "DATE")]
 
 
 def test_a_held_back_notice_published_under_the_schema_before_is_given_its_measure_ids(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ SCHEMA_VERSION changes whenever a column is added, removed or retyped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import pyarrow as pa
@@ -249,6 +250,21 @@ def conform(name: str, table: pa.Table) -> pa.Table:
         else:
             raise ValueError(f"{name}: rows published without {f.name}, which cannot be derived")
     return pa.Table.from_arrays(columns, schema=schema)
+
+
+def pandas_metadata(name: str) -> bytes:
+    """The `pandas` metadata the table's Parquet files carry, so that pd.read_parquet without
+    dtype_backend gives what the file holds: a nullable integer as pandas' nullable integer
+    (section_no Int16, not float64 because some are null) and a date as a date (due_date
+    date32[pyarrow], not object). Only those columns are listed: pandas reads the others as it
+    would; with dtype_backend="pyarrow" every column is its Arrow type anyway."""
+    columns = []
+    for f in SCHEMAS[name]:
+        if pa.types.is_integer(f.type) and f.nullable:
+            columns.append({"name": f.name, "field_name": f.name, "pandas_type": str(f.type), "numpy_type": str(f.type).capitalize(), "metadata": None})
+        elif pa.types.is_date32(f.type):
+            columns.append({"name": f.name, "field_name": f.name, "pandas_type": "date", "numpy_type": "date32[day][pyarrow]", "metadata": None})
+    return json.dumps({"index_columns": [], "column_indexes": [], "columns": columns}).encode()
 
 
 def _type_name(t: pa.DataType) -> str:

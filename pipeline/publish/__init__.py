@@ -167,11 +167,11 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..model.tables import SCHEMA_VERSION, SCHEMAS
+    from ..model.tables import SCHEMA_VERSION, SCHEMAS, pandas_metadata
 
     if table.schema.remove_metadata() != SCHEMAS[name].remove_metadata():
         raise ValueError(f"{name}: the table does not have the published schema")
-    meta = {b"schema_version": SCHEMA_VERSION.encode(), b"table": name.encode()}
+    meta = {b"schema_version": SCHEMA_VERSION.encode(), b"table": name.encode(), b"pandas": pandas_metadata(name)}
     path.parent.mkdir(exist_ok=True)
     strings = [f.name for f in table.schema if pa.types.is_string(f.type)]
     with atomic_file(path, sync=True) as fh:
