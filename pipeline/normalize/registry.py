@@ -37,6 +37,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -298,3 +299,17 @@ class Registry:
                 if len(names) > 1:
                     out.append(Conflict(s, level, names))
         return out
+
+
+def registry_at(folder: Path) -> Registry:
+    """The registry in `folder`, read once per process however many stages and checks need it
+    (the validate stage and the registry check among them: the registry is thousands of rows),
+    keyed on its files' bytes so that an edited file is read again."""
+    folder = folder.resolve()
+    key = tuple((f.name, f.read_bytes()) for f in sorted(folder.glob("*.csv")))
+    return _registry_of(folder, key)
+
+
+@cache
+def _registry_of(folder: Path, key: tuple) -> Registry:
+    return Registry.load(folder)

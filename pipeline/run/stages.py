@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
 from pathlib import Path
 
 from ..errors import Finding, Refused
@@ -16,7 +15,7 @@ from ..files import write_json
 from ..logs import event
 from ..model.interim import Summary
 from ..normalize import normalize, notice_year
-from ..normalize.registry import Registry
+from ..normalize.registry import registry_at
 from ..normalize.tables import Source, build_tables, notice_record, notice_summary
 from ..outline import outline
 from ..structure import header_of, structure
@@ -28,17 +27,6 @@ from .progress import Progress
 from .state import CANDIDATE, Config, NoticeStatus, RunReport, own
 
 log = logging.getLogger("pipeline")
-
-def registry_at(folder: Path) -> Registry:
-    """The registry, read once per run however many stages need it (keyed on its files' bytes)."""
-    key = tuple((f.name, f.read_bytes()) for f in sorted(folder.glob("*.csv")))
-    return _registry_of(folder, key)
-
-
-@cache
-def _registry_of(folder: Path, key: tuple) -> Registry:
-    return Registry.load(folder)
-
 
 Step = tuple[str, list[Finding], object]  # a notice's progress line, its findings, what else the stage keeps of it
 

@@ -57,7 +57,7 @@ from great_expectations.render import LegacyRendererType, RenderedStringTemplate
 from great_expectations.render.renderer.renderer import renderer
 
 from ..normalize.departments import department_name_problem
-from ..normalize.registry import Registry
+from ..normalize.registry import registry_at
 from ..numerals import cn_to_int
 from ..wording import wording
 
@@ -203,20 +203,13 @@ class ExpectOneCanonicalNamePerNameAndJurisdiction(Sentence, MulticolumnMapExpec
     elsewhere: list | dict = Field(default_factory=list)
 
 
-@cache
-def _registry(folder: str, stamp: tuple) -> Registry:
-    return Registry.load(Path(folder))
-
-
 class NamesInRegistry(ColumnPairMapMetricProvider):
     condition_metric_name = "column_pair_values.in_registry"
     condition_value_keys = ("registry",)
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, registry: str = "", **kwargs: Any) -> pd.Series:
-        folder = Path(registry)
-        stamp = tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in sorted(folder.glob("*.csv")))
-        reg = _registry(str(folder), stamp)
+        reg = registry_at(Path(registry))  # the one the run loaded
         return pd.Series([reg.resolve(n, j) is not None for n, j in zip(_texts(column_A), _texts(column_B), strict=True)],
                          index=column_A.index, dtype=bool)
 
