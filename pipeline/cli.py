@@ -52,7 +52,8 @@ in ./pyproject.toml; paths in a file are relative to it), then the defaults.
 
 FOLDERS = ("raw", "interim", "curated", "reports", "expectations", "registry")
 OUTPUT = ("progress", "log_format")
-EXTRACTION = ("jobs", "timeout", "memory_mb")
+DIST = ("executor", "scheduler")  # where the per-notice work runs
+EXTRACTION = ("jobs", "timeout", "memory_mb", *DIST)
 PUBLISHING = ("strict", "keep_versions", "keep_reports")
 
 
@@ -94,13 +95,13 @@ COMMANDS = [
             "after it continue with the notices it selected.", FOLDERS + EXTRACTION + OUTPUT, select=True),
     Command("outline", "document.json -> outline.json (the tree of numbered levels)",
             "Find each notice's parts, title block and tree of numbered levels (interim/<id>/outline.json); redone\n"
-            "where its document, the code or the wording it reads changed.", (*FOLDERS, "jobs", *OUTPUT)),
+            "where its document, the code or the wording it reads changed.", (*FOLDERS, "jobs", *DIST, *OUTPUT)),
     Command("structure", "document.json + outline.json -> measures.json",
             "Find each notice's measures and the departments made responsible for them (interim/<id>/measures.json).",
-            (*FOLDERS, "jobs", *OUTPUT)),
+            (*FOLDERS, "jobs", *DIST, *OUTPUT)),
     Command("normalize", "measures.json -> normalized.json and the candidate tables",
             "Resolve department names through the registry and read deadlines; each notice's rows of the curated\n"
-            "tables (interim/<id>/tables/) and the candidate tables' index.", (*FOLDERS, "jobs", *OUTPUT)),
+            "tables (interim/<id>/tables/) and the candidate tables' index.", (*FOLDERS, "jobs", *DIST, *OUTPUT)),
     Command("validate", "the candidate tables through the Great Expectations suites",
             "Check each notice whose rows or checks changed with the suites; combine every notice's results. Exits 1\n"
             "when a blocking check fails.", FOLDERS + OUTPUT),

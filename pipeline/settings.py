@@ -94,6 +94,12 @@ class Config:
         "progress bars, or log lines (default: bars on a terminal; with --log-format json, lines)", "true or false"))
     log_format: Literal["text", "json"] = field(default="text", metadata=doc(
         "log lines as text, or one JSON object a line for log shippers (default: text)", '"text" or "json"', "FORMAT"))
+    executor: Literal["local", "dask"] = field(default="local", metadata=doc(
+        "where the per-notice work runs: this machine's processes, or a Dask cluster (default: local; the dist extra)",
+        '"local" or "dask"', "NAME"))
+    scheduler: str = field(default="", metadata=doc(
+        "with executor dask: the scheduler's address (tcp://host:8786) or its scheduler file (default: a cluster of --jobs workers here)",
+        "a scheduler's address or the path of its scheduler file", "ADDRESS"))
 
     def __post_init__(self) -> None:
         if self.reports is None:
@@ -224,8 +230,12 @@ def settings_file(named: Path | None, env: Mapping[str, str]) -> tuple[dict, Pat
 
 
 def _from_file(table: dict, path: Path) -> dict[str, object]:
-    """A file's values, its paths relative to it (a value that is no string is left for the check to refuse)."""
-    return {k: (path.parent / v if isinstance(v, str) else v) if k in PATHS else v for k, v in table.items()}
+    """A file's values, its paths relative to it — a scheduler file too, not an address (a value
+    that is no string is left for the check to refuse)."""
+    out = {k: (path.parent / v if isinstance(v, str) else v) if k in PATHS else v for k, v in table.items()}
+    if isinstance(sched := out.get("scheduler"), str) and sched and "://" not in sched:
+        out["scheduler"] = str(path.parent / sched)
+    return out
 
 
 def from_environment(env: Mapping[str, str]) -> tuple[dict[str, tuple[str, str]], list[str]]:

@@ -72,7 +72,7 @@ def test_held_back_is_1_nothing_published_is_2_and_the_closing_line_counts_the_p
     assert all({"time", "level", "event", "notice", "message"} <= r.keys() for r in records)
     failed = [r for r in records if r["event"] == "extract.failed"]
     assert [(r["level"], r["notice"], r["file"]) for r in failed] == [("error", "empty", "empty.txt")]
-    assert {r["notice"] for r in records if r["event"] == "extract.progress"} == {"good", "empty"}
+    assert {r["notice"] for r in records if r["event"] == "notices.progress"} == {"good", "empty"}  # one task a notice: extract to normalize
     done_line = records[-1]
     assert done_line["event"] == "run.done" and done_line["level"] == "warning"
     published = rows(root / "curated")
@@ -129,7 +129,7 @@ MUST = {"jobs": "a whole number, 0 or more (0: one per core)", "timeout": "a num
     ({}, ["--log-format", "xml"], {}, '--log-format: log_format must be "text" or "json", not xml'),
     ({"notice-pipeline.toml": "keep_version = 3\n"}, [], {},
      "{cwd}/notice-pipeline.toml: unknown setting(s) keep_version (did you mean keep_versions?); known: raw, interim, curated, reports, "
-     "expectations, registry, jobs, timeout, memory_mb, strict, keep_versions, keep_reports, progress, log_format"),
+     "expectations, registry, jobs, timeout, memory_mb, strict, keep_versions, keep_reports, progress, log_format, executor, scheduler"),
     ({"notice-pipeline.toml": "jobs = 1\n", "pyproject.toml": "[tool.notice-pipeline]\njobs = 2\n"}, [], {},
      "pyproject.toml: holds settings and so does notice-pipeline.toml: keep them in one file (or name one with --config)"),
     ({}, ["--raw", "inbox"], {}, "inbox: the raw folder does not exist"),

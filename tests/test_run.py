@@ -211,7 +211,7 @@ def test_a_worker_killed_from_outside_does_not_hang_the_stage(caplog: pytest.Log
     signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the stage waited for a dead worker"))
     signal.alarm(60)
     try:
-        got = [(st.notice_id, out, error) for st, out, error in LocalExecutor(2).map(step, todo)]
+        got = [(d.item.notice_id, d.result, d.error) for d in LocalExecutor(2).map(step, todo)]
     finally:
         signal.alarm(0)
     assert [nid for nid, _, _ in got] == [st.notice_id for st in todo]

@@ -50,10 +50,10 @@ log = logging.getLogger("pipeline")
 
 
 STAGES = ("extract", "outline", "structure", "normalize", "validate", "publish")
-MODULE = {"extract": "extracting", "validate": "validating", "publish": "publishing"}  # the module of a stage (default: stages)
+MODULE = {"extract": "extracting", "notices": "notices", "validate": "validating", "publish": "publishing"}  # a stage's module (default: stages)
 
 
-def stage(name: str) -> Callable[[Config, RunReport], None]:
+def stage(name: str) -> Callable[..., None]:
     """A stage's function, its module imported now. What the run holds by then (the modules,
     jieba's dictionary, the notices' states) lives to its end: frozen, it is kept out of the
     garbage collections of what the stage makes, which otherwise walk it again and again (a
@@ -117,19 +117,34 @@ def run(cfg: Config, select: list[str] | None = None) -> RunReport:
 def _run(cfg: Config, select: list[str] | None) -> RunReport:
     report = new_report(cfg, select)
     t0 = time.perf_counter()
-    stage("extract")(cfg, report)
+    extracting = importlib.import_module(".extracting", __package__)
+    work = extracting.to_extract(cfg, report)  # here, not in a worker: a run that finds nothing changed starts none
+    for st in report.notices:
+        if st.notice_id in work.cached:
+            extracting.report_read(st, work.cached[st.notice_id], report)
     report.stage_seconds["extract"] = round(time.perf_counter() - t0, 2)
-    save_state(cfg, report)
     if report.selection and not report.notices:
+        extracting.prune(cfg, report)
+        save_state(cfg, report)
         _none_selected(cfg, report)
         return report
-    fingerprint = input_fingerprint(cfg, report)
-    last = up_to_date(cfg, fingerprint)
-    if not report.parsed and not report.failed and last is not None:
-        _unchanged(cfg, report, last)
-        _say_outcome(report)
-        return report
-    for name in STAGES[1:]:
+    if not work.todo:
+        extracting.prune(cfg, report)
+        save_state(cfg, report)
+        last = up_to_date(cfg, input_fingerprint(cfg, report, set()))
+        if last is not None:
+            _unchanged(cfg, report, last)
+            _say_outcome(report)
+            return report
+    t0 = time.perf_counter()
+    stage("notices")(cfg, report, work)  # one task per notice: extract, outline, structure, normalize
+    report.stage_seconds["notices"] = round(time.perf_counter() - t0, 2)
+    report.stages_run += ["outline", "structure", "normalize"]
+    save_state(cfg, report)
+    # as a run that reads no notice again computes it: a notice is unreadable when its extraction
+    # failed, not when a later stage broke on it (its extraction is cached then)
+    fingerprint = input_fingerprint(cfg, report, {f.notice_id for f in report.findings if f.code == "extract-failed"})
+    for name in STAGES[4:]:
         t0 = time.perf_counter()
         stage(name)(cfg, report)
         report.stage_seconds[name] = round(time.perf_counter() - t0, 2)

@@ -208,12 +208,14 @@ def suites_fingerprint(cfg: Config) -> str:
     return h.hexdigest()
 
 
-def input_fingerprint(cfg: Config, report: RunReport) -> str:
-    """Everything the curated tables are made from: the notices read, the wording, the registry,
-    the suites and the pipeline's own code. Equal fingerprints make equal tables."""
+def input_fingerprint(cfg: Config, report: RunReport, unreadable: set[str] | None = None) -> str:
+    """Everything the curated tables are made from: the notices read (and which could not be),
+    the wording, the registry, the suites and the pipeline's own code. Equal fingerprints make
+    equal tables. `unreadable`: the notices whose extraction failed (default: those failed)."""
     h = hashlib.sha256()
     for st in sorted(report.notices, key=lambda n: n.notice_id):
-        h.update(json.dumps([st.notice_id, st.source_file, st.sha256, st.alternates, st.extraction == "failed"]).encode())
+        failed = st.extraction == "failed" if unreadable is None else st.notice_id in unreadable
+        h.update(json.dumps([st.notice_id, st.source_file, st.sha256, st.alternates, failed]).encode())
     h.update(json.dumps(BACKEND_VERSIONS, sort_keys=True).encode())
     h.update(json.dumps(library_versions(), sort_keys=True).encode())  # an upgraded GX or pyarrow checks and writes again
     h.update(package_fingerprint().encode())

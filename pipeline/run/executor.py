@@ -1,19 +1,22 @@
 """Where a run's per-notice work runs: one interface for the two kinds of work the stages hand
-out, so that another executor (a cluster's) is one more class beside the local one, not a
-second set of pools.
+out, so that a cluster's executor is one more class beside the local one, not a second set of
+pools.
 
     isolated(jobs, limits) -> (key, Ended) as each ends   each job in a process of its own, within a time and memory limit
-    map(fn, items) -> (item, result, error) in order      fn over many items in worker processes
+    map(fn, items) -> Done(index, item, result, error)    fn over many items in worker processes, as each ends
 
-Extraction uses `isolated` (a file may crash, hang or exhaust its reader); outline, structure
-and normalize use `map`. The stages say what a job is and what its end means; an executor says
-only where it runs and how it ended.
+Extraction on its own (`python -m pipeline extract`) uses `isolated` (a file may crash, hang or
+exhaust its reader); outline, structure and normalize on their own use `map`, and so does a whole
+run: one task per notice through every stage (run/notices.py), its extraction in a process of
+its own (`isolate`). The stages say what a job is and what its end means; an executor says only
+where it runs and how it ended.
 
 The local executor (the default; the standard library only) runs both on this machine:
 `isolated` forks one process per job, `jobs` at a time — its own process group (a time-out stops
 it with anything it started, LibreOffice included), its memory capped (RLIMIT_AS), and it dies
 with the run; `map` forks a pool when there are enough items for forking to pay, and a worker
 killed from outside (the OOM killer) does not stop the stage: the items it held are done here.
+The Dask executor (run/cluster.py, the `dist` extra) runs the same functions on a cluster's workers.
 """
 
 from __future__ import annotations
@@ -29,11 +32,18 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ..lock import release_in_child
 
+if TYPE_CHECKING:
+    from .state import Config
+
 log = logging.getLogger("pipeline")
+
+# How an item's error begins when the process running it died each time it was tried (a
+# cluster's worker, killed or out of memory), not an exception of its own.
+WORKER_DIED = "its worker process died"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,15 +64,30 @@ class Ended:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Done(Generic[T, R]):
+    """One item of a map, ended: its place in the items, the item as `fn` left it (in a worker's
+    copy: what it changed comes back), its result or None, and the error that stopped it or ""."""
+
+    index: int
+    item: T
+    result: R | None
+    error: str
+
+
 class Executor(Protocol):
     def isolated(self, jobs: Sequence[tuple[str, Callable[[], None]]], limits: Limits) -> Iterator[tuple[str, Ended]]:
         """Each job in a process of its own, within `limits`; (its key, how it ended) as each ends.
         A job says what it did through the files it writes."""
         ...
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[T, R | None, str]]:
-        """`fn` over `items`, in order: (the item as `fn` left it, its result or None, the error
-        that stopped it or "")."""
+    def map(self, fn: Callable[[T], R], items: Sequence[T], names: Callable[[T], str] | None = None) -> Iterator[Done[T, R]]:
+        """`fn` over `items`, as each ends. An exception is that item's error (never tried again).
+        `names` names an item's task where the executor shows tasks (a cluster's dashboard)."""
+        ...
+
+    def close(self) -> None:
+        """Everything the executor started is stopped (a cluster it started, closed)."""
         ...
 
 
@@ -72,10 +97,12 @@ class LocalExecutor:
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
 
+    def close(self) -> None:
+        pass
+
     # --- one process per job -------------------------------------------------------------------
 
     def isolated(self, jobs: Sequence[tuple[str, Callable[[], None]]], limits: Limits) -> Iterator[tuple[str, Ended]]:
-        ctx = mp.get_context("fork")
         gc.collect()
         gc.freeze()  # what the children inherit stays out of their collections (and its pages unwritten)
         queue = list(jobs)
@@ -84,20 +111,14 @@ class LocalExecutor:
             while queue or running:
                 while queue and len(running) < self.workers:
                     key, job = queue.pop(0)
-                    p = ctx.Process(target=_child, args=(job, limits.memory_mb), daemon=True)
-                    p.start()
-                    running[key] = (p, time.monotonic())
+                    running[key] = (_start(job, limits), time.monotonic())
                 time.sleep(0.01)
                 for key, (p, t0) in list(running.items()):
                     elapsed = time.monotonic() - t0
                     if p.is_alive() and elapsed <= limits.timeout:
                         continue
-                    timed_out = p.is_alive()
-                    if not timed_out:
-                        p.join()
-                    _kill_group(p)  # past its time, or anything it started and left behind
                     del running[key]
-                    yield key, Ended(None if timed_out else p.exitcode, timed_out, elapsed)
+                    yield key, _ended(p, elapsed)
         finally:
             for p, _ in running.values():
                 _kill_group(p)
@@ -105,7 +126,7 @@ class LocalExecutor:
 
     # --- a pool over many items ----------------------------------------------------------------
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[T, R | None, str]]:
+    def map(self, fn: Callable[[T], R], items: Sequence[T], names: Callable[[T], str] | None = None) -> Iterator[Done[T, R]]:
         global _FN
         if self.workers <= 1 or len(items) < self.PARALLEL_FROM:
             yield from _here(fn, items)
@@ -117,8 +138,8 @@ class LocalExecutor:
         try:
             with ProcessPoolExecutor(self.workers, mp_context=mp.get_context("fork")) as pool:
                 for item, out, error in pool.map(_in_worker, items, chunksize=4):
+                    yield Done(given, item, out, error)
                     given += 1
-                    yield item, out, error
         except BrokenProcessPool:
             log.warning("a worker process died (killed from outside?) after %d of %d notice(s): the other %d are done in this process",
                         given, len(items), len(items) - given)
@@ -126,35 +147,66 @@ class LocalExecutor:
             _FN = None
             gc.unfreeze()
         if given < len(items):
-            yield from _here(fn, items[given:])
+            yield from _here(fn, items[given:], given)
 
 
 _FN: Callable[[Any], Any] | None = None  # the function of the map under way, set before its workers fork
 
 
 def _in_worker(item: T) -> tuple[T, Any, str]:
+    assert _FN is not None
+    return call(_FN, item)
+
+
+def call(fn: Callable[[T], R], item: T) -> tuple[T, R | None, str]:
+    """fn(item) as a map's worker runs it: an exception is the item's error, said in one line."""
     try:
-        assert _FN is not None
-        return item, _FN(item), ""
+        return item, fn(item), ""
     except Exception as exc:  # the caller reports it, with the item
+        log.debug("%s", item, exc_info=True)
         return item, None, f"{type(exc).__name__}: {exc}"
 
 
-def _here(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[T, R | None, str]]:
-    for item in items:
-        try:
-            yield item, fn(item), ""
-        except Exception as exc:
-            log.debug("%s", item, exc_info=True)
-            yield item, None, f"{type(exc).__name__}: {exc}"
+def _here(fn: Callable[[T], R], items: Sequence[T], first: int = 0) -> Iterator[Done[T, R]]:
+    for i, item in enumerate(items, first):
+        yield Done(i, *call(fn, item))
+
+
+# --- a process of its own -----------------------------------------------------------------------
+
+def isolate(job: Callable[[], None], limits: Limits) -> Ended:
+    """One job in a process of its own, within `limits`, waited for here: how a task of a map runs
+    a notice's extraction (in a cluster's worker too, which must not be daemonic to fork)."""
+    t0 = time.monotonic()
+    p = _start(job, limits)
+    p.join(limits.timeout)
+    return _ended(p, time.monotonic() - t0)
+
+
+def _start(job: Callable[[], None], limits: Limits) -> mp.process.BaseProcess:
+    p = mp.get_context("fork").Process(target=_child, args=(job, limits.memory_mb), daemon=True)
+    p.start()
+    return p
+
+
+def _ended(p: mp.process.BaseProcess, elapsed: float) -> Ended:
+    """A job's process past its end or its time: stopped with its group (past its time, or
+    anything it started and left behind), and how it ended."""
+    timed_out = p.is_alive()
+    if not timed_out:
+        p.join()
+    _kill_group(p)
+    return Ended(None if timed_out else p.exitcode, timed_out, elapsed)
 
 
 def _child(job: Callable[[], None], memory_mb: int) -> None:
     """An isolated job's process: a group of its own, a memory cap, no lock of the run's, and it
-    dies with the run (Linux), though it leads its own group."""
+    dies with the process that started it (Linux), though it leads its own group."""
     os.setsid()
     # A child lives for one job: collect garbage rarely (a PDF's reader makes millions of
-    # short-lived objects and few cycles), and never walk what it inherited (frozen before fork).
+    # short-lived objects and few cycles), and never walk what it inherited (frozen here, a
+    # splice of lists, in case its parent did not freeze it before the fork).
+    gc.freeze()
     gc.set_threshold(100_000, 50, 1000)
     import ctypes
 
@@ -174,6 +226,11 @@ def _kill_group(p: mp.process.BaseProcess) -> None:
     p.join()
 
 
-def executor_for(workers: int) -> Executor:
-    """The executor a run uses: this machine's, with `workers` processes (0: one per core)."""
-    return LocalExecutor(workers or mp.cpu_count() or 1)
+def executor_for(cfg: Config) -> Executor:
+    """The executor a run uses: this machine's, with `jobs` processes (0: one per core), or a
+    Dask cluster's (imported only then: the local executor needs no more than the standard library)."""
+    if cfg.executor == "dask":
+        from .cluster import DaskExecutor
+
+        return DaskExecutor(cfg.scheduler, cfg.jobs)
+    return LocalExecutor(cfg.jobs or mp.cpu_count() or 1)

@@ -11,6 +11,7 @@ import logging
 import shutil
 import signal
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -52,9 +53,9 @@ WHY_EXTRACT = {"sha256": "its file changed", "source_file": "it is read from ano
                "lexicon": "the wording its reader is handed changed"}
 
 
-def why_extract(folder: NoticeFolder, key: dict) -> str | None:
-    """Why a notice's extraction is not cached, in words; None when it is."""
-    old = folder.extraction()  # {} when missing or damaged (a kill while it was written): extract again
+def why_extract(folder: NoticeFolder, key: dict, old: dict | None = None) -> str | None:
+    """Why a notice's extraction is not cached, in words; None when it is. `old`: its record, when read already."""
+    old = folder.extraction() if old is None else old  # {} when missing or damaged (a kill while it was written): extract again
     if not old or not folder.extracted():
         if folder.error() is not None:
             return "it could not be read last time"
@@ -69,49 +70,80 @@ def why_extract(folder: NoticeFolder, key: dict) -> str | None:
     return None
 
 
-def is_cached(folder: NoticeFolder, key: dict) -> bool:
-    return why_extract(folder, key) is None
+def is_cached(folder: NoticeFolder, key: dict) -> dict | None:
+    """The extraction's record when its results are there and were made from what `key` describes."""
+    old = folder.extraction()
+    return old if why_extract(folder, key, old) is None else None
+
+
+@dataclass
+class Work:
+    """What extraction found to do: the notices to parse, with their keys, and the records of
+    those whose extraction is cached (taken as they were read, in the order of the notices)."""
+
+    todo: list[tuple[RawNotice, dict]]
+    cached: dict[str, dict]
 
 
 def stage_extract(cfg: Config, report: RunReport) -> None:
     """raw/ → interim/<id>/document.json, parsing only new or changed files."""
-    if not cfg.raw.is_dir():
-        raise Refused(cfg.raw, "the raw folder does not exist")
-    cfg.interim.mkdir(parents=True, exist_ok=True)
-    todo = _found(cfg, report)
-    if report.selection:
-        todo = _selected(cfg, report, todo)
-    made = made_folders(cfg.interim)
-    new = {rn.notice_id for rn, _ in todo if not (cfg.interim / rn.notice_id).exists()} - made
-    if new:  # recorded before the children make them: a run killed midway still knows them
-        made |= new
-        record_made(cfg.interim, made)
-    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(report.notices), cfg.raw, len(todo), len(report.notices) - len(todo),
-             extra=event("extract.start", notices=len(report.notices), to_parse=len(todo)))
-    results = _extract_all(cfg, todo) if todo else {}
+    work = to_extract(cfg, report)
+    results = _extract_all(cfg, work.todo) if work.todo else {}
     for st in report.notices:
         if st.notice_id in results:
             error, detail, secs = results[st.notice_id]
-            st.seconds = round(secs, 3)
-            st.extraction = "failed" if error else "parsed"
-            st.error = error
-            if error:
-                log.error("%s: %s", st.source_file, error, extra=event("extract.failed", st.notice_id, file=st.source_file))
-                if detail:
-                    log.debug("%s: %s", st.source_file, detail)
-                report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
-        if st.extraction != "failed":
-            _as_read(st, NoticeFolder.of(cfg.interim, st.notice_id).extraction(), report)
+            extracted(st, error, detail, secs, {} if error else NoticeFolder.of(cfg.interim, st.notice_id).extraction(), report)
+        elif st.notice_id in work.cached:
+            report_read(st, work.cached[st.notice_id], report)
+    prune(cfg, report)
+
+
+def to_extract(cfg: Config, report: RunReport) -> Work:
+    """Every entry of raw/ in the report; the notices to extract, with their keys (their folders
+    recorded as the pipeline's own before any is made: a run killed midway still knows them)."""
+    if not cfg.raw.is_dir():
+        raise Refused(cfg.raw, "the raw folder does not exist")
+    cfg.interim.mkdir(parents=True, exist_ok=True)
+    work = _found(cfg, report)
+    if report.selection:
+        work.todo = _selected(cfg, report, work.todo)
+    todo = work.todo
+    made = made_folders(cfg.interim)
+    new = {rn.notice_id for rn, _ in todo if not NoticeFolder.of(cfg.interim, rn.notice_id).path.exists()} - made
+    if new:
+        record_made(cfg.interim, made | new)
+    log.info("%d notice(s) in %s: %d to parse, %d unchanged", len(report.notices), cfg.raw, len(todo), len(report.notices) - len(todo),
+             extra=event("extract.start", notices=len(report.notices), to_parse=len(todo)))
     if not todo:
         log.info("nothing changed in raw/: no notice was parsed again", extra=event("extract.unchanged"))
+    return work
+
+
+def extracted(st: NoticeStatus, error: str, detail: str, seconds: float, meta: dict, report: RunReport) -> None:
+    """A notice's extraction, ended: parsed, as its record says it was read, or failed, and why."""
+    st.seconds = round(seconds, 3)
+    st.extraction = "failed" if error else "parsed"
+    st.error = error
+    if error:
+        log.error("%s: %s", st.source_file, error, extra=event("extract.failed", st.notice_id, file=st.source_file))
+        if detail:
+            log.debug("%s: %s", st.source_file, detail)
+        report.findings.append(Finding(st.notice_id, "extract", "error", "extract-failed", error, st.source_file))
+    else:
+        report_read(st, meta, report)
+
+
+def prune(cfg: Config, report: RunReport) -> None:
+    """The notices no longer in raw/ leave interim/."""
+    made = made_folders(cfg.interim)
     kept = _prune_interim(cfg.interim, made, {n.notice_id for n in report.notices} | set(report.unselected))
     if kept != made:
         record_made(cfg.interim, kept)
 
 
-def _found(cfg: Config, report: RunReport) -> list[tuple[RawNotice, dict]]:
+def _found(cfg: Config, report: RunReport) -> Work:
     """Every entry of raw/ accounted for (read, skipped or refused, in the report); the notices
-    whose extraction is not cached, with their keys."""
+    whose extraction is not cached, with their keys (a cached one is taken as it was read)."""
     found = discover(cfg.raw)
     for name, why in found.skipped:
         log.warning("%s: %s", name, why, extra=event("raw.skipped", file=name))
@@ -123,24 +155,25 @@ def _found(cfg: Config, report: RunReport) -> list[tuple[RawNotice, dict]]:
     for name, note in found.warnings:
         log.warning("%s: %s", name, note, extra=event("raw.file_name", file=name))
         report.findings.append(Finding("", "extract", "warning", "file-name", note, name))
-    todo = []
+    work = Work([], {})
     hashes = FileHashes(cfg.interim)
     for rn in found.notices:
         sha = hashes.of(rn.path)
         st = NoticeStatus(rn.notice_id, rn.name, rn.format, sha, [shown_name(a)[0] for a in rn.alternates])
         report.notices.append(st)
         key = cache_key(rn, sha, [[shown_name(a)[0], hashes.of(a)] for a in rn.alternates])
-        if is_cached(NoticeFolder.of(cfg.interim, rn.notice_id), key):
+        if (meta := is_cached(NoticeFolder.of(cfg.interim, rn.notice_id), key)) is not None:
             st.extraction = "cached"
+            work.cached[st.notice_id] = meta
         else:
-            todo.append((rn, key))
+            work.todo.append((rn, key))
     with_alternates = [rn for rn in found.notices if rn.alternates]
     if with_alternates:  # once per run; the report and the notices table list each notice's other forms
         log.info("%d notice(s) also present in other forms: the preferred form is read (%s)", len(with_alternates),
                  ", ".join(f"{rn.name} over {', '.join(shown_name(a)[0] for a in rn.alternates)}" for rn in with_alternates[:3])
                  + (", …" if len(with_alternates) > 3 else ""), extra=event("extract.other_forms"))
     hashes.save()
-    return todo
+    return work
 
 
 def _selected(cfg: Config, report: RunReport, todo: list[tuple[RawNotice, dict]]) -> list[tuple[RawNotice, dict]]:
@@ -156,7 +189,7 @@ def _selected(cfg: Config, report: RunReport, todo: list[tuple[RawNotice, dict]]
 
 def as_read(st: NoticeStatus, meta: dict) -> None:
     """The notice as its extraction read it: the form read (when the preferred one could not be),
-    its format by content, the hash of the bytes read."""
+    its format by content, the hash of the bytes read. Done again, it changes nothing."""
     if meta.get("read") and meta["read"] != st.source_file:  # the preferred form could not be read
         st.source_file, st.source_format = meta["read"], Path(meta["read"]).suffix.lower().lstrip(".")
         st.alternates = [a for a in st.alternates if a != meta["read"]]
@@ -164,7 +197,7 @@ def as_read(st: NoticeStatus, meta: dict) -> None:
     st.sha256 = meta.get("read_sha256", st.sha256)  # of the bytes the rows come from, hashed as they were read
 
 
-def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
+def report_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
     """The notice as its extraction read it (as_read), and what the reader said."""
     as_read(st, meta)
     if st.extraction == "parsed" and meta.get("found_sha256", st.sha256) != st.sha256:  # said once, by the run that read it
@@ -178,23 +211,33 @@ def _as_read(st: NoticeStatus, meta: dict, report: RunReport) -> None:
         report.findings.append(Finding(st.notice_id, "extract", n["severity"], n["code"], n["message"], st.source_file))
 
 
-def _extract_all(cfg: Config, todo: list[tuple[RawNotice, dict]]) -> dict[str, tuple[str, str, float]]:
-    """Each notice parsed in a process of its own. Returns id -> (error, detail, seconds)."""
-    forms = {p.suffix.lower() for rn, _ in todo for p in [rn.path, *rn.alternates]}
+def preload(paths: list[Path]) -> None:
+    """What the readers of these files load once, before processes fork to read them: the
+    children inherit it instead of each loading its own (jieba's dictionary for PDF names)."""
+    forms = {p.suffix.lower() for p in paths}
     if ".pdf" in forms:
         from ..extract.pdf import name_tokenizer
 
-        name_tokenizer(wording().lexicon)  # load jieba once here; the children inherit it
+        name_tokenizer(wording().lexicon)
     if forms & {".docx", ".doc", ".wps"}:
         from ..extract import docx  # noqa: F401  # imported once before forking, not in every child
+
+
+def _extract_all(cfg: Config, todo: list[tuple[RawNotice, dict]]) -> dict[str, tuple[str, str, float]]:
+    """Each notice parsed in a process of its own. Returns id -> (error, detail, seconds)."""
+    preload([p for rn, _ in todo for p in [rn.path, *rn.alternates]])
     limits = Limits(cfg.timeout, cfg.memory_mb)
     jobs = [(rn.notice_id, partial(extract_notice, rn, NoticeFolder.of(cfg.interim, rn.notice_id), key)) for rn, key in todo]
     results = {}
-    with Progress("extract", len(todo), cfg.progress) as bar:
-        for nid, ended in executor_for(cfg.jobs).isolated(jobs, limits):
-            error, detail = why_it_ended(ended, NoticeFolder.of(cfg.interim, nid), limits)
-            results[nid] = (error, detail, ended.seconds)
-            bar.step(f"FAILED {nid}" if error else f"ok {nid}", nid)
+    executor = executor_for(cfg)
+    try:
+        with Progress("extract", len(todo), cfg.progress) as bar:
+            for nid, ended in executor.isolated(jobs, limits):
+                error, detail = why_it_ended(ended, NoticeFolder.of(cfg.interim, nid), limits)
+                results[nid] = (error, detail, ended.seconds)
+                bar.step(f"FAILED {nid}" if error else f"ok {nid}", nid)
+    finally:
+        executor.close()
     return results
 
 
@@ -287,7 +330,7 @@ def _prune_interim(interim: Path, made: set[str], keep: set[str]) -> set[str]:
     the folders this pipeline made (recorded as it made them), never a folder it does not know.
     Returns the folders it made that remain."""
     for nid in sorted(made - keep):
-        d = interim / nid
+        d = NoticeFolder.of(interim, nid).path
         if d.is_dir() and not d.is_symlink():
             shutil.rmtree(d)
     return made & keep

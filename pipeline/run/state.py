@@ -138,8 +138,10 @@ def new_report(cfg: Config, selection: list[str] | None = None) -> RunReport:
 def save_state(cfg: Config, report: RunReport) -> None:
     import resource
 
+    # the workers: this process's children, or what a cluster's workers said of themselves
+    children = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     report.peak_mb = {"run": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                      "workers": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+                      "workers": max(children, report.peak_mb.get("workers", 0.0))}
     write_readable_json(own(cfg.interim) / STATE, report.as_dict())
 
 
