@@ -21,7 +21,7 @@ help: ## list the targets
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev,ocr]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,ocr,dist]'
 	touch $@
 
 setup: $(VENV)/.installed ## create .venv and install the project from constraints.txt

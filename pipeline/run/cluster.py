@@ -1,0 +1,186 @@
+"""The Dask executor (the `dist` extra): the executor interface on a Dask cluster's workers, for
+runs past one machine. Imported only when `--executor dask` is asked for.
+
+- No scheduler given: a LocalCluster on this machine, `--jobs` worker processes of one thread
+  each, started with the run and closed after it. Otherwise the run connects to the scheduler's
+  address (tcp://…) or its scheduler file, and leaves the cluster running.
+- Every worker must read and write the run's folders at the same paths (a shared filesystem),
+  and must not be daemonic (`distributed.worker.daemon: False`): a notice's extraction runs in
+  a process the task forks, with its time and memory limits, as on this machine.
+- A worker whose code, wording, library versions or Python differ from the driver's refuses to
+  run (SameCode, a WorkerPlugin): every cache key depends on them.
+- An exception is its item's error, never tried again (the task catches it). A worker that dies
+  (killed, out of memory) has its tasks run again by Dask, up to `allowed-failures`; a task that
+  still kills its worker is run once more alone after the others, and then is its item's error.
+- At most IN_FLIGHT tasks per worker thread are on the cluster at once, fed as others end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import os
+import platform
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+import dask
+from distributed import Client, LocalCluster, WorkerPlugin, as_completed
+from distributed.scheduler import KilledWorker
+
+from ..errors import Refused
+from ..libraries import library_versions
+from ..wording import fingerprint as wording_fingerprint
+from . import notices
+from .cache import package_fingerprint
+from .executor import WORKER_DIED, Done, Ended, Limits, call, isolate
+
+log = logging.getLogger("pipeline")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+IN_FLIGHT = 2  # tasks on the cluster per worker thread: one running, one ready to start as it ends
+ALLOWED_FAILURES = 1  # a task's worker may die this many times before Dask gives up on it
+CONFIG = {"distributed.worker.daemon": False,  # a task forks its notice's extraction
+          "distributed.scheduler.allowed-failures": ALLOWED_FAILURES}
+
+
+def fingerprints() -> dict[str, str]:
+    """What a worker must share with the driver: every cache key depends on it."""
+    return {"code": package_fingerprint(), "wording": wording_fingerprint(), "libraries": json.dumps(library_versions(), sort_keys=True),
+            "python": platform.python_version()}
+
+
+class SameCode(WorkerPlugin):
+    """Refuses a worker whose code, wording, libraries or Python are not the driver's, or that is
+    daemonic (it could not fork an extraction): it says why, and runs no notice."""
+
+    name = "notice-pipeline-same-code"
+
+    def __init__(self, driver: dict[str, str]) -> None:
+        self.driver = driver
+
+    def setup(self, worker: Any) -> None:
+        mine = fingerprints()
+        differ = [k for k, v in self.driver.items() if mine.get(k) != v]
+        why = ""
+        if differ:
+            shown = ", ".join(f"{k} {mine.get(k, '-')[:12]} there, {self.driver[k][:12]} here" for k in differ)
+            why = (f"the worker {worker.address} runs other {' and '.join(differ)} than this run ({shown}): "
+                   "install the same pipeline, wording and libraries on every worker")
+        elif mp.current_process().daemon:
+            why = (f"the worker {worker.address} is daemonic and cannot fork a notice's extraction: "
+                   "start the workers with distributed.worker.daemon: False (DASK_DISTRIBUTED__WORKER__DAEMON=False)")
+        notices.REFUSED = why  # a worker that joins later runs this too: its tasks refuse
+        if why:
+            raise RuntimeError(why)
+
+    def teardown(self, worker: Any) -> None:
+        notices.REFUSED = ""
+
+
+class DaskExecutor:
+    def __init__(self, scheduler: str, workers: int) -> None:
+        t0 = time.perf_counter()
+        self._quiet = logging.getLogger("distributed").level
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # its comings and goings are not the run's lines
+        self._config = dask.config.set(CONFIG)  # read by the nanny at each (re)start of a worker: kept while the executor is
+        self.cluster: LocalCluster | None = None
+        try:
+            self.client = self._connect(scheduler, workers)
+        except (OSError, TimeoutError, ValueError) as exc:
+            self._config.__exit__(None, None, None)
+            logging.getLogger("distributed").setLevel(self._quiet)
+            raise Refused("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        try:
+            self.client.register_plugin(SameCode(fingerprints()), name=SameCode.name)
+        except Exception as exc:  # a worker's setup failed: the first one's words
+            self.close()
+            raise Refused("--scheduler", str(exc)) from None
+        self.token = secrets.token_hex(4)
+        log.info("dask: %d worker(s), %d thread(s) at %s (%.1f s to start)", len(self.client.nthreads()), self._threads(),
+                 self.client.scheduler.address, time.perf_counter() - t0)
+
+    def _connect(self, scheduler: str, workers: int) -> Client:
+        if not scheduler:  # a cluster of this machine's cores, for this run
+            self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            return Client(self.cluster)
+        if "://" in scheduler:
+            return Client(scheduler, timeout=30)
+        if not os.path.isfile(scheduler):
+            raise ValueError("no such scheduler file")
+        return Client(scheduler_file=scheduler, timeout=30)
+
+    def _threads(self) -> int:
+        return sum(self.client.nthreads().values())
+
+    def close(self) -> None:
+        try:
+            if self.cluster is None:  # a cluster the run did not start keeps running, without the run's check
+                self.client.unregister_worker_plugin(SameCode.name)
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            self._config.__exit__(None, None, None)
+            logging.getLogger("distributed").setLevel(self._quiet)
+
+    # --- the executor interface ----------------------------------------------------------------
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], names: Callable[[T], str] | None = None) -> Iterator[Done[T, R]]:
+        named = names or (lambda item: str(id(item)))
+        died: list[int] = []
+        yield from self._round(fn, items, range(len(items)), named, died, "")
+        if died:  # alone now: a worker that also held a task which killed it does not count against this one
+            log.warning("%d task(s) lost their worker each time they ran: run once more, one at a time", len(died))
+            last: list[int] = []
+            for i in died:
+                yield from self._round(fn, items, [i], named, last, "again")
+            for i in last:
+                yield Done(i, items[i], None, f"{WORKER_DIED} each time it ran it ({2 * (ALLOWED_FAILURES + 1)} times): "
+                           "it was killed, or ran out of the memory a worker may use; the other notices went on")
+
+    def _round(self, fn: Callable[[T], R], items: Sequence[T], order: Sequence[int], named: Callable[[T], str], died: list[int],
+               attempt: str) -> Iterator[Done[T, R]]:
+        """The items of `order` through the cluster, at most IN_FLIGHT per thread at a time; an
+        item whose worker died each time Dask ran it goes to `died`."""
+        task = partial(call, fn)
+        todo = iter(order)
+        which: dict[Any, int] = {}
+        running = as_completed()
+
+        def submit(n: int) -> None:
+            for i in [i for _, i in zip(range(n), todo, strict=False)]:
+                fut = self.client.submit(task, items[i], key=("notice-pipeline", named(items[i]), f"{self.token}{attempt}"), pure=False, retries=0)
+                which[fut.key] = i
+                running.add(fut)
+
+        submit(max(1, IN_FLIGHT * self._threads()))
+        for fut in running:
+            i = which.pop(fut.key)
+            submit(1)
+            try:
+                item, result, error = fut.result()
+            except KilledWorker:
+                died.append(i)
+                continue
+            except Exception as exc:  # the cluster could not run it (its data would not pickle, the scheduler went away)
+                item, result, error = items[i], None, f"{type(exc).__name__}: {exc}"
+            finally:
+                fut.release()
+            yield Done(i, item, result, error)
+
+    def isolated(self, jobs: Sequence[tuple[str, Callable[[], None]]], limits: Limits) -> Iterator[tuple[str, Ended]]:
+        for done in self.map(partial(_isolated, limits), list(jobs), names=lambda job: job[0]):
+            # a job whose worker died each time ended as a process killed from outside would
+            yield jobs[done.index][0], done.result if done.result is not None else Ended(-9, False, 0.0)
+
+
+def _isolated(limits: Limits, job: tuple[str, Callable[[], None]]) -> Ended:
+    return isolate(job[1], limits)
