@@ -1,0 +1,184 @@
+"""The Dask executor against a real cluster: one LocalCluster of two single-thread worker
+processes for the session, started as the README tells a user to start one (workers that may
+fork, a task rerun once when its worker dies). Each run connects to it with --scheduler."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import dask
+import distributed
+import pytest
+
+from pipeline.run import Config, RunReport, run
+from pipeline.run.folder import NoticeFolder
+from tests import bad_inputs as bad
+from tests.conftest import SAMPLES, read, run_on
+
+ROOT = Path(__file__).resolve().parent.parent
+TXT = sorted(SAMPLES.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def scheduler() -> Iterator[str]:
+    from pipeline.run.cluster import CONFIG
+
+    with dask.config.set(CONFIG), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
+
+
+def parquet(curated: Path) -> dict[str, bytes]:
+    """The current version's Parquet files, by table and name."""
+    return {str(p.relative_to(curated)): p.read_bytes() for p in sorted(curated.glob("*/*.parquet"))}
+
+
+def validations(cfg: Config, report: RunReport) -> dict[str, str]:
+    return {st.notice_id: (NoticeFolder.of(cfg.interim, st.notice_id).path / "validation.json").read_text(encoding="utf-8")
+            for st in report.notices if st.extraction != "failed"}
+
+
+def manifest(curated: Path) -> dict:
+    return json.loads((curated / "_manifest.json").read_text(encoding="utf-8"))
+
+
+def same_run(a: tuple[RunReport, Config], b: tuple[RunReport, Config]) -> None:
+    """Byte-identical Parquet, the same manifest content hash, the same validation.json files and exit code."""
+    (ra, ca), (rb, cb) = a, b
+    assert ra.exit_code == rb.exit_code
+    assert parquet(ca.curated) == parquet(cb.curated) != {}
+    assert manifest(ca.curated)["content_hash"] == manifest(cb.curated)["content_hash"]
+    assert validations(ca, ra) == validations(cb, rb)
+
+
+def redone(report: RunReport) -> dict[str, tuple[str, list[str]]]:
+    return {st.notice_id: (st.extraction, st.redone) for st in report.notices}
+
+
+def test_a_dask_run_gives_the_local_run_s_tables(tmp_path: Path, scheduler: str, sample_runs: dict) -> None:
+    dask_run = run_on(TXT, tmp_path / "dask", executor="dask", scheduler=scheduler)
+    assert dask_run[0].exit_code == 0 and dask_run[0].stages_run == sample_runs["txt"][0].stages_run
+    same_run(sample_runs["txt"], dask_run)
+
+
+@pytest.mark.slow
+def test_a_dask_run_after_a_local_run_redoes_nothing_and_the_reverse(tmp_path: Path, scheduler: str) -> None:
+    local = run_on(TXT, tmp_path / "local")
+    dask_run = run_on(TXT, tmp_path / "dask", executor="dask", scheduler=scheduler)
+    same_run(local, dask_run)
+    # a file that cannot be read makes each run go through every notice: the others redo nothing
+    for cfg, executor in ((local[1], "dask"), (dask_run[1], "local")):
+        (cfg.raw / "empty.txt").write_bytes(b"")
+        cfg.executor, cfg.scheduler = executor, scheduler if executor == "dask" else ""
+        again = run(cfg)
+        assert again.exit_code == 1
+        assert redone(again) == {**{p.stem: ("cached", []) for p in TXT}, "empty": ("failed", [])}
+    same_run(local, dask_run)
+
+
+def test_a_worker_whose_code_differs_from_the_run_is_refused(tmp_path: Path, scheduler: str) -> None:
+    """The run from a copy of the pipeline with one comment more: the workers' code is not the
+    run's, so every cache key would differ; the run is refused before any notice is read."""
+    code = tmp_path / "code"
+    shutil.copytree(ROOT / "pipeline", code / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "expectations", code / "expectations")
+    with (code / "pipeline" / "structure" / "measure.py").open("a", encoding="utf-8") as fh:
+        fh.write("\n# edited by a test\n")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(TXT[0], raw)
+    args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports",
+            str(tmp_path / "reports"), "--executor", "dask", "--scheduler", scheduler, "--no-progress"]
+    res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, check=False, cwd=code,
+                         env={**os.environ, "PYTHONPATH": str(code), "GX_ANALYTICS_ENABLED": "False"})
+    assert res.returncode == 2, res.stderr
+    assert "runs other code than this run" in res.stderr and "install the same pipeline, wording and libraries on every worker" in res.stderr
+    assert not (tmp_path / "curated").exists()
+    # the cluster's workers run this pipeline's notices again
+    ok = run_on(TXT[:1], tmp_path / "after", executor="dask", scheduler=scheduler)[0]
+    assert ok.exit_code == 0 and ok.notices[0].extraction == "parsed"
+
+
+class KillWorker(distributed.WorkerPlugin):
+    """A test hook: the worker that starts to run `notice`'s task SIGKILLs itself — once (when
+    `once` is a path: the first worker to get there makes that file), or every time."""
+
+    name = "test-kill-worker"
+
+    def __init__(self, notice: str, once: str = "") -> None:
+        self.notice, self.once = notice, once
+
+    def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
+        if finish == "executing" and isinstance(key, tuple) and len(key) > 1 and key[1] == self.notice:
+            if self.once:
+                try:
+                    os.close(os.open(self.once, os.O_CREAT | os.O_EXCL))
+                except FileExistsError:
+                    return
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def corpus(raw: Path, n: int) -> list[Path]:
+    """n notices: the samples as text and Word, under names of their own."""
+    raw.mkdir(parents=True)
+    out = []
+    sources = sorted(SAMPLES.glob("*.txt")) + sorted(SAMPLES.glob("*.docx"))
+    for i in range(n):
+        src = sources[i % len(sources)]
+        out.append(raw / f"n{i:02d}{src.suffix}")
+        shutil.copy(src, out[-1])
+    return out
+
+
+@pytest.fixture
+def killing(scheduler: str) -> Iterator[distributed.Client]:
+    with distributed.Client(scheduler) as client:
+        yield client
+        client.unregister_worker_plugin(KillWorker.name)
+        client.wait_for_workers(2, timeout=60)
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_it_holds_a_notice_loses_nothing(tmp_path: Path, scheduler: str, killing: distributed.Client) -> None:
+    files = corpus(tmp_path / "files", 8)
+    local = run_on(files, tmp_path / "local")
+    killing.register_plugin(KillWorker("n03", str(tmp_path / "killed-once")))
+    dask_run = run_on(files, tmp_path / "dask", executor="dask", scheduler=scheduler)
+    assert (tmp_path / "killed-once").exists()  # a worker did die holding it
+    assert {st.notice_id: st.status for st in dask_run[0].notices} == {f.stem: "published" for f in files}
+    same_run(local, dask_run)
+
+
+@pytest.mark.slow
+def test_a_notice_that_kills_its_worker_every_time_fails_alone(tmp_path: Path, scheduler: str, killing: distributed.Client) -> None:
+    files = corpus(tmp_path / "files", 6)
+    killing.register_plugin(KillWorker("n02"))
+    report, cfg = run_on(files, tmp_path / "dask", executor="dask", scheduler=scheduler)
+    assert report.exit_code == 1
+    failed = {st.notice_id: st.error for st in report.notices if st.extraction == "failed"}
+    assert list(failed) == ["n02"] and failed["n02"].startswith("its worker process died each time it ran it")
+    assert sorted(r["notice_id"] for r in read(cfg.curated, "notices")) == sorted(f.stem for f in files if f.stem != "n02")
+
+
+@pytest.mark.slow
+def test_time_and_memory_limits_say_the_same_under_both_executors(tmp_path: Path, scheduler: str) -> None:
+    said = {}
+    for executor in ("local", "dask"):
+        raw = tmp_path / executor / "raw"
+        raw.mkdir(parents=True)
+        bad.dense_glyphs_pdf(raw, 100_000)
+        shutil.copy(TXT[0], raw)
+        kw = {"scheduler": scheduler} if executor == "dask" else {}
+        slow = run(Config(raw=raw, interim=tmp_path / executor / "i1", curated=tmp_path / executor / "c1", reports=tmp_path / executor / "r1",
+                          progress=False, timeout=0.4, executor=executor, **kw))
+        big = run(Config(raw=raw, interim=tmp_path / executor / "i2", curated=tmp_path / executor / "c2", reports=tmp_path / executor / "r2",
+                         progress=False, memory_mb=2048, timeout=240, executor=executor, **kw))
+        said[executor] = [{st.notice_id: (st.extraction, st.error) for st in r.notices} for r in (slow, big)]
+    assert said["local"] == said["dask"]
+    assert said["local"][0]["dense-glyphs"] == ("failed", "reading it took longer than 0.4 s and was stopped")
