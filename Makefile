@@ -12,7 +12,7 @@ SETTINGS = $(strip $(if $(RAW),--raw $(RAW)) $(if $(INTERIM),--interim $(INTERIM
 # (or `$(PY) -m pipeline run`) to tell 1 (held back) from 2 (nothing published).
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help curated watch test test-slow lint bench bench-scale report versions rollback constraints clean clean-reports setup system-deps
+.PHONY: help curated watch test test-slow lint bench bench-scale bench-dask report versions rollback constraints clean clean-reports setup system-deps
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -50,6 +50,9 @@ bench: $(VENV)/.installed ## PDF extraction against its floors, and a small run'
 
 bench-scale: $(VENV)/.installed ## the scale benchmark: 100, 1,000 and 10,000 notices (about 25 minutes)
 	$(PY) bench/bench_scale.py --notices 100 1000 10000
+
+bench-dask: $(VENV)/.installed ## the Dask executor against the local one on 1,000 notices, and the driver's memory at 10,000 (about 40 minutes)
+	$(PY) bench/bench_dask.py --notices 1000 --big 10000
 
 report: $(VENV)/.installed ## the path of the latest run report
 	@r=$$($(PY) -m pipeline config reports $(SETTINGS)) && { test -e "$$r/latest" && echo "$$(readlink -f "$$r/latest")/summary.html" || echo "no report yet: run make curated"; }

@@ -83,9 +83,9 @@ NEW_NOTICE = """某市人民政府办公厅关于印发某市数据要素市场�
 """
 
 
-def run_pipeline(out: Path, jobs: int) -> dict:
+def run_pipeline(out: Path, jobs: int, extra: list[str] | None = None) -> dict:
     cmd = [sys.executable, "-m", "pipeline", "run", "-q", "--no-progress", "--raw", str(out / "raw"), "--interim", str(out / "interim"),
-           "--curated", str(out / "curated"), "--reports", str(out / "reports"), "--jobs", str(jobs)]
+           "--curated", str(out / "curated"), "--reports", str(out / "reports"), "--jobs", str(jobs), *(extra or [])]
     res = subprocess.run([sys.executable, "-c", TIMED, *cmd], capture_output=True, text=True, check=True, cwd=ROOT)
     timed = json.loads(res.stdout)
     state = json.loads((out / "interim" / ".pipeline" / "run.json").read_text(encoding="utf-8"))
@@ -111,7 +111,7 @@ def one_size(out: Path, n: int, jobs: int, formats: list[str]) -> dict:
     nochange = run_pipeline(out, jobs)
     (out / "raw" / "notice-new.txt").write_text(NEW_NOTICE, encoding="utf-8")
     onenew = run_pipeline(out, jobs)
-    pdfs = [json.loads(p.read_text()) for p in (out / "interim").glob("*/extract.json")]
+    pdfs = [json.loads(p.read_text()) for p in (out / "interim").glob("**/extract.json")]
     pages = sum(m["pages"] or 0 for m in pdfs if m.get("backend") == "pdf")
     return {"notices": n, "pdf_pages": pages, "full": full, "no_change": nochange, "one_new": onenew,
             "no_change_share": round(nochange["wall_s"] / full["wall_s"], 4), "one_new_share": round(onenew["wall_s"] / full["wall_s"], 4)}

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.run import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED, Config, run, run_stage
+from pipeline.run.folder import NoticeFolder
 
 from . import bad_inputs as bad
 from .conftest import NOTICES, SAMPLES, tree_hash
@@ -225,7 +226,7 @@ def test_a_kill_while_any_state_file_is_written_is_recovered_from(tmp_path: Path
     assert run(cfg).verdict == "published"
     before = tree_hash(cfg.curated)
     state = [cfg.interim / ".pipeline" / "published.json", cfg.interim / "a" / "extract.json", cfg.interim / "a" / "outline.key",
-             cfg.interim / "a" / "structure.key", cfg.interim / "a" / "normalize.key", cfg.reports / "runs.jsonl"]
+             NoticeFolder.of(cfg.interim, "a").path / "structure.key", NoticeFolder.of(cfg.interim, "a").path / "normalize.key", cfg.reports / "runs.jsonl"]
     for path in state:
         text = path.read_bytes()
         path.write_bytes(text[: len(text) // 2])

@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.run.folder import NoticeFolder
 from pipeline.settings import NAMES
 
 from .conftest import NOTICES, SAMPLES
@@ -184,7 +185,7 @@ def test_the_readmes_settings_file_is_honoured_by_make_curated_and_shown_by_conf
     assert re.search(r"-m pipeline run\s*$", done.stdout, re.M) and "--" not in done.stdout  # no setting on the command line
     assert rows(tmp_path / "out" / "curated") == {"notices": 1, "measures": 2, "measure_departments": 3}
     assert closing(done.stderr)[:4] == (1, 2, 3, 0)
-    assert (tmp_path / "out" / "reports" / "latest" / "summary.html").exists() and (tmp_path / "interim" / "good").is_dir()
+    assert (tmp_path / "out" / "reports" / "latest" / "summary.html").exists() and NoticeFolder.of(tmp_path / "interim", "good").path.is_dir()
     assert not (tmp_path / "raw").exists() and not (tmp_path / "curated").exists()
 
     shown = cli("config", cwd=tmp_path, NOTICE_PIPELINE_JOBS="1").stdout

@@ -141,7 +141,7 @@ def killing(scheduler: str) -> Iterator[distributed.Client]:
     with distributed.Client(scheduler) as client:
         yield client
         client.unregister_worker_plugin(KillWorker.name)
-        client.wait_for_workers(2, timeout=60)
+        client.wait_for_workers(2, timeout=180)  # restarted by their nannies
 
 
 @pytest.mark.slow

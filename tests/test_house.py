@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.run.folder import NoticeFolder
+
 from .conftest import SAMPLES, extract, run_on
 
 PKG = Path(__file__).parent.parent / "pipeline"
@@ -251,7 +253,7 @@ def test_each_stage_is_keyed_on_the_code_it_runs_and_what_it_reads_never_on_timi
     assert run() == ({n: ("cached", []) for n in both}, [])
     edit("structure/measure.py")
     assert run() == ({n: ("cached", ["structure", "normalize", "tables"]) for n in both}, both)
-    (interim / one / "extract.json").unlink()  # read again: the same document, other seconds
+    (NoticeFolder.of(interim, one).path / "extract.json").unlink()  # read again: the same document, other seconds
     assert run() == ({one: ("parsed", []), other: ("cached", [])}, [])
 
 

@@ -15,6 +15,7 @@ import pytest
 from pipeline.model import Notice
 from pipeline.outline import outline, walk
 from pipeline.run import Config, RunReport
+from pipeline.run.folder import NoticeFolder
 from pipeline.structure import duty_sentences, structure
 from pipeline.structure.anchors import find_statements, labelled_line, whole_statement
 from pipeline.structure.sentences import sentence_statements
@@ -171,8 +172,8 @@ def test_real_notices_say_what_their_source_notes_say(fmt: str, runs: Callable[[
     checked = 0
     for f in files:
         doc = f.stem
-        row = pa.ipc.open_file(str(cfg.interim / doc / "tables" / "notices.arrow")).read_all().to_pylist()[0]
-        notice = Notice.read(cfg.interim / doc / "document.json")
+        row = pa.ipc.open_file(str(NoticeFolder.of(cfg.interim, doc).path / "tables" / "notices.arrow")).read_all().to_pylist()[0]
+        notice = Notice.read(NoticeFolder.of(cfg.interim, doc).path / "document.json")
         blocks = [b for p in notice.parts for b in p.blocks]
         lines = {norm(b.text) for b in blocks} | {norm(v) for v in notice.metadata.fields.values()}
         text = norm(" ".join([b.text for b in blocks] + [c.text for b in blocks if b.table for c in b.table.cells] + list(notice.metadata.fields.values())))

@@ -21,6 +21,7 @@ import pytest
 from pipeline.lock import exclusive
 from pipeline.publish import current_manifest
 from pipeline.run import EXIT_NOTHING, EXIT_PUBLISHED, Config, run, run_stage
+from pipeline.run.folder import NoticeFolder
 
 from .conftest import NOTICES, SAMPLES
 
@@ -181,17 +182,21 @@ def test_state_of_the_layout_before_moves_and_pruning_removes_only_the_folders_t
     for before, now in old.items():  # interim/ as the layout before .pipeline/ left it
         (state / now).rename(cfg.interim / before)
     shutil.rmtree(state)
+    for nid in ("good", "gone"):  # and notice folders at interim/<id>/, before they were sharded
+        NoticeFolder.of(cfg.interim, nid).path.rename(cfg.interim / nid)
     (cfg.interim / "mine").mkdir()  # a folder the pipeline did not make
     (cfg.interim / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
     moved = cli("run", *folders(cfg))
     assert moved.returncode == EXIT_PUBLISHED and "nothing changed since the last publish" in moved.stderr, moved.stderr
-    assert sorted(p.name for p in state.iterdir()) == ["candidate.json", "hashes.json", "notices.json", "published.json", "run.json"]
+    assert sorted(p.name for p in state.iterdir()) == ["candidate.json", "hashes.json", "notices.json", "published.json", "run.json", "sharded"]
     assert not [p for p in cfg.interim.iterdir() if p.name.startswith("_")]
     assert json.loads((state / "notices.json").read_text(encoding="utf-8")) == ["gone", "good"]
+    assert not (cfg.interim / "good").exists() and (NoticeFolder.of(cfg.interim, "good").path / "extract.json").is_file()
     (cfg.raw / "gone.txt").unlink()
     pruned = cli("run", *folders(cfg))
     assert pruned.returncode == EXIT_PUBLISHED, pruned.stderr
-    assert sorted(p.name for p in cfg.interim.iterdir()) == [".lock", ".pipeline", "good", "mine"]
+    assert sorted(p.name for p in cfg.interim.iterdir() if p.name in (".lock", ".pipeline", "good", "gone", "mine")) == [".lock", ".pipeline", "mine"]
+    assert NoticeFolder.of(cfg.interim, "good").path.is_dir() and not NoticeFolder.of(cfg.interim, "gone").path.exists()
     assert (cfg.interim / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
     assert_published(cfg.curated, {"good"})
 

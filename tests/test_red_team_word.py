@@ -24,6 +24,7 @@ from lxml import etree
 
 from pipeline.extract import BACKEND_VERSIONS
 from pipeline.run import EXIT_HELD_BACK, Config, run_stage
+from pipeline.run.folder import NoticeFolder
 from pipeline.run.state import load_state
 from pipeline.structure.tables import match_header
 
@@ -307,7 +308,7 @@ def notices(tmp: Path) -> dict[str, dict]:
 
 
 def blocks(tmp: Path, notice_id: str) -> list[dict]:
-    doc = json.loads((tmp / "interim" / notice_id / "document.json").read_text(encoding="utf-8"))
+    doc = json.loads((NoticeFolder.of(tmp / "interim", notice_id).path / "document.json").read_text(encoding="utf-8"))
     return [b for part in doc["parts"] for b in part["blocks"]]
 
 
@@ -340,7 +341,7 @@ def test_curated_matches_its_manifest_and_nothing_from_outside_raw_reaches_any_o
             if path.is_file() and not path.is_symlink():
                 assert SECRET.encode() not in path.read_bytes(), path
     for name in REFUSED:
-        assert not (tmp / "interim" / Path(name).stem / "document.json").exists()
+        assert not (NoticeFolder.of(tmp / "interim", Path(name).stem).path / "document.json").exists()
 
 
 def test_a_plain_table_gives_its_rows(word_run: tuple) -> None:
@@ -421,7 +422,7 @@ def test_a_word_file_named_pdf_is_extracted_again_when_the_word_backend_changes(
         return load_state(cfg).notices[0].extraction
 
     assert extraction() == "parsed"
-    meta = cfg.interim / "w" / "extract.json"
+    meta = NoticeFolder.of(cfg.interim, "w").path / "extract.json"
     done = json.loads(meta.read_text(encoding="utf-8"))
     assert (done["format"], done["format_version"]) == ("docx", BACKEND_VERSIONS["docx"])
     assert extraction() == "cached"

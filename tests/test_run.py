@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.run import Config, run
+from pipeline.run.folder import NoticeFolder
 
 from . import bad_inputs as bad
 from .conftest import SAMPLES, read, tree_hash
@@ -85,7 +86,7 @@ def test_reruns_are_incremental_and_idempotent(tmp_path: Path) -> None:
     third = run(cfg)
     assert third.parsed == [] and third.verdict == "published"
     assert {r["notice_id"] for r in read(cfg.curated, "notices")} == {TABLE}
-    assert not (cfg.interim / PLAN).exists()
+    assert not NoticeFolder.of(cfg.interim, PLAN).path.exists()
 
     shutil.copy(SAMPLES / f"{PLAN}.docx", raw)  # a new notice: only it is parsed and structured
     fourth = run(cfg)
@@ -137,12 +138,12 @@ def test_a_killed_run_then_a_rerun_publishes_what_an_uninterrupted_run_does(tmp_
            "--curated", str(killed / "curated"), "--reports", str(killed / "reports"), "--jobs", "2"]
     proc = subprocess.Popen(cmd, start_new_session=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not list((killed / "interim").glob("*/extract.json")):
+    while time.monotonic() < deadline and not list((killed / "interim").glob("*/*/extract.json")):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole process group, workers too
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    done = len(list((killed / "interim").glob("*/extract.json")))
+    done = len(list((killed / "interim").glob("*/*/extract.json")))
     assert 0 < done < 6 and not (killed / "curated").exists()
 
     report = run(cfg_for(killed))
@@ -155,7 +156,7 @@ def test_stage_subcommands_leave_each_step_in_interim(tmp_path: Path) -> None:
     raw.mkdir()
     shutil.copy(SAMPLES / f"{TABLE}.txt", raw)
     args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports", str(tmp_path / "reports")]
-    folder = tmp_path / "interim" / TABLE
+    folder = NoticeFolder.of(tmp_path / "interim", TABLE).path
     expect = {"extract": folder / "document.json", "outline": folder / "outline.json", "structure": folder / "measures.json",
               "normalize": folder / "tables" / "measures.arrow",
               "validate": tmp_path / "interim" / ".pipeline" / "run.json", "publish": tmp_path / "curated" / "_SUCCESS"}
@@ -183,7 +184,7 @@ def test_publish_refuses_tables_that_were_not_validated(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.ipc
 
-    path = tmp_path / "interim" / TABLE / "tables" / "measures.arrow"
+    path = NoticeFolder.of(tmp_path / "interim", TABLE).path / "tables" / "measures.arrow"
     table = pa.ipc.open_file(pa.py_buffer(path.read_bytes())).read_all()
     texts = table.column("text").to_pylist()
     texts[0] = texts[0] + "（改）"

@@ -110,12 +110,12 @@ class DaskExecutor:
         if not scheduler:  # a cluster of this machine's cores, for this run
             self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=logging.ERROR)
-            return Client(self.cluster)
+            return Client(self.cluster, set_as_default=False)
         if "://" in scheduler:
-            return Client(scheduler, timeout=30)
+            return Client(scheduler, timeout=30, set_as_default=False)
         if not os.path.isfile(scheduler):
             raise ValueError("no such scheduler file")
-        return Client(scheduler_file=scheduler, timeout=30)
+        return Client(scheduler_file=scheduler, timeout=30, set_as_default=False)
 
     def _threads(self) -> int:
         return sum(self.client.nthreads().values())
@@ -153,7 +153,7 @@ class DaskExecutor:
         task = partial(call, fn)
         todo = iter(order)
         which: dict[Any, int] = {}
-        running = as_completed()
+        running = as_completed(loop=self.client.loop)  # this client's loop, whatever client a process made first
 
         def submit(n: int) -> None:
             for i in [i for _, i in zip(range(n), todo, strict=False)]:

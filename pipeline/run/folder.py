@@ -2,7 +2,10 @@
 writes through it, typed; what a file holds is the model's (model/interim.py, the document, the
 outline, the measures), where it lives is here.
 
-    interim/<id>/extract.json                 the extraction's record (its presence: complete)
+Notice folders are sharded by the first two hex digits of their id's SHA-256 (interim/ab/<id>/),
+so no folder of a shared filesystem holds a million entries.
+
+    interim/ab/<id>/extract.json                 the extraction's record (its presence: complete)
                  document.json, error.json    the document, or why it could not be read
                  _read/<file>                 the copy of the raw file being parsed
                  outline.json                 outline
@@ -62,7 +65,7 @@ class NoticeFolder:
 
     @classmethod
     def of(cls, interim: Path, notice_id: str) -> NoticeFolder:
-        return cls(interim / notice_id)
+        return cls(interim / shard(notice_id) / notice_id)
 
     @property
     def notice_id(self) -> str:
@@ -225,6 +228,11 @@ class NoticeFolder:
 
     def write_validation(self, validation: Validation) -> None:
         write_json(self.path / "validation.json", validation.to_json(), indent=None)
+
+
+def shard(notice_id: str) -> str:
+    """The folder of interim/ a notice's folder is in: 256 of them, whatever the ids."""
+    return hashlib.sha256(notice_id.encode("utf-8", "surrogateescape")).hexdigest()[:2]
 
 
 def is_notice_folder(path: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from ..errors import Finding, Refused
 from ..files import sha256_file, write_json, write_readable_json, write_text
 from ..logs import event
 from ..settings import Config
-from .folder import is_notice_folder
+from .folder import NoticeFolder, is_notice_folder
 
 log = logging.getLogger("pipeline")
 
@@ -29,6 +30,8 @@ STATE = "run.json"  # the run report so far
 CANDIDATE = "candidate.json"  # the notices of the candidate tables with their pieces' digests
 PUBLISHED = "published.json"  # what the last publish was made from
 MADE = "notices.json"  # the notice folders this pipeline made: the only ones pruning may remove
+SHARDED = "sharded"  # present once the notice folders are in interim/ab/<id>/
+MOVING = "moving"  # notice folders on their way from interim/<id>/ to interim/ab/<id>/
 REPORT_PARTS = "report"  # failures.parquet and data_docs/ from validate, until the report takes them
 
 
@@ -185,6 +188,7 @@ def migrate_state(interim: Path) -> None:
     home = own(interim)
     old = {src: dst for src, dst in OLD_STATE.items() if (interim / src).is_file()}
     if home.exists() or not old:
+        _shard(interim)
         return
     home.mkdir()
     record_made(interim, {d.name for d in interim.iterdir() if d.is_dir() and not d.is_symlink() and not d.name.startswith(".")
@@ -194,3 +198,33 @@ def migrate_state(interim: Path) -> None:
     if (interim / "_candidate").is_dir() and not any((interim / "_candidate").iterdir()):
         (interim / "_candidate").rmdir()
     log.info("%s: the run's state moved to %s (%s)", interim, home, ", ".join(old), extra=event("state.moved"))
+    _shard(interim)
+
+
+def _shard(interim: Path) -> None:
+    """Notice folders of the layout before sharding (interim/<id>/) move to interim/ab/<id>/,
+    once: through .pipeline/moving/, since an old notice folder may bear a shard's name. Only the
+    folders the pipeline made move; one that cannot is derived again by the next run."""
+    home = own(interim)
+    if (home / SHARDED).exists() or not interim.is_dir():
+        return
+    home.mkdir(exist_ok=True)
+    moving = home / MOVING
+    made = made_folders(interim)
+    old = [nid for nid in sorted(made) if (interim / nid).is_dir() and not (interim / nid).is_symlink() and is_notice_folder(interim / nid)]
+    if old:
+        moving.mkdir(exist_ok=True)
+        for nid in old:
+            os.replace(interim / nid, moving / nid)
+    for d in sorted(moving.iterdir()) if moving.is_dir() else []:
+        target = NoticeFolder.of(interim, d.name).path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            shutil.rmtree(d)  # a run since made it again
+        else:
+            os.replace(d, target)
+    if moving.is_dir():
+        moving.rmdir()
+    write_text(home / SHARDED, "interim/ab/<id>/\n")
+    if old:
+        log.info("%s: %d notice folder(s) moved into interim/ab/<id>/ folders", interim, len(old), extra=event("state.sharded"))
