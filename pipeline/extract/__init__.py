@@ -160,9 +160,13 @@ def extract(path: Path, lexicon: Lexicon, workdir: Path | None = None) -> Notice
     except Exception as exc:  # a library failing on a damaged file: plain words, the library's own with -v
         raise ExtractError(f"cannot be read as {fmt.noun} (damaged or cut short)", detail=f"{type(exc).__name__}: {exc}") from exc
     if out_of_memory:
-        raise ExtractError("reading it needed more memory than a notice may use (--memory-mb)")
+        raise ExtractError(OUT_OF_MEMORY)
     notes = [w for w in (mismatch(path),) if w] + got.warnings
     return Notice(path.stem, path.name, fmt.name, parts=[Part(0, "", got.blocks)], pages=got.pages, warnings=notes, metadata=got.metadata)
+
+
+# What a reader that ran out of the memory it may use says (the run words it with the limit).
+OUT_OF_MEMORY = "reading it needed more memory than a notice may use (--memory-mb)"
 
 
 @dataclass

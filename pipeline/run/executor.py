@@ -216,8 +216,18 @@ def _child(job: Callable[[], None], memory_mb: int) -> None:
     if memory_mb:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+        # Counted from what the child starts with (its parent's address space, which a cluster's
+        # worker makes larger than this machine's run does): the limit is the memory the job
+        # itself may take, the same wherever it runs.
+        limit = _address_space() + (memory_mb << 20)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     job()
+
+
+def _address_space() -> int:
+    """This process's virtual memory, in bytes (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _kill_group(p: mp.process.BaseProcess) -> None:

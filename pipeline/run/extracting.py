@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ExtractError, Finding, Refused
-from ..extract import BACKEND_VERSIONS, BY_EXTENSION, RawNotice, discover, extract, shown_name
+from ..extract import BACKEND_VERSIONS, BY_EXTENSION, OUT_OF_MEMORY, RawNotice, discover, extract, shown_name
 from ..files import sha256_file
 from ..libraries import EXTRACTION, library_versions
 from ..logs import event
@@ -243,17 +243,20 @@ def _extract_all(cfg: Config, todo: list[tuple[RawNotice, dict]]) -> dict[str, t
 
 def why_it_ended(ended: Ended, folder: NoticeFolder, limits: Limits) -> tuple[str, str]:
     """A notice's extraction as a person reads it: "" when it was read; else why not, in plain
-    words, and the library's own words (shown with -v)."""
+    words, and the library's own words (shown with -v). Running out of the memory a notice may
+    use is said one way however it showed (a MemoryError, a C library's abort, a kill): where the
+    allocation fails differs with the process the extraction was forked from, this machine's run
+    or a cluster's worker."""
     if ended.timed_out:
         return f"reading it took longer than {limits.timeout:g} s and was stopped", ""
+    out_of_memory = f"reading it needed more than the {limits.memory_mb} MB a notice may use (--memory-mb)"
     if (said := folder.error()) is not None:
-        return said
+        return (out_of_memory, said[0]) if said[0] == OUT_OF_MEMORY else said
     code = ended.exitcode
     if code == -signal.SIGKILL and limits.memory_mb:
-        return f"reading it needed more than the {limits.memory_mb} MB a notice may use; it was stopped", ""
+        return out_of_memory, "killed"
     if code == -signal.SIGABRT and limits.memory_mb:  # a C library (PDFium) that cannot allocate aborts instead of raising MemoryError
-        return (f"reading it needed more than the {limits.memory_mb} MB a notice may use (--memory-mb): "
-                "the reader aborted when an allocation failed"), ""
+        return out_of_memory, "the reader aborted when an allocation failed"
     if code is not None and code < 0:
         return f"the reader crashed on it ({signal.Signals(-code).name}): the file may be damaged; run again with -v for details", ""
     if code != 0 or not folder.extraction():
