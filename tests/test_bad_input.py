@@ -225,8 +225,9 @@ def test_a_kill_while_any_state_file_is_written_is_recovered_from(tmp_path: Path
     cfg = Config(raw=raw, interim=tmp_path / "i", curated=tmp_path / "c", reports=tmp_path / "r", progress=False)
     assert run(cfg).verdict == "published"
     before = tree_hash(cfg.curated)
-    state = [cfg.interim / ".pipeline" / "published.json", cfg.interim / "a" / "extract.json", cfg.interim / "a" / "outline.key",
-             NoticeFolder.of(cfg.interim, "a").path / "structure.key", NoticeFolder.of(cfg.interim, "a").path / "normalize.key", cfg.reports / "runs.jsonl"]
+    a = NoticeFolder.of(cfg.interim, "a").path
+    state = [cfg.interim / ".pipeline" / "published.json", a / "extract.json", a / "outline.key", a / "structure.key", a / "normalize.key",
+             cfg.reports / "runs.jsonl"]
     for path in state:
         text = path.read_bytes()
         path.write_bytes(text[: len(text) // 2])

@@ -105,6 +105,22 @@ def test_a_worker_whose_code_differs_from_the_run_is_refused(tmp_path: Path, sch
     assert ok.exit_code == 0 and ok.notices[0].extraction == "parsed"
 
 
+@pytest.mark.slow
+def test_the_executor_and_a_scheduler_file_come_from_the_settings_file(tmp_path: Path, scheduler: str) -> None:
+    settings = tmp_path / "settings" / "notice-pipeline.toml"
+    (tmp_path / "settings" / "cluster").mkdir(parents=True)
+    (tmp_path / "settings" / "cluster" / "scheduler.json").write_text(json.dumps({"address": scheduler}), encoding="utf-8")
+    settings.write_text('executor = "dask"\nscheduler = "cluster/scheduler.json"\nraw = "raw"\ninterim = "interim"\ncurated = "curated"\n',
+                        encoding="utf-8")
+    (tmp_path / "settings" / "raw").mkdir()
+    shutil.copy(TXT[0], tmp_path / "settings" / "raw")
+    res = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(settings), "--no-progress"], capture_output=True, text=True,
+                         check=False, cwd=tmp_path, env={**os.environ, "GX_ANALYTICS_ENABLED": "False"})
+    assert res.returncode == 0, res.stderr
+    assert f"dask: 2 worker(s), 2 thread(s) at {scheduler}" in res.stderr
+    assert [r["notice_id"] for r in read(tmp_path / "settings" / "curated", "notices")] == [TXT[0].stem]
+
+
 class KillWorker(distributed.WorkerPlugin):
     """A test hook: the worker that starts to run `notice`'s task SIGKILLs itself — once (when
     `once` is a path: the first worker to get there makes that file), or every time."""

@@ -196,7 +196,7 @@ try:
     code = main(sys.argv[1:])
 except SystemExit as exc:  # --help
     code = exc.code
-print(json.dumps({"exit": code, "imported": sorted(m for m in ("great_expectations", "pandas", "pyarrow") if m in sys.modules)}))
+print(json.dumps({"exit": code, "imported": sorted(m for m in ("great_expectations", "pandas", "pyarrow", "dask", "distributed") if m in sys.modules)}))
 """
 
 
@@ -207,11 +207,12 @@ def _imported_by(*args: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def test_help_and_a_run_with_nothing_to_check_import_neither_gx_nor_pandas_nor_pyarrow(tmp_path: Path) -> None:
+def test_help_and_a_run_with_nothing_to_check_import_neither_gx_nor_pandas_nor_pyarrow_nor_dask(tmp_path: Path) -> None:
     assert _imported_by("--help") == {"exit": 0, "imported": []}
     _, cfg = run_on([SAMPLES / "tjftz-business-environment-2024.txt"], tmp_path)
     folders = ["--raw", str(cfg.raw), "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports), "-q"]
     assert _imported_by("run", *folders) == {"exit": 0, "imported": []}  # nothing changed: extract's check only
+    assert _imported_by("run", *folders, "--executor", "dask") == {"exit": 0, "imported": []}  # no cluster is started for it
     # a new file that cannot be read: the run goes on to publish, but no notice needs checking, so GX stays out
     (cfg.raw / "empty.txt").write_bytes(b"")
     got = _imported_by("run", *folders)

@@ -125,6 +125,7 @@ def test_a_setting_no_run_may_take_is_refused_with_its_option(published: Config,
     ("memory_mb = 0", "memory_mb must be a whole number of MB above 0, not 0"),
     ('jobs = "2"', 'jobs must be a whole number, 0 or more (0: one per core), not "2"'),
     ("strict = 1", "strict must be true or false, not 1"),
+    ('executor = "ray"', 'executor must be "local" or "dask", not "ray"'),
 ])
 def test_a_setting_no_run_may_take_is_refused_with_its_file(published: Config, tmp_path: Path, line: str, message: str) -> None:
     settings = tmp_path / "notice-pipeline.toml"

@@ -35,7 +35,6 @@ from distributed.scheduler import KilledWorker
 from ..errors import Refused
 from ..libraries import library_versions
 from ..wording import fingerprint as wording_fingerprint
-from . import notices
 from .cache import package_fingerprint
 from .executor import WORKER_DIED, Done, Ended, Limits, call, isolate
 
@@ -76,12 +75,28 @@ class SameCode(WorkerPlugin):
         elif mp.current_process().daemon:
             why = (f"the worker {worker.address} is daemonic and cannot fork a notice's extraction: "
                    "start the workers with distributed.worker.daemon: False (DASK_DISTRIBUTED__WORKER__DAEMON=False)")
-        notices.REFUSED = why  # a worker that joins later runs this too: its tasks refuse
+        global _REFUSED
+        _REFUSED = why  # a worker that joins after the run checked the others runs this too: its tasks refuse
         if why:
             raise RuntimeError(why)
 
     def teardown(self, worker: Any) -> None:
-        notices.REFUSED = ""
+        global _REFUSED
+        _REFUSED = ""
+
+
+_REFUSED = ""  # in a worker SameCode refused: why
+
+
+class Refusal(Exception):
+    """A task on a worker that SameCode refused."""
+
+
+def _checked(fn: Callable[[T], R], item: T) -> tuple[T, R | None, str]:
+    """An item's task as a worker runs it: not at all on a refused worker."""
+    if _REFUSED:
+        raise Refusal(_REFUSED)
+    return call(fn, item)
 
 
 class DaskExecutor:
@@ -150,7 +165,7 @@ class DaskExecutor:
                attempt: str) -> Iterator[Done[T, R]]:
         """The items of `order` through the cluster, at most IN_FLIGHT per thread at a time; an
         item whose worker died each time Dask ran it goes to `died`."""
-        task = partial(call, fn)
+        task = partial(_checked, fn)
         todo = iter(order)
         which: dict[Any, int] = {}
         running = as_completed(loop=self.client.loop)  # this client's loop, whatever client a process made first
@@ -170,6 +185,8 @@ class DaskExecutor:
             except KilledWorker:
                 died.append(i)
                 continue
+            except Refusal as exc:  # a worker that joined since the run checked them
+                raise Refused("--scheduler", str(exc)) from None
             except Exception as exc:  # the cluster could not run it (its data would not pickle, the scheduler went away)
                 item, result, error = items[i], None, f"{type(exc).__name__}: {exc}"
             finally:

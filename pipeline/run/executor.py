@@ -16,7 +16,8 @@ The local executor (the default; the standard library only) runs both on this ma
 it with anything it started, LibreOffice included), its memory capped (RLIMIT_AS), and it dies
 with the run; `map` forks a pool when there are enough items for forking to pay, and a worker
 killed from outside (the OOM killer) does not stop the stage: the items it held are done here.
-The Dask executor (run/cluster.py, the `dist` extra) runs the same functions on a cluster's workers.
+The Dask executor (run/cluster.py, the `dist` extra) runs the same functions on a cluster's workers;
+run/executors.py picks the one a run's settings ask for.
 """
 
 from __future__ import annotations
@@ -32,12 +33,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ..lock import release_in_child
-
-if TYPE_CHECKING:
-    from .state import Config
 
 log = logging.getLogger("pipeline")
 
@@ -234,13 +232,3 @@ def _kill_group(p: mp.process.BaseProcess) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(p.pid, signal.SIGKILL)  # type: ignore[arg-type]
     p.join()
-
-
-def executor_for(cfg: Config) -> Executor:
-    """The executor a run uses: this machine's, with `jobs` processes (0: one per core), or a
-    Dask cluster's (imported only then: the local executor needs no more than the standard library)."""
-    if cfg.executor == "dask":
-        from .cluster import DaskExecutor
-
-        return DaskExecutor(cfg.scheduler, cfg.jobs)
-    return LocalExecutor(cfg.jobs or mp.cpu_count() or 1)

@@ -24,7 +24,8 @@ from ..logs import event
 from ..model import DOCUMENT_SCHEMA_VERSION, Notice
 from ..publish import current_manifest
 from ..wording import wording
-from .executor import Ended, Limits, executor_for
+from .executor import Ended, Limits
+from .executors import executor_for
 from .folder import NoticeFolder
 from .progress import Progress
 from .selection import select

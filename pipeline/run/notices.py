@@ -25,7 +25,8 @@ from ..extract import RawNotice
 from ..logs import event
 from ..wording import fingerprint as wording_fingerprint
 from .cache import code_fingerprint
-from .executor import WORKER_DIED, Limits, executor_for, isolate
+from .executor import WORKER_DIED, Limits, isolate
+from .executors import executor_for
 from .extracting import Work, as_read, extract_notice, extracted, preload, prune, report_read, why_it_ended
 from .folder import NoticeFolder
 from .progress import Progress
@@ -67,7 +68,6 @@ class Outcome:
     digest: str | None = None  # its pieces' digest: None when it did not get through normalize
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: float = 0.0  # the peak resident memory of the process that ran it, and of its extraction
-    refused: str = ""  # the worker would not run it: its code differs from the run's
 
 
 @dataclass(frozen=True)
@@ -82,16 +82,10 @@ class Where:
     registry_fingerprint: str
 
 
-REFUSED = ""  # set in a worker whose code, wording or libraries are not the run's (cluster.SameCode)
-
-
 def through_the_stages(where: Where, task: Task) -> Outcome:
     """One notice from its raw file to its rows (in a worker)."""
     st = task.status
     out = Outcome(st)
-    if REFUSED:
-        out.refused = REFUSED
-        return out
     folder = NoticeFolder.of(where.interim, st.notice_id)
     if task.parse is not None:
         p = task.parse
@@ -150,10 +144,6 @@ def stage_notices(cfg: Config, report: RunReport, work: Work) -> None:
         with Progress("notices", len(todo), cfg.progress) as bar:
             for done in executor.map(partial(through_the_stages, where), todo, names=lambda t: t.status.notice_id):
                 out = done.result if done.result is not None else _lost(todo[done.index], done.error)
-                if out.refused:
-                    from ..errors import Refused
-
-                    raise Refused("--scheduler", out.refused)
                 outcomes[done.index] = out
                 st = out.status
                 bar.step(f"FAILED {st.notice_id}" if out.error or st.extraction == "failed"

@@ -22,7 +22,7 @@ from ..outline import outline
 from ..structure import header_of, structure
 from ..wording import fingerprint as wording_fingerprint
 from .cache import code_fingerprint, pieces_key, stage_key
-from .executor import executor_for
+from .executors import executor_for
 from .folder import NoticeFolder
 from .progress import Progress
 from .state import CANDIDATE, Config, NoticeStatus, RunReport, own
