@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,22 +123,39 @@ def test_the_executor_and_a_scheduler_file_come_from_the_settings_file(tmp_path:
 
 
 class KillWorker(distributed.WorkerPlugin):
-    """A test hook: the worker that starts to run `notice`'s task SIGKILLs itself — once (when
-    `once` is a path: the first worker to get there makes that file), or every time."""
+    """A test hook: the worker running `notice`'s task SIGKILLs itself a second into it, while it
+    still holds the notice — once (when `once` is a path: the first worker to get there makes that
+    file), or every time. A second in, as a notice would in the middle of its work, and after the
+    nanny that restarted the worker is done starting it (one killed while starting stays dead)."""
 
     name = "test-kill-worker"
 
     def __init__(self, notice: str, once: str = "") -> None:
         self.notice, self.once = notice, once
 
+    def setup(self, worker: distributed.Worker) -> None:
+        self.worker = worker
+
     def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
         if finish == "executing" and isinstance(key, tuple) and len(key) > 1 and key[1] == self.notice:
-            if self.once:
-                try:
-                    os.close(os.open(self.once, os.O_CREAT | os.O_EXCL))
-                except FileExistsError:
-                    return
-            os.kill(os.getpid(), signal.SIGKILL)
+            threading.Timer(1.0, self.kill, (key,)).start()
+
+    def kill(self, key: object) -> None:
+        task = self.worker.state.tasks.get(key)
+        if task is None or task.state != "executing":
+            return
+        if self.once:
+            try:
+                os.close(os.open(self.once, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                return
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def slow_notice(raw: Path, name: str) -> None:
+    """A notice whose extraction takes seconds (a PDF of 100,000 glyphs): a worker killed a
+    second into it still holds it."""
+    bad.dense_glyphs_pdf(raw, 100_000).rename(raw / f"{name}.pdf")
 
 
 def corpus(raw: Path, n: int) -> list[Path]:
@@ -163,8 +181,10 @@ def killing(scheduler: str) -> Iterator[distributed.Client]:
 @pytest.mark.slow
 def test_a_worker_killed_while_it_holds_a_notice_loses_nothing(tmp_path: Path, scheduler: str, killing: distributed.Client) -> None:
     files = corpus(tmp_path / "files", 8)
+    slow_notice(tmp_path / "files", "slow")
+    files.append(tmp_path / "files" / "slow.pdf")
     local = run_on(files, tmp_path / "local")
-    killing.register_plugin(KillWorker("n03", str(tmp_path / "killed-once")))
+    killing.register_plugin(KillWorker("slow", str(tmp_path / "killed-once")))
     dask_run = run_on(files, tmp_path / "dask", executor="dask", scheduler=scheduler)
     assert (tmp_path / "killed-once").exists()  # a worker did die holding it
     assert {st.notice_id: st.status for st in dask_run[0].notices} == {f.stem: "published" for f in files}
@@ -174,12 +194,13 @@ def test_a_worker_killed_while_it_holds_a_notice_loses_nothing(tmp_path: Path, s
 @pytest.mark.slow
 def test_a_notice_that_kills_its_worker_every_time_fails_alone(tmp_path: Path, scheduler: str, killing: distributed.Client) -> None:
     files = corpus(tmp_path / "files", 6)
-    killing.register_plugin(KillWorker("n02"))
-    report, cfg = run_on(files, tmp_path / "dask", executor="dask", scheduler=scheduler)
+    slow_notice(tmp_path / "files", "slow")
+    killing.register_plugin(KillWorker("slow"))
+    report, cfg = run_on([*files, tmp_path / "files" / "slow.pdf"], tmp_path / "dask", executor="dask", scheduler=scheduler)
     assert report.exit_code == 1
     failed = {st.notice_id: st.error for st in report.notices if st.extraction == "failed"}
-    assert list(failed) == ["n02"] and failed["n02"].startswith("its worker process died each time it ran it")
-    assert sorted(r["notice_id"] for r in read(cfg.curated, "notices")) == sorted(f.stem for f in files if f.stem != "n02")
+    assert list(failed) == ["slow"] and failed["slow"].startswith("its worker process died each time it ran it")
+    assert sorted(r["notice_id"] for r in read(cfg.curated, "notices")) == sorted(f.stem for f in files)
 
 
 @pytest.mark.slow
