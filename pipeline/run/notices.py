@@ -121,7 +121,8 @@ def _measured(out: Outcome) -> Outcome:
     return out
 
 
-def tasks(cfg: Config, report: RunReport, work: Work) -> list[Task]:
+def tasks(report: RunReport, work: Work) -> list[Task]:
+    """A task for every notice: those to extract with what their extraction needs."""
     parse = {rn.notice_id: Parse(rn.path.name, rn.name, tuple(a.name for a in rn.alternates), key) for rn, key in work.todo}
     return [Task(st, parse.get(st.notice_id)) for st in report.notices]
 
@@ -132,7 +133,7 @@ def stage_notices(cfg: Config, report: RunReport, work: Work) -> None:
     registry = registry_at(cfg.registry)
     where = Where(Path(os.path.abspath(cfg.raw)), Path(os.path.abspath(cfg.interim)), Limits(cfg.timeout, cfg.memory_mb),
                   Path(os.path.abspath(cfg.registry)), registry.fingerprint)
-    todo = tasks(cfg, report, work)
+    todo = tasks(report, work)
     if cfg.executor == "local":  # what the forked processes inherit, loaded once here
         preload([p for rn, _ in work.todo for p in [rn.path, *rn.alternates]])
         for step in STEPS:
