@@ -62,7 +62,7 @@ def validation():
     ("ongoing", "completion_dates.expect_ongoing_deadlines_to_be_worded_as_ongoing(due_kind,due_raw)"),
     ("label", "numbering.expect_measure_no_to_be_the_printed_number(notice_id,part,measure_no,measure_label)"),
     ("dated", "departments.expect_column_values_to_be_clean_department_names(department)"),
-    ("empty", "notices.expect_notices_that_assign_work_to_have_measures(role_words,n_measures)"),
+    ("empty", "notices.expect_notices_that_assign_work_to_have_measures(n_role_words,n_measures)"),
 ])
 def test_each_blocking_check_holds_back_the_notice_with_the_wrong_row(validation, notice_id: str, rule: str) -> None:
     assert rule in validation.held_back.get(notice_id, []), validation.held_back
@@ -117,7 +117,8 @@ def _notice(nid: str, measures: list[dict] | None = None, pairs: list[dict] | No
         setattr(rec, k, v)
     row = {"notice_id": nid, "title": rec.title, "issuer": rec.issuer, "issued_on": date.fromisoformat(rec.issued_on) if rec.issued_on else None,
            "doc_no": None, "attachments": None, "source_file": rec.source_file, "source_format": "txt", "sha256": rec.sha256, "alternates": [],
-           "alternates_text": None, "pages": None, "n_measures": len(ms), "n_pairs": len(ps)}
+           "alternates_text": None, "pages": None, "issuer_jurisdiction": rec.jurisdiction, "n_role_words": rec.role_words,
+           "n_measures": len(ms), "n_pairs": len(ps)}
     return rec, ms, ps, row
 
 

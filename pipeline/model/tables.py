@@ -14,10 +14,10 @@ from .interim import NoticeRecord
 
 __all__ = ["SCHEMAS", "SCHEMA_VERSION", "NoticeRecord", "conform", "data_dictionary", "dictionary_markdown", "measure_id", "to_table"]
 
-SCHEMA_VERSION = "3.0"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no,
+SCHEMA_VERSION = "3.1"  # 1.1: measures.measure_path; 2.0: null for missing text (was ''), one directory per table; 2.1: notices.doc_no,
 # attachments; 3.0: measure_id in measures and measure_departments, a column name means one thing in every table
 # (the departments table's is_collective, in_registry, n_measures and n_notices renamed), the list columns also as text
-# (alternates_text, surface_forms_text)
+# (alternates_text, surface_forms_text); 3.1: notices.issuer_jurisdiction and n_role_words (what two checks read, published)
 
 # A list as one string: BI tools (Power BI, Tableau, a spreadsheet) filter and show a string and
 # read a list column badly. The attachments column is only this; alternates and surface_forms
@@ -90,6 +90,8 @@ NOTICES = pa.schema([
     pa.field("alternates", pa.list_(pa.string()), nullable=False),
     pa.field("alternates_text", pa.string()),
     pa.field("pages", pa.int32()),
+    pa.field("issuer_jurisdiction", pa.string()),
+    pa.field("n_role_words", pa.int32()),
     pa.field("n_measures", pa.int32(), nullable=False),
     pa.field("n_pairs", pa.int32(), nullable=False),
 ])
@@ -186,6 +188,10 @@ MEANINGS: dict[str, dict[str, str]] = {
         "alternates": "the notice's other forms present in raw/ (not read)",
         "alternates_text": "the same as one text, separated by a vertical bar between spaces (for BI tools); null when none",
         "pages": "PDF pages; null for formats without pages",
+        "issuer_jurisdiction": ("the place whose government issued it (天津市), from the place its issuer or title names; the jurisdiction its "
+                                "short department names (市商务局) are resolved in; null when neither names one the registry knows"),
+        "n_role_words": ("role words (责任单位, 牵头, 负责 …) its text holds: a notice with some and no measures had its layout not read "
+                         "and is held back; null in rows published before schema 3.1"),
         "n_measures": "measures published for it",
         "n_pairs": "measure–department pairs published for it",
     },

@@ -94,6 +94,7 @@ def build_tables(notices: list[NoticeRecord], normalized: list[NormalizedMeasure
         "notice_id": n.notice_id, "title": n.title, "issuer": n.issuer, "issued_on": _date(n.issued_on),
         "doc_no": n.doc_no, "attachments": list_text(n.attachments), "source_file": n.source_file, "source_format": n.source_format, "sha256": n.sha256,
         "alternates": n.alternates, "alternates_text": list_text(n.alternates), "pages": n.pages,
+        "issuer_jurisdiction": n.jurisdiction or None, "n_role_words": n.role_words,
         "n_measures": per_notice[n.notice_id][0], "n_pairs": per_notice[n.notice_id][1],
     } for n in sorted(notices, key=lambda n: n.notice_id)]
     by_notice: dict[str, list[dict]] = {}

@@ -108,7 +108,7 @@ def _check(cfg: Config, report: RunReport, c: Candidates, checker: Checker, suit
     with Progress("validate", len(c.todo), cfg.progress) as bar:
         for chunk in _chunks(c.todo):
             tables = _concat(cfg.interim, chunk)
-            frames = frames_of(tables, [c.records[n] for n in chunk])
+            frames = frames_of(tables)
             for nid, checks in split_by_notice(checker.check(frames), frames, suites, chunk).items():
                 folder = NoticeFolder.of(cfg.interim, nid)
                 folder.write_validation(Validation.from_json(checks))

@@ -5,8 +5,8 @@
 Each suite names the frame it checks (`meta.frame`): measures, pairs (measure_departments) or
 notices. A frame is its published table, plus the published columns of the tables beside it that
 a rule reads, joined by key (a measure's notice date and the roles of its department pairs, a
-pair's measure, a notice's jurisdiction and the role words its text holds), and the columns that
-trace a row to its file and place. No column is computed to be checked: every rule is one
+pair's measure and its notice's jurisdiction), and the columns that trace a row to its file and
+place. No column is computed to be checked: every rule is one
 expectation, GX's own or one of gx_custom.py, whose logic lives in the expectation. Each
 expectation's `meta` says its severity (`blocking` holds back the notices whose rows fail it,
 `warning` is published and listed), why it exists, and how a failing row is counted in words.
@@ -209,28 +209,27 @@ def measures_frame(measures: pa.Table, pairs: pa.Table, notices: pa.Table) -> pd
     return df
 
 
-def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: list[NoticeRecord]) -> pd.DataFrame:
+def pairs_frame(pairs: pa.Table, measures: pa.Table, notices: pa.Table) -> pd.DataFrame:
     """measure_departments, with the origin of the measure each pair names (null: no such measure)
-    and the jurisdiction the notice's names were resolved in."""
+    and the jurisdiction its notice's names were resolved in (notices.issuer_jurisdiction)."""
     df = pairs.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
     df["row_id"] = range(len(df))
     origin = dict(zip(_keys(measures), measures.column("origin").to_pylist(), strict=True))
     df["measure_origin"] = [origin.get(k) for k in zip(df["notice_id"], df["part"], df["measure_no"], strict=True)]
-    jur = {n.notice_id: n.jurisdiction for n in notices}
-    df["notice_jurisdiction"] = df["notice_id"].map(jur).fillna("")
+    jur = dict(zip(notices.column("notice_id").to_pylist(), notices.column("issuer_jurisdiction").to_pylist(), strict=True))
+    df["issuer_jurisdiction"] = df["notice_id"].map(jur).fillna("")
     df["raw_text"] = df["department_raw"]
     return df
 
 
-def notices_frame(notices_table: pa.Table, records: list[NoticeRecord]) -> pd.DataFrame:
-    """notices, with the role words its text holds (counted by the structure stage)."""
-    df = notices_table.to_pandas()
+def notices_frame(notices: pa.Table) -> pd.DataFrame:
+    """notices, traced by its title."""
+    df = notices.to_pandas()
     if df.empty:
         return df.assign(row_id=pd.Series(dtype="int64"))
     df["row_id"] = range(len(df))
-    df["role_words"] = df["notice_id"].map({r.notice_id: r.role_words for r in records}).fillna(0).astype("int64")
     df["source_ref"] = ""
     df["raw_text"] = df["title"]
     df["part"] = 0
@@ -509,12 +508,12 @@ def run_suites(frames: dict[str, pd.DataFrame], suites: list[Suite], data_docs: 
     return results
 
 
-def frames_of(tables: dict[str, pa.Table], notices: list[NoticeRecord]) -> dict[str, pd.DataFrame]:
-    """The frames the suites check."""
+def frames_of(tables: dict[str, pa.Table]) -> dict[str, pd.DataFrame]:
+    """The frames the suites check, from the published tables alone."""
     return {
         "measures": measures_frame(tables["measures"], tables["measure_departments"], tables["notices"]),
-        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], notices),
-        "notices": notices_frame(tables["notices"], notices),
+        "pairs": pairs_frame(tables["measure_departments"], tables["measures"], tables["notices"]),
+        "notices": notices_frame(tables["notices"]),
     }
 
 
@@ -525,7 +524,7 @@ def validate(tables: dict[str, pa.Table], notices: list[NoticeRecord], registry:
     cross = CrossFacts.of(notices, names_in(tables["measure_departments"], notices))
     try:
         suites = load_suites(expectations)
-        results = run_suites(frames_of(tables, notices), suites, (report_dir / "data_docs").resolve() if report_dir else None,
+        results = run_suites(frames_of(tables), suites, (report_dir / "data_docs").resolve() if report_dir else None,
                              run_id, on_step, cross.parameters(registry.folder))
     except SuiteError as exc:
         return suite_failure(exc)
