@@ -202,8 +202,8 @@ def test_the_same_notice_under_two_names_is_flagged(tmp_path: Path) -> None:
 def test_a_second_run_on_the_same_folders_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
-    shutil.copy(SAMPLES / f"{NOTICES[0]}.pdf", raw)
-    shutil.copy(SAMPLES / f"{NOTICES[1]}.pdf", raw)
+    shutil.copy(SAMPLES / f"{NOTICES[0]}.txt", raw)  # the first run holds the lock for seconds: the second refuses in a fraction of one
+    shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", raw)
     first = subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--interim", str(tmp_path / "interim"),
                               "--curated", str(tmp_path / "curated"), "--no-progress", "--jobs", "1"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
@@ -267,8 +267,8 @@ def _validated_but_not_published(tmp_path: Path) -> tuple[Config, list[str]]:
     assert run(cfg).verdict == "published"
     shutil.copy(SAMPLES / f"{NOTICES[1]}.txt", raw / "b.txt")
     args = ["--raw", str(raw), "--interim", str(cfg.interim), "--curated", str(cfg.curated), "--reports", str(cfg.reports), "--no-progress"]
-    for stage in ("extract", "outline", "structure", "normalize", "validate"):
-        assert subprocess.run([sys.executable, "-m", "pipeline", stage, *args], cwd=ROOT, capture_output=True).returncode == 0
+    for stage in ("extract", "outline", "structure", "normalize", "validate"):  # as the stage commands run them
+        assert run_stage(cfg, stage) == 0
     return cfg, args
 
 
