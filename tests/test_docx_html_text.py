@@ -218,9 +218,9 @@ def test_docx_automatic_numbering_gives_the_item_numbers(tmp_path: Path) -> None
     doc.save(path)
     measures, _ = structure(extract(path))
     assert [(m.measure_no, m.measure_label, m.text) for m in measures] == [(1, "（一）", "加强统筹协调。"), (2, "（二）", "强化督促检查。")]
-    # the place: the paragraph (from 0) and the label Word's numbering shows, which the text lacks
-    assert [m.source_ref for m in measures] == ["para 2 item （一）", "para 3 item （二）"]
-    assert [b.source.ref() for p in extract(path).parts for b in p.blocks][:2] == ["para 0", "para 1"]
+    # the place: the paragraph (from 1, as a person counts) and the label Word's numbering shows, which the text lacks
+    assert [m.source_ref for m in measures] == ["para 3 item （一）", "para 4 item （二）"]
+    assert [b.source.ref() for p in extract(path).parts for b in p.blocks][:2] == ["para 1", "para 2"]
     assert pairs_of(path) == {1: [("办公室", "responsible")], 2: [("督查科", "responsible"), ("法规科", "responsible")]}
 
 

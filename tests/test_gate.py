@@ -125,7 +125,7 @@ def test_good_notices_are_published_beside_a_held_back_one_and_strict_publishes_
         res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, check=False)
         assert res.returncode == EXIT_HELD_BACK, res.stderr
         # rule | notice | file:line | the printed label | raw text
-        assert "completion_dates.expect_deadlines_to_name_existing_months(due_raw) | good | good.txt:line 8 table 0 row 3 col 0 | 2026年13月 | 优化窗口服务。" in res.stderr
+        assert "completion_dates.expect_deadlines_to_name_existing_months(due_raw) | good | good.txt:line 8 table 1 row 4 col 1 | 2026年13月 | 优化窗口服务。" in res.stderr
         assert "held back good" in res.stderr
         assert rows_of(published.curated, "good") == before_good  # the last published version, unchanged
         assert len(rows_of(published.curated, "third")["measures"]) == 1  # the new good notice is published
@@ -147,7 +147,7 @@ def test_unknown_department_is_a_warning_naming_file_and_row(tmp_path: Path) -> 
     assert report.exit_code == 0 and report.verdict == "published"
     unknown = [f for f in report.findings if "expect_department_names_to_resolve_in_the_registry" in f.code]
     assert unknown and {f.severity for f in unknown} == {"warning"}
-    assert any(f.raw_text == "市未知事务局负责" and f.source_file == "n.txt" and f.source_ref == "line 8 table 0 row 3 col 2" for f in unknown)
+    assert any(f.raw_text == "市未知事务局负责" and f.source_file == "n.txt" and f.source_ref == "line 8 table 1 row 4 col 3" for f in unknown)
 
 
 def test_suite_naming_an_unknown_expectation_publishes_nothing(tmp_path: Path) -> None:

@@ -669,8 +669,8 @@ def test_a_numbered_table_whose_cells_a_crawler_ran_together(tmp_path: Path) -> 
     assert (table.n_rows, table.n_cols) == (7, 5)  # the header, then rows 1, 2, 3 (two lines), 4 (two lines)
     assert [c.lines for c in table.cells if c.col == 4 and c.row == 2] == [["综治办", "各村（居）"]]
     trailing, unsure = notice_read.warnings
-    assert trailing.startswith("line 6 table 0: what follows the last 序号's department cell (对表现突出的个人给予表彰。)")
-    assert unsure.startswith("line 6 table 0: rows 1, 2, 3, 4: the cells 工作任务 and 工作举措 ran together")
+    assert trailing.startswith("line 6 table 1: what follows the last 序号's department cell (对表现突出的个人给予表彰。)")
+    assert unsure.startswith("line 6 table 1: rows 1, 2, 3, 4: the cells 工作任务 and 工作举措 ran together")
 
 
 GLUED_MERGED = crawled(
@@ -708,7 +708,7 @@ def test_a_table_without_numbers_whose_cells_a_crawler_ran_together(tmp_path: Pa
     measures_read, _ = structure(notice_read)
     assert [m.task for m in measures_read] == ["河道污染严重"] * 3 + ["医疗废物处置不规范"] * 2
     [unsure] = notice_read.warnings
-    assert unsure.startswith("line 6 table 0: rows 3, 5: the cells 存在问题 and 整改目标和措施 ran together")
+    assert unsure.startswith("line 6 table 1: rows 3, 5: the cells 存在问题 and 整改目标和措施 ran together")
 
 
 def test_column_words_in_prose_are_no_table(tmp_path: Path) -> None:

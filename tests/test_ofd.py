@@ -36,7 +36,7 @@ def test_ofd_rows_carry_their_page(ofd_run) -> None:
     notices = {r["notice_id"]: r for r in pq.read_table(cfg.curated / "notices").to_pylist()}
     assert {r["source_format"] for r in notices.values()} == {"ofd"} and notices[NOTICES[0]]["pages"] == 12
     refs = [r["source_ref"] for r in pq.read_table(cfg.curated / "measures").to_pylist() if r["notice_id"] == NOTICES[0]]
-    assert refs[0] == "p.1 table 0 row 2 col 0" and refs[-1].startswith("p.12 table ")
+    assert refs[0] == "p.1 table 1 row 3 col 1" and refs[-1].startswith("p.12 table ")
 
 
 def _ofd_with(tmp: Path, replace: dict[str, bytes]) -> Path:

@@ -80,7 +80,7 @@ def test_provenance_has_page_and_box() -> None:
     table = next(b.table for p in notice.parts for b in p.blocks if b.table)
     cell = next(c for c in table.cells if c.row == 3 and c.col == 0)
     assert cell.source.page is not None and cell.source.bbox is not None
-    assert cell.source.ref().startswith(f"p.{cell.source.page} table 0 row 3 col 0")
+    assert cell.source.ref().startswith(f"p.{cell.source.page} table 1 row 4 col 1")
 
 
 def test_pdf_and_docx_give_the_same_measures(measures: dict) -> None:

@@ -1,7 +1,9 @@
 """Places a person can open: a PDF place is its page and the line on that page (`p.3 l.12`),
 counted from the top as a reader counts the text lines, as Word numbers lines: running heads,
-page numbers and the lines inside tables are not counted. Read from real files by the real
-extractors (a committed sample, and a Word file LibreOffice prints to PDF)."""
+page numbers and the lines inside tables are not counted. Every number counts from 1: a Word
+paragraph, a saved page's paragraph of its main text, a table, its row and its column. Read from
+real files by the real extractors (committed samples, real development notices, and a Word file
+LibreOffice prints to PDF), and checked against what other libraries read of the same files."""
 
 from __future__ import annotations
 
@@ -109,4 +111,104 @@ def test_running_heads_page_numbers_and_table_lines_are_not_counted(tmp_path: Pa
                       "二、表前的段落。": "p.2 l.1", "三、表后的段落。": "p.2 l.2", "四、第二页的最后一项。": "p.2 l.3",
                       "五、第三页的第一项。": "p.3 l.1"}
     table = next(b for p in extract(pdf).parts for b in p.blocks if b.kind == "table")
-    assert [c.source.ref() for c in table.table.cells if c.row == 1] == ["p.2 table 0 row 1 col 0", "p.2 table 0 row 1 col 1", "p.2 table 0 row 1 col 2"]
+    assert [c.source.ref() for c in table.table.cells if c.row == 1] == ["p.2 table 1 row 2 col 1", "p.2 table 1 row 2 col 2", "p.2 table 1 row 2 col 3"]
+
+
+# Every number in a place counts from 1, as a person opening the file counts: checked against the
+# files themselves, read by other libraries than the extractor that wrote the place.
+REAL = SAMPLES.parent / "real" / "raw"
+
+
+def _measure(path: Path, part: int, measure_no: int, label: str):
+    """The file's measure (part, measure_no), read by the real stages; it prints `label`."""
+    measures, _ = structure(extract(path))
+    [m] = [m for m in measures if (m.part, m.measure_no) == (part, measure_no)]
+    assert m.measure_label == label
+    return m
+
+
+def test_a_real_word_files_measure_is_at_the_paragraph_a_person_counts() -> None:
+    """`para 10`: python-docx's tenth body paragraph (index 9) holds the measure's label and text."""
+    path = REAL / "sh-qiye-jichuyanjiu-2025.docx"
+    m = _measure(path, 1, 2, "二、")
+    assert m.source_ref == "para 10"
+    paragraphs = Document(str(path)).paragraphs
+    assert paragraphs[10 - 1].text.startswith("二、" + m.text[:20])
+    assert paragraphs[9 - 1].text.startswith("一、")  # the measure before it, one paragraph up
+
+
+def test_a_word_tables_cell_is_at_the_table_row_and_column_a_person_counts() -> None:
+    """`table 1 row 3 col 4`: python-docx's first table, its third row (the header and a section
+    row above it), its fourth column holds the measure's department cell."""
+    path = SAMPLES / "tj-opening-measures-duty-table.docx"
+    measures, _ = structure(extract(path))
+    first = min((m for m in measures if m.origin == "table"), key=lambda m: (m.part, m.measure_no))
+    assert first.source_ref == "table 1 row 3 col 1"
+    [duty] = first.duties
+    assert duty.source_ref == "table 1 row 3 col 4"
+    row = Document(str(path)).tables[1 - 1].rows[3 - 1]
+    assert row.cells[1 - 1].text == "1" and first.text.startswith(row.cells[2 - 1].text[:20])
+    assert row.cells[4 - 1].text == duty.text
+
+
+def test_a_real_pdfs_measure_is_at_the_page_and_line_a_person_counts() -> None:
+    """`p.2 l.4`: pdfplumber's page 2 (index 1) prints the measure's first line as its fourth."""
+    import pdfplumber
+
+    path = REAL / "sh-qiye-jichuyanjiu-2025.pdf"
+    m = _measure(path, 1, 2, "二、")
+    assert m.source_ref == "p.2 l.4"
+    with pdfplumber.open(path) as pdf:
+        lines = pdf.pages[2 - 1].extract_text().splitlines()
+    assert lines[4 - 1].startswith("二、" + m.text[:10])
+    assert not any(line.startswith("二、") for line in lines[:3])
+
+
+def test_a_pdf_tables_cell_is_at_the_page_table_row_and_column_a_person_counts() -> None:
+    import pdfplumber
+
+    path = SAMPLES / "tj-opening-measures-duty-table.pdf"
+    measures, _ = structure(extract(path))
+    first = min((m for m in measures if m.origin == "table"), key=lambda m: (m.part, m.measure_no))
+    [duty] = first.duties
+    assert (first.source_ref, duty.source_ref) == ("p.1 table 1 row 3 col 1", "p.1 table 1 row 3 col 4")
+    with pdfplumber.open(path) as pdf:
+        [table] = pdf.pages[1 - 1].extract_tables()
+    row = table[3 - 1]
+    assert row[1 - 1] == "1" and row[4 - 1].replace("\n", "") == duty.text.replace("\n", "")
+
+
+def _page_paragraphs(path: Path, start: str) -> tuple[list[str], int]:
+    """The texts of the <p> elements with text in the container of the <p> that begins with
+    `start` (the page's main text), and that paragraph's number among them, from 1: what an
+    auditor counts in a browser."""
+    import lxml.html
+
+    root = lxml.html.parse(str(path)).getroot()
+    [hit] = [p for p in root.iter("p") if p.text_content().strip().startswith(start)]
+    container = next(a for a in hit.iterancestors() if a.tag in ("div", "td", "body"))
+    texts = [p.text_content().strip() for p in container.iter("p") if p.text_content().strip()]
+    return texts, texts.index(hit.text_content().strip()) + 1
+
+
+def test_a_saved_pages_measure_is_at_the_paragraph_of_its_main_text_a_person_counts() -> None:
+    """`para 15`: the fifteenth paragraph with text of the page's main text holds the measure; its
+    department statement is in the same paragraph."""
+    path = REAL / "fj-pt-shangye-xiaofei-2020.html"
+    m = _measure(path, 1, 2, "（二）")
+    texts, number = _page_paragraphs(path, "（二）" + m.text[:10])
+    assert m.source_ref == f"para {number}" == "para 15"
+    assert [d.source_ref for d in m.duties] == ["para 15"]
+    assert texts[15 - 1].startswith("（二）" + m.text[:20])
+
+
+def test_a_saved_pages_table_cell_is_at_the_table_row_and_column_a_person_counts() -> None:
+    """`table 1 row 2 col 5`: the page's first <table>, its second row, its fifth cell."""
+    import lxml.html
+
+    path = REAL / "fj-pt-xiaofang-junshan-2023.html"
+    m = _measure(path, 1, 1, "1")
+    assert (m.source_ref, [d.source_ref for d in m.duties]) == ("table 1 row 2 col 1", ["table 1 row 2 col 5"])
+    table = lxml.html.parse(str(path)).getroot().xpath("//table")[1 - 1]
+    cells = [c.text_content().strip() for c in table.xpath(".//tr")[2 - 1].xpath("./td|./th")]
+    assert cells[1 - 1] == "1" and cells[5 - 1] == m.duties[0].text

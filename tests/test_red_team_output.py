@@ -108,7 +108,7 @@ def test_formula_names_are_held_back_and_neutralised_in_the_csv(tmp_path: Path) 
     done = pipeline(raw, tmp_path)
     assert done.returncode == EXIT_HELD_BACK, done.stderr
     lines = console(done.stderr)
-    where = "-formula.txt:line 7 table 0 row 2 col 2"
+    where = "-formula.txt:line 7 table 1 row 3 col 3"
     for value in ('=HYPERLINK（"恶意"）', "@SUM（1+1）", "+1+1", "-1+2"):
         assert f"ERROR   {RULE} | -formula | {where} | {value} | {FORMULAS}" in lines, value
     assert f"ERROR   held back -formula: {RULE} (nothing of it is in curated/)" in lines
@@ -120,7 +120,7 @@ def test_formula_names_are_held_back_and_neutralised_in_the_csv(tmp_path: Path) 
     assert rows["'=HYPERLINK(\"恶意\")"] == {"canonical": "'=HYPERLINK(\"恶意\")", "aliases": "'=HYPERLINK（\"恶意\"）", "jurisdiction": "",
                                              "kind": "", "count": "1", "notices": "1", "first_source": f"'{where}"}
     assert {"'@SUM(1+1)", "'+1+1", "'-1+2", "市政务服务办"} <= set(rows)
-    assert rows["市政务服务办"]["first_source"] == "'-formula.txt:line 6 table 0 row 1 col 2"
+    assert rows["市政务服务办"]["first_source"] == "'-formula.txt:line 6 table 1 row 2 col 3"
     cells = [c for r in rows.values() for c in r.values()]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
 

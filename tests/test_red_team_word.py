@@ -369,7 +369,7 @@ def test_a_table_in_a_text_box_is_read_once_as_a_table(word_run: tuple) -> None:
     assert notices(tmp)["text-box"]["n_measures"] == 2
     got = blocks(tmp, "text-box")
     tables = [b for b in got if b.get("table")]
-    assert len(tables) == 1 and tables[0]["source"] == {"file": "text-box.docx", "table": 0, "story": "text box 1"}
+    assert len(tables) == 1 and tables[0]["source"] == {"file": "text-box.docx", "table": 1, "story": "text box 1"}
     assert [b["text"] for b in got].count("（表内时限为最迟完成时间）") == 1
     assert not any("推进一网通办" in b.get("text", "") for b in got)  # no glued copy of the table's text
 
@@ -396,8 +396,8 @@ def test_footnotes_and_endnotes_are_read_after_the_body_citing_their_note(word_r
     assert rows_of(tmp, "footnotes") == ROWS
     got = blocks(tmp, "footnotes")
     assert [(b["text"], b["source"]) for b in got[-2:]] == [
-        ("一网通办指政务服务事项网上一次办结。", {"file": "footnotes.docx", "paragraph": 0, "story": "footnote 1"}),
-        ("进展每季度末报送市政府办公厅。", {"file": "footnotes.docx", "paragraph": 0, "story": "endnote 1"})]
+        ("一网通办指政务服务事项网上一次办结。", {"file": "footnotes.docx", "paragraph": 1, "story": "footnote 1"}),
+        ("进展每季度末报送市政府办公厅。", {"file": "footnotes.docx", "paragraph": 1, "story": "endnote 1"})]
 
 
 def test_source_format_is_what_the_content_is(word_run: tuple) -> None:

@@ -188,7 +188,7 @@ def read_table(tbl, file: str, index: int, story: str | None = None) -> Table:
             if vmerge == "continue" and col in open_cells:
                 open_cells[col].row_span = r - open_cells[col].row + 1
             else:
-                cell = Cell(r, col, _cell_lines(tc), Source(file, table=index, row=r, col=col, story=story), col_span=span)
+                cell = Cell(r, col, _cell_lines(tc), Source(file, table=index, row=r + 1, col=col + 1, story=story), col_span=span)
                 row_cells.append(cell)
                 for k in range(col, col + span):
                     open_cells.pop(k, None)
@@ -310,8 +310,9 @@ class _Reader:
         self.counts: Counter[tuple[str | None, str]] = Counter()
 
     def _next(self, story: str | None, kind: str) -> int:
+        """The next paragraph's, table's or text box's number in its story, from 1 as a person counts."""
         self.counts[story, kind] += 1
-        return self.counts[story, kind] - 1
+        return self.counts[story, kind]
 
     def read(self, parent: Any, story: str | None = None) -> None:
         carried = ""  # what is left of paragraphs whose mark was deleted: it runs on into the next one
@@ -321,7 +322,7 @@ class _Reader:
             elif el.tag == W_TBL:
                 self.table(el, story)
         if carried.strip():  # no paragraph followed in this story: its own
-            self.blocks.append(Block("paragraph", Source(self.name, paragraph=self.counts[story, "paragraph"] - 1, story=story), carried.strip()))
+            self.blocks.append(Block("paragraph", Source(self.name, paragraph=self.counts[story, "paragraph"], story=story), carried.strip()))
 
     def paragraph(self, p: Any, story: str | None, carried: str) -> str:
         """Adds the paragraph's lines; returns the text that runs on into the next paragraph."""
@@ -341,7 +342,7 @@ class _Reader:
                                              list_level=self.numbering.ilvl(p) if marker else None, marker=marker, bold=bold))
             carried = ""
         for box in boxes:
-            self.read(box, f"text box {self._next(None, 'text box') + 1}")
+            self.read(box, f"text box {self._next(None, 'text box')}")
         return carried
 
     def table(self, tbl: Any, story: str | None) -> None:

@@ -134,7 +134,7 @@ def read_table(tbl, file: str, index: int) -> Table:
             rs = max(1, int(td.get("rowspan", "1") or 1)) if str(td.get("rowspan", "1")).isdigit() else 1
             cs = max(1, int(td.get("colspan", "1") or 1)) if str(td.get("colspan", "1")).isdigit() else 1
             is_header &= td.tag.lower() == "th"
-            cells.append(Cell(r, c, _text_lines(td), Source(file, table=index, row=r, col=c), row_span=rs, col_span=cs))
+            cells.append(Cell(r, c, _text_lines(td), Source(file, table=index + 1, row=r + 1, col=c + 1), row_span=rs, col_span=cs))
             for rr in range(r, r + rs):
                 for cc in range(c, c + cs):
                     taken.add((rr, cc))
@@ -145,7 +145,7 @@ def read_table(tbl, file: str, index: int) -> Table:
     n_rows = len(rows)
     for cell in cells:
         cell.row_span = min(cell.row_span, n_rows - cell.row)
-    return Table(n_rows, n_cols, cells, Source(file, table=index), header_rows=header_rows)
+    return Table(n_rows, n_cols, cells, Source(file, table=index + 1), header_rows=header_rows)
 
 
 def _owner_table(el):
@@ -409,14 +409,12 @@ class _Walker:
 
     def paragraph(self, lines: list[str], tag: str | None) -> None:
         """The lines of one element (tag) or of a run of text between blocks (None)."""
-        if tag is None and not any(lines):
-            return
         level = int(tag[1]) if tag in HEADINGS else None
         for line in lines:
-            if line:
+            if line:  # each line a browser shows is a paragraph an auditor counts (from 1); an empty element is not
+                self.paragraphs += 1
                 self.blocks.append(Block("heading" if tag in HEADINGS else "paragraph", Source(self.file, paragraph=self.paragraphs), line,
                                          tag or "p", level=level))
-        self.paragraphs += 1
 
     def walk(self, el) -> None:
         run = [""]  # the text directly in el, in runs between its blocks, cut at <br>
@@ -441,7 +439,7 @@ class _Walker:
             for k, v in _label_pairs(ch):  # the page's box of labelled values, at the top of the article
                 self.meta.fields.setdefault(k, v)
         elif tag == "table":
-            self.blocks.append(Block("table", Source(self.file, table=self.tables), table=read_table(ch, self.file, self.tables)))
+            self.blocks.append(Block("table", Source(self.file, table=self.tables + 1), table=read_table(ch, self.file, self.tables)))
             self.tables += 1
         elif tag in FLOW or not self.page.blocky.get(ch):
             depth = sum(1 for a in ch.iterancestors() if isinstance(a.tag, str) and a.tag.lower() in ("ol", "ul")) if tag == "li" else 0

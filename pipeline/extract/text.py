@@ -94,8 +94,9 @@ class _Reader:
         self.n_tables = 0
         self.run_on_breaks = False  # a crawler's one-line body under its header: spaces were line ends
 
-    def src(self, i: int, **kw: int) -> Source:
-        return Source(self.file, line=i + 1, **kw)
+    def src(self, i: int, table: int | None = None, row: int | None = None, col: int | None = None) -> Source:
+        """Line i's place, with a table's, row's and column's indexes: every number from 1, as a person counts."""
+        return Source(self.file, line=i + 1, **{k: v + 1 for k, v in (("table", table), ("row", row), ("col", col)) if v is not None})
 
     def blocks(self) -> list[Block]:
         i = 0
@@ -122,7 +123,7 @@ class _Reader:
         found = glued.find(text, self.lexicon) if text else None
         t = self.n_tables
         if found is not None:  # the place: the line, and the table when there is one
-            self.warnings += [f"line {i + 1}{f' table {t}' if found.cells else ''}: {w}" for w in found.warnings]
+            self.warnings += [f"line {i + 1}{f' table {t + 1}' if found.cells else ''}: {w}" for w in found.warnings]
         if found is None or not found.cells:
             if text:
                 self.out.append(Block(kind, self.src(i), text))

@@ -16,24 +16,27 @@ from typing import Any, Literal
 
 from ..files import write_json
 
-DOCUMENT_SCHEMA_VERSION = "5"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata;
-# 5: a PDF paragraph's line on its page, a Word paragraph's numbering label (Source.item)
+DOCUMENT_SCHEMA_VERSION = "6"  # 2: blocks keep level hints and every page they span; cells know header rows; 3: warnings; 4: metadata;
+# 5: a PDF paragraph's line on its page, a Word paragraph's numbering label (Source.item); 6: paragraphs, tables, rows and
+# columns counted from 1 in a Source (were from 0)
 
 BlockKind = Literal["paragraph", "heading", "table"]
 
 
 @dataclass
 class Source:
-    """Where an element came from. Only the fields that make sense for the format are set."""
+    """Where an element came from, as a person opening the file counts: every number from 1
+    (a Cell's own row and col stay grid indexes from 0). Only the fields that make sense for the
+    format are set."""
 
     file: str
     page: int | None = None  # PDF page, 1-based
     line: int | None = None  # 1-based: a text file's line; on a PDF page, its text lines counted from the top (see `ref`)
-    paragraph: int | None = None  # body paragraph index (docx, html), 0-based
+    paragraph: int | None = None  # 1-based: a Word paragraph in its story; a page's text block in its article (html)
     item: str | None = None  # Word: the label its automatic numbering draws before the paragraph, as shown (（三）, 3.)
-    table: int | None = None  # table index in the file, 0-based
-    row: int | None = None  # table row, 0-based
-    col: int | None = None  # table column, 0-based
+    table: int | None = None  # 1-based: the table in the file (in its story for Word)
+    row: int | None = None  # 1-based: the table's row, its header rows counted
+    col: int | None = None  # 1-based: the table's grid column
     bbox: tuple[float, float, float, float] | None = None  # PDF points: x0, top, x1, bottom
     ocr: float | None = None  # read by OCR from a page image: the mean confidence of its characters
     story: str | None = None  # Word: the text outside the body it is in ("footnote 2", "text box 1"); paragraphs and tables count within it
@@ -43,7 +46,7 @@ class Source:
         where the paragraph starts: the page's text lines counted from the top, as Word numbers
         lines, without running heads, page numbers and tables), 'p.3 table 1 row 5 col 2',
         'line 42' (a text file), 'para 79 item （三）' (a Word paragraph and the label its
-        numbering shows), 'footnote 1 para 0'."""
+        numbering shows), 'footnote 1 para 1'. Every number counts from 1."""
         line = ("l." if self.page is not None else "line ", self.line)
         parts = [f"{label}{value}" for label, value in (("", self.story), ("p.", self.page), line, ("para ", self.paragraph),
                                                         ("item ", self.item), ("table ", self.table), ("row ", self.row), ("col ", self.col))

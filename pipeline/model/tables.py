@@ -136,9 +136,11 @@ _SHARED = {
                              "pipeline's guess for a name not in it; the key of departments"),
     "source_file": "the raw file read",
     "source_ref": ("where in that file the row was read (a measure: where it starts; a pair: its department's cell or sentence), as a "
-                   "person finds it: `p.3 l.12` (a PDF's page, and the line on it counted from the top without running heads, page "
-                   "numbers and tables), `p.3 table 0 row 5 col 3` (table, row and column from 0), `line 42` (a text file), "
-                   "`para 17 item （三）` (a Word paragraph from 0, and the label Word's numbering shows)"),
+                   "person finds it, every number counted from 1: `p.3 l.12` (a PDF's page, and the line on it counted from the top "
+                   "without running heads, page numbers and tables), `p.3 table 1 row 5 col 3` (the file's table, its row with the "
+                   "header rows counted, its column), `line 42` (a text file), `para 17 item （三）` (a Word paragraph, and the label "
+                   "Word's numbering shows), `para 12` (a saved page: the paragraph of its main text, each line the browser shows "
+                   "counted), `table 1 row 5 col 3` (a Word or page table)"),
 }
 
 MEANINGS: dict[str, dict[str, str]] = {

@@ -194,7 +194,7 @@ def _css() -> str:
     return (TEMPLATES / "base.css").read_text(encoding="utf-8")
 
 
-PAGE_REF = re.compile(r"p\.(\d+)\b")  # a PDF place's page: 'p.3 l.12', 'p.3 table 0 row 5 col 3'
+PAGE_REF = re.compile(r"p\.(\d+)\b")  # a PDF place's page: 'p.3 l.12', 'p.3 table 1 row 5 col 3'
 
 
 def page_fragment(name: str, ref: str | None) -> str:

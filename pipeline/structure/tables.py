@@ -257,7 +257,8 @@ class _TableReader:
             cell = row[k]
             if not cell or not cell.text.strip() or any(d.text == cell.text and d.role == role for d in m.duties):
                 continue
-            same = next((d for d in reversed(m.duties) if d.role == role and re.search(rf"\bcol {k}\b", d.source_ref)), None)
+            # the duty read from this column: its place names the column as this cell's does
+            same = next((d for d in reversed(m.duties) if d.role == role and re.search(rf"\bcol {cell.source.col}\b", d.source_ref)), None)
             if same is not None and cell.text not in same.text:
                 same.text += "\n" + cell.text
             elif same is None:

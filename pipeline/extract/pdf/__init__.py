@@ -303,7 +303,7 @@ class _Blocks:
 
     def close_table(self) -> None:
         if self.open_table is not None:
-            self.blocks.append(Block("table", Source(self.file, page=self.open_table.page, table=self.n_tables),
+            self.blocks.append(Block("table", Source(self.file, page=self.open_table.page, table=self.n_tables + 1),
                                      table=to_table(self.open_table, self.file, self.n_tables, self.joiner)))
             self.n_tables += 1
             self.open_table = None

@@ -181,15 +181,17 @@ def to_table(t: TableBuf, file: str, index: int, joiner: LineJoiner) -> Table:
         for c, buf in enumerate(row):
             cell = seen.get(id(buf))
             if cell is None:
-                cell = Cell(r, c, cell_lines(buf, joiner), Source(file, page=buf.page, table=index, row=r, col=c, bbox=tuple(round(v, 1) for v in buf.bbox),
-                                                                  ocr=ocr_confidence(buf.lines)))
+                # the place counts from 1, as a person does; the cell's own row and col stay grid indexes
+                place = Source(file, page=buf.page, table=index + 1, row=r + 1, col=c + 1, bbox=tuple(round(v, 1) for v in buf.bbox),
+                               ocr=ocr_confidence(buf.lines))
+                cell = Cell(r, c, cell_lines(buf, joiner), place)
                 seen[id(buf)] = cell
                 cells.append(cell)
             else:
                 cell.row_span = max(cell.row_span, r - cell.row + 1)
                 cell.col_span = max(cell.col_span, c - cell.col + 1)
     header = 1 if len(t.rows) > 1 else 0
-    return Table(len(t.rows), t.n_cols, cells, Source(file, page=t.page, table=index, bbox=tuple(round(v, 1) for v in t.bbox)), header_rows=header)
+    return Table(len(t.rows), t.n_cols, cells, Source(file, page=t.page, table=index + 1, bbox=tuple(round(v, 1) for v in t.bbox)), header_rows=header)
 
 
 def cell_lines(buf: CellBuf, joiner: LineJoiner) -> list[str]:
