@@ -198,6 +198,27 @@ def test_real_notices_say_what_their_source_notes_say(fmt: str, runs: Callable[[
     assert checked >= 2 * len(files) + 10, checked  # most notices print most of their facts
 
 
+def test_a_real_notice_printing_neither_issuer_nor_title_names_its_city_departments_after_the_place_its_text_speaks_for(
+        runs: Callable[[str], tuple[list[Path], RunReport, Config]]) -> None:
+    """The notices are found by what they print, not by name: every 市… department (市教委) of a real
+    notice published with neither title nor issuer is named after one place, the place its text
+    speaks for (normalize.notice_record), the same in every form; before, they stayed as written."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for fmt in ("txt", "docx", "pdf"):
+        _, _, cfg = runs(fmt)
+        unsigned = {r["notice_id"] for r in read(cfg.curated, "notices") if r["title"] is None and r["issuer"] is None}
+        jurisdiction = {r["department_canonical"]: r["jurisdiction"] for r in read(cfg.curated, "departments")}
+        city = [r for r in read(cfg.curated, "measure_departments")
+                if r["notice_id"] in unsigned and r["department"].startswith("市") and not r["is_collective"]]
+        assert unsigned and city, fmt
+        places = {n: {jurisdiction[r["department_canonical"]] for r in city if r["notice_id"] == n} for n in unsigned}
+        assert all(len(p) == 1 and "" not in p and None not in p for p in places.values()), (fmt, places)
+        # its canonical name is the place's name and the name as written without its level word
+        assert all(r["department_canonical"].startswith(next(iter(places[r["notice_id"]]))) for r in city), fmt
+        found[fmt] = places
+    assert found["txt"] == found["docx"] == found["pdf"]
+
+
 def test_every_statement_found_is_in_a_measure_or_a_finding() -> None:
     """Property over every real notice and form: each responsibility statement in the outline's
     text ends up in a measure's department lists, or in a finding that quotes it."""

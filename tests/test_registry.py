@@ -89,6 +89,32 @@ def test_a_notices_jurisdiction_comes_from_its_issuer(issuer: str, title: str, j
     assert REGISTRY.jurisdiction_of(issuer, title) == jurisdiction
 
 
+OWN_CITY = "为加快人工智能产业集聚发展，结合我市实际，制定本实施方案。"
+
+
+@pytest.mark.parametrize("opening, lead, jurisdiction", [
+    # the text names its jurisdiction by its level (我市: a city) and names one city, the districts inside it
+    (OWN_CITY, OWN_CITY + "\n一、总体目标\n把青岛市人工智能产业园和崂山区科创走廊打造成产业高地。", "青岛市"),
+    (OWN_CITY, OWN_CITY + "\n一、总体目标\n到2026年，本市算力规模达到12EFLOPS，青岛市产业园初具规模。", "青岛市"),
+    # two cities, or a place of another city beside it: not sure whose, so none
+    (OWN_CITY, OWN_CITY + "\n一、总体目标\n学习深圳市经验，把青岛市建设成产业高地。", ""),
+    (OWN_CITY, OWN_CITY + "\n一、总体目标\n对接广州市天河区，把青岛市建设成产业高地。", ""),
+    # a city by its level, but only its province named: none (never the province for a city's names)
+    (OWN_CITY, OWN_CITY + "\n一、总体目标\n贯彻山东省部署。", ""),
+    # 我市 and 我省 in one text: which level is the notice's is not sure
+    (OWN_CITY, OWN_CITY + "\n我省各市要结合我省实际，把青岛市建设成产业高地。", ""),
+    # no level named: the one place the opening names, titles of other documents in 《》 left out
+    ("为加快济南市科技创新，根据《青岛市人民政府关于支持科技创新的意见》，制定本措施。", "", "济南市"),
+    ("为推动本区域协调发展，加快济南市科技创新，制定本措施。", "", "济南市"),  # 本区域 names no jurisdiction
+    ("为加快济南市和青岛市协同创新，制定本措施。", "", ""),  # two places that part
+    # a place the later paragraphs name in passing, with no level named by the text: none
+    ("为推进产业发展，制定本方案。", "为推进产业发展，制定本方案。\n一、学习深圳市经验。", ""),
+    ("", "", ""),
+])
+def test_a_notice_that_names_no_issuer_nor_place_in_its_title_takes_its_place_from_its_text(opening: str, lead: str, jurisdiction: str) -> None:
+    assert REGISTRY.jurisdiction_in_text(opening, lead) == jurisdiction
+
+
 def test_the_shipped_registry_has_no_conflicts_and_knows_the_country() -> None:
     assert REGISTRY.conflicts() == []
     assert REGISTRY.chain("广州市天河区") == ["广州市天河区", "广州市", "广东省", "全国", ""]
@@ -144,6 +170,31 @@ def test_departments_are_named_after_the_issuers_jurisdiction_through_the_pipeli
     assert departments["广州市发展和改革委员会"]["surface_forms"] == ["发展改革委", "市发展改革委"]
     assert [(departments[c]["jurisdiction"], departments[c]["kind"]) for c in ("广州市教育委员会", "广东省药品监督管理局", "广州市委网络安全和信息化委员会办公室")] == [
         ("广州市", "government body"), ("广东省", "government body"), ("广州市", "party body")]
+
+
+# A notice that prints neither issuer nor title: its first paragraphs say whose it is (我市, 青岛市)
+UNSIGNED = (OWN_CITY + "\n一、总体目标\n到2026年，把青岛市人工智能产业园和崂山区科创走廊打造成具有影响力的产业园区。\n二、主要任务\n"
+            "（一）建设算力设施。（责任单位：市工业和信息化局、市大数据局）\n（二）培育创新企业。（责任单位：市科技局、区财政局）\n")
+# The same text under a title naming its issuer: the issuer's place wins over every place the text names
+SIGNED = "济南市人民政府办公厅关于印发人工智能产业实施方案的通知\n" + UNSIGNED
+
+
+def test_a_notice_with_neither_issuer_nor_title_names_its_departments_after_the_place_its_text_speaks_for(tmp_path: Path) -> None:
+    cfg = _run(tmp_path, {"unsigned": UNSIGNED, "signed": SIGNED})
+    notices = {r["notice_id"]: (r["title"], r["issuer"]) for r in read(cfg.curated, "notices")}
+    assert notices == {"unsigned": (None, None), "signed": ("济南市人民政府办公厅关于印发人工智能产业实施方案的通知", "济南市人民政府办公厅")}
+    assert _canonical(cfg) == {
+        ("unsigned", "市工业和信息化局"): ("青岛市工业和信息化局", True),
+        ("unsigned", "市大数据局"): ("青岛市大数据局", True),
+        ("unsigned", "市科技局"): ("青岛市科学技术局", True),
+        ("unsigned", "区财政局"): ("区财政局", False),  # a district's: which one the text does not say
+        ("signed", "市工业和信息化局"): ("济南市工业和信息化局", True),
+        ("signed", "市大数据局"): ("济南市大数据局", True),
+        ("signed", "市科技局"): ("济南市科学技术局", True),
+        ("signed", "区财政局"): ("区财政局", False),
+    }
+    departments = {r["department_canonical"]: r["jurisdiction"] for r in read(cfg.curated, "departments")}
+    assert (departments["青岛市科学技术局"], departments["济南市科学技术局"]) == ("青岛市", "济南市")
 
 
 def test_a_names_canonical_form_does_not_depend_on_the_other_notices_of_the_run(tmp_path: Path) -> None:

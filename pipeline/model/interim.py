@@ -30,6 +30,10 @@ class Header:
     attachments: list[str] = field(default_factory=list)
     pages: int | None = None
     role_words: int = 0
+    # Kept only when the text prints no issuer: where the registry looks for the place a notice
+    # speaks for when neither issuer nor title names one (normalize.notice_record).
+    opening: str = ""  # the body's first paragraph that holds a sentence (why and on what basis it is made)
+    lead: str = ""  # the body's first paragraphs, one a line, at most LEAD_CHARS characters
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

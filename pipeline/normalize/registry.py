@@ -47,6 +47,7 @@ from .departments import canonical_form
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "expectations" / "reference"
 NATIONAL = "national"
 CJK = re.compile(r"[\u4e00-\u9fff]+")
+QUOTED_TITLE = re.compile(r"《[^《》]*》")  # another document's title: the place it names is its issuer's
 
 
 @dataclass(frozen=True)
@@ -191,11 +192,38 @@ class Registry:
         return listed or place
 
     def _named_place(self, title: str) -> str:
-        named = {p for a, ps in self._d.aliases.items() if len(ps) == 1 and len(a) > 1 and a in title for p in ps}
-        named |= {p for s, p in self._d.shorts.items() if s in title}
+        return self._deepest(self._places_in(title) | {p for s, p in self._d.shorts.items() if s in title})
+
+    def _places_in(self, text: str) -> set[str]:
+        """The places a text names by a name or alias that names one place (the country aside)."""
+        named = {p for a, ps in self._d.aliases.items() if len(ps) == 1 and len(a) > 1 and a in text for p in ps}
         named.discard(self.national_jurisdiction)
+        return named
+
+    def _deepest(self, named: set[str]) -> str:
+        """The one place the others contain or lie above (济南市 of 山东省 and 济南市); "" when they part."""
         deepest = {p for p in named if not any(p != q and p in self.chain(q) for q in named)}
         return deepest.pop() if len(deepest) == 1 else ""
+
+    def jurisdiction_in_text(self, opening: str, lead: str) -> str:
+        """The place a notice whose issuer and title name none speaks for, from its text, or "":
+        when its first paragraphs name their own jurisdiction by its level (结合我市实际: a city;
+        departments.toml [registry] own), the one place of that level they name, every other
+        place they name lying inside it or above it; else the one place its opening (the first
+        paragraph that holds a sentence: why and on what basis it is made) names. Titles in 《》
+        are left out: they name the issuers of other documents. A text that names its level but
+        not one such place, or places that part, gives none: a wrong jurisdiction resolves names
+        to another place's bodies, none leaves them unresolved."""
+        lead, opening = QUOTED_TITLE.sub("", lead), QUOTED_TITLE.sub("", opening)
+        own = wording().departments.registry.own_levels(lead)
+        if not own:
+            return self._deepest(self._places_in(opening))
+        named = self._places_in(lead)
+        mine = {p for p in named if self.level(p) in own}
+        if len(own) != 1 or len(mine) != 1:
+            return ""
+        place = mine.pop()
+        return place if all(p in self.chain(place) or place in self.chain(p) for p in named) else ""
 
     def chain(self, jurisdiction: str) -> list[str]:
         """The jurisdiction, its parents, the country, then "" (entries of no jurisdiction)."""

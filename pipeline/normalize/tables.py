@@ -37,9 +37,10 @@ class Source:
 def notice_record(notice_id: str, header: Header, source: Source, registry: Registry) -> NoticeRecord:
     """The notice's row of the notices table, with the jurisdiction it speaks for (the one place
     it is computed: every table and check reads it from the record)."""
+    # a notice that prints neither issuer nor title naming a place: its text may say where it speaks for
+    jurisdiction = registry.jurisdiction_of(header.issuer, header.title) or registry.jurisdiction_in_text(header.opening, header.lead)
     return NoticeRecord(notice_id, header.title, header.issuer, header.issued_on, source.file, source.format, source.sha256,
-                        source.alternates, header.pages, header.role_words, registry.jurisdiction_of(header.issuer, header.title),
-                        header.doc_no, header.attachments)
+                        source.alternates, header.pages, header.role_words, jurisdiction, header.doc_no, header.attachments)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from .grammar import Marker, is_title, leading_marker, split_inline, title_words
 from .parts import header, is_date_line, split_parts
 
 NodeKind = Literal["root", "item", "para", "kv"]
-SCHEMA_VERSION = "2"  # 2: doc_no and attachments
+SCHEMA_VERSION = "3"  # 2: doc_no and attachments; 3: opening and lead, when no issuer is printed
 
 
 @dataclass
@@ -66,10 +66,12 @@ class Outline:
     issued_on: str | None = None
     doc_no: str = ""  # its 文号
     attachments: list[str] = field(default_factory=list)  # the files its page links
+    opening: str = ""  # where its place may be read when no issuer is printed (Header)
+    lead: str = ""
 
     def header(self) -> Header:
         """What the notice says of itself, as read: for its record and its checks."""
-        return Header(self.title, self.issuer, self.issued_on, self.doc_no, list(self.attachments))
+        return Header(self.title, self.issuer, self.issued_on, self.doc_no, list(self.attachments), opening=self.opening, lead=self.lead)
 
     def write(self, path: Path) -> None:
         write_json(path, asdict(self))
@@ -79,7 +81,7 @@ class Outline:
         d = json.loads(path.read_text(encoding="utf-8"))
         return Outline(d["notice_id"], [PartOutline(p["number"], p["label"], _node(p["root"]), tuple(p["blocks"])) for p in d["parts"]],
                        d.get("schema_version", ""), d.get("title", ""), d.get("issuer", ""), d.get("issued_on"), d.get("doc_no", ""),
-                       d.get("attachments", []))
+                       d.get("attachments", []), d.get("opening", ""), d.get("lead", ""))
 
 
 def _node(d: dict) -> Node:
@@ -233,7 +235,7 @@ def unfolded(tree: Outline, f: Callable[[str], str]) -> Outline:
 
     parts = [PartOutline(p.number, f(p.label), node(p.root), p.blocks) for p in tree.parts]
     return Outline(tree.notice_id, parts, tree.schema_version, f(tree.title), f(tree.issuer), tree.issued_on, f(tree.doc_no),
-                   [f(a) for a in tree.attachments])
+                   [f(a) for a in tree.attachments], f(tree.opening), f(tree.lead))
 
 
 def _outline(notice: Notice) -> Outline:
@@ -247,7 +249,8 @@ def _outline(notice: Notice) -> Outline:
                 continue
             builder.add_block(b)
         parts.append(PartOutline(part.number, part.label, builder.root, where))
-    return Outline(notice.notice_id, parts, SCHEMA_VERSION, head.title, head.issuer, head.issued_on, head.doc_no, head.attachments)
+    return Outline(notice.notice_id, parts, SCHEMA_VERSION, head.title, head.issuer, head.issued_on, head.doc_no, head.attachments,
+                   head.opening, head.lead)
 
 
 def walk(node: Node, depth: int = 0):

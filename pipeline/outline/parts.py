@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import date
 
 from ..model import Block, Notice, Part
@@ -24,6 +25,8 @@ from .grammar import leading_marker
 
 NUMBERED = re.compile(r"^\d+[.．、]")
 SENTENCE_END = re.compile(r"[。；;！!？?]$")
+SENTENCE_IN = re.compile(r"[。！!？?]")  # a paragraph that holds a sentence
+PARAGRAPH_END = re.compile(r"[。；;！!？?：:]$")
 LEAD_MARKS = re.compile(r"^[#>\s\u3000]+")
 Where = tuple[int, int, int]  # notice part index, first block, end
 
@@ -446,7 +449,29 @@ def header(notice: Notice, is_furniture) -> Header:
         issued_on, signer = _signed_in_run_on(clean)
     issued_on = issued_on or next((d for d in map(_date_of, _page_fact(fields, "issued_on")) if d), None)
     issuer = issuer or signer or next(iter(_page_fact(fields, "issuer")), "")
-    return Header(title, issuer, issued_on, doc_no, list(notice.metadata.attachments))
+    head = Header(title, issuer, issued_on, doc_no, list(notice.metadata.attachments))
+    return head if issuer else replace(head, **_lead(clean))
+
+
+LEAD_BLOCKS, LEAD_CHARS = 12, 3000  # the first paragraphs of a body: where a notice says what it is for and where
+
+
+def _lead(blocks: list[Block]) -> dict[str, str]:
+    """A notice's opening — its first paragraph that holds a sentence, which says why and on what
+    basis it is made — and its first paragraphs: where its place is read when it prints no issuer."""
+    texts: list[str] = []
+    for b in blocks:
+        t = b.text.strip()
+        if b.kind == "table" or not t:
+            continue
+        if texts and not PARAGRAPH_END.search(texts[-1]) and not leading_marker(t):
+            texts[-1] += t  # a paragraph a line or page break cut (结合我 | 市实际): one again
+        elif len(texts) == LEAD_BLOCKS:
+            break
+        else:
+            texts.append(t)
+    opening = next((t for t in texts if SENTENCE_IN.search(t)), "")
+    return {"opening": opening, "lead": "\n".join(texts)[:LEAD_CHARS]}
 
 
 def _valid_issuer(text: str) -> bool:

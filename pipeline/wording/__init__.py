@@ -211,11 +211,24 @@ class RegistryWords:
     not_levels: tuple[str, ...]  # 市级, 区县, 市场: a level word that says no level here
     place_min: int  # characters before the level word of a place an issuer opens with
     place_max: int
+    own: tuple[str, ...]  # 我, 本: before a level word, the notice's own jurisdiction (我市)
+    not_own: tuple[str, ...]  # 本区域: no jurisdiction
 
     @cached_property
     def words(self) -> tuple[str, ...]:
         """Every level word, longest first."""
         return tuple(sorted({w for ws in self.levels.values() for w in ws}, key=len, reverse=True))
+
+    def own_levels(self, text: str) -> set[str]:
+        """The levels a text names its own jurisdiction by: {"city"} for 结合我市实际."""
+        found: set[str] = set()
+        for m in re.finditer("|".join(map(re.escape, self.own)), text) if self.own else ():
+            if text.startswith(self.not_own, m.start()) or text.startswith(self.not_levels, m.end()):
+                continue
+            word = next((w for w in self.words if text.startswith(w, m.end())), None)
+            if word:
+                found.add(self.level_of(word))
+        return found
 
     def level_of(self, place: str) -> str:
         """The level a place's name ends with ("" when none)."""
@@ -419,7 +432,7 @@ def _departments(d: dict[str, Any]) -> Departments:
 
 def _registry_words(d: dict[str, Any]) -> RegistryWords:
     levels = {lv: tuple(d[lv]) for lv in ("province", "city", "county")}
-    return RegistryWords(levels, tuple(d["not_levels"]), int(d["place_min"]), int(d["place_max"]))
+    return RegistryWords(levels, tuple(d["not_levels"]), int(d["place_min"]), int(d["place_max"]), tuple(d["own"]), tuple(d["not_own"]))
 
 
 def _deadlines(d: dict[str, Any]) -> Deadlines:
