@@ -140,16 +140,11 @@ def _option(group: argparse._ActionsContainer, name: str) -> None:
 def _subparser(sub: argparse._SubParsersAction, c: Command) -> argparse.ArgumentParser:
     p = sub.add_parser(c.name, help=c.help, description=c.description, formatter_class=_Formatter,
                        epilog=(EXIT_CODES + "\n\n" + SETTINGS_HELP) if c.settings else None)
-    if c.name == "config":
-        p.add_argument("key", nargs="?", choices=NAMES, metavar="KEY", help="print this setting's value alone")
+    _own_arguments(p, c)
     if c.select:
         p.add_argument("-s", "--select", nargs="+", metavar="SELECTOR", default=[],
                        help="only these notices: an id, a shell pattern of ids or file names ('sd-*', '*.pdf') or state:modified "
                             "(new or changed in raw/ since the last publish); curated/ keeps the others as they are")
-    if c.name == "watch":
-        p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between two looks at the files (default: 1)")
-    if c.name == "rollback":
-        p.add_argument("--to", metavar="VERSION", help="the version to make current (see `versions`)")
     if c.settings:
         p.add_argument("--config", type=Path, metavar="FILE", help="a TOML file of settings (default: ./notice-pipeline.toml or "
                                                                     "[tool.notice-pipeline] in ./pyproject.toml)")
@@ -164,12 +159,25 @@ def _subparser(sub: argparse._SubParsersAction, c: Command) -> argparse.Argument
         for name in others:
             _option(group, name)
     out = p.add_argument_group("output")
+    if c.name in ("plan", "status"):  # what a scheduler reads: one JSON document on stdout
+        out.add_argument("--format", choices=("text", "json"), default="text",
+                         help="text: lines for a person (default); json: one JSON document for a scheduler")
     for name in (n for n in c.settings if n in OUTPUT):
         _option(out, name)
     if c.logging:
         out.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
         out.add_argument("-v", "--verbose", action="store_true", help="also the libraries' own messages for files that cannot be read")
     return p
+
+
+def _own_arguments(p: argparse.ArgumentParser, c: Command) -> None:
+    """The arguments one command alone takes."""
+    if c.name == "config":
+        p.add_argument("key", nargs="?", choices=NAMES, metavar="KEY", help="print this setting's value alone")
+    if c.name == "watch":
+        p.add_argument("--interval", type=float, default=1.0, metavar="S", help="seconds between two looks at the files (default: 1)")
+    if c.name == "rollback":
+        p.add_argument("--to", metavar="VERSION", help="the version to make current (see `versions`)")
 
 
 def parser(prog: str = "notice-pipeline") -> argparse.ArgumentParser:
@@ -280,11 +288,11 @@ def _command(a: argparse.Namespace, c: Command, settings: Settings, argv: list[s
     if c.name == "plan":
         from .run.plan import plan
 
-        return plan(cfg, select)
+        return plan(cfg, select, fmt=a.format)
     if c.name == "status":
         from .run.status import status
 
-        return status(cfg)
+        return status(cfg, fmt=a.format)
     if c.name == "watch":
         if not a.interval > 0:
             raise Refused("--interval", f"interval must be a number of seconds above 0, not {a.interval:g}")

@@ -104,6 +104,74 @@ def test_held_back_is_1_nothing_published_is_2_and_the_closing_line_counts_the_p
     assert rows(root / "curated") == published  # curated/ as it was
 
 
+def json_of(*args: str, cwd: Path) -> dict:
+    """One command's stdout, which must be one JSON document, and nothing on stderr."""
+    done = cli(*args, "--format", "json", cwd=cwd)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    return json.loads(done.stdout)
+
+
+ZERO_STEPS = dict.fromkeys(("extract", "outline", "structure", "normalize", "rows", "checks"), 0)
+THEN = "outline, structure, normalize, its rows and checks redone where the document read differs"
+
+
+def test_plan_and_status_print_one_json_document_a_scheduler_reads(tmp_path: Path) -> None:
+    """`plan --format json` and `status --format json` on the sample notices before a run, after
+    it, and after raw/ changed: what a run would redo and why, the last run, what is held back and
+    why, and the files of raw/ added, changed and removed — each value as the runs made it."""
+    root = project(tmp_path)
+    first, second = sorted(NOTICES)
+    for name in NOTICES:
+        shutil.copy(SAMPLES / f"{name}.txt", root / "raw" / f"{name}.txt")
+
+    # before any run: everything new, nothing published, no run
+    plan = json_of("plan", cwd=root)
+    assert plan == {"command": "plan", "raw": "raw", "interim": "interim", "curated": "curated", "select": [], "notices": 2, "up_to_date": 0,
+                    "redo": [{"notice_id": n, "source_file": f"{n}.txt", "steps": {"extract": "it is new"}, "then": THEN} for n in (first, second)],
+                    "leave_curated": [], "steps": {**ZERO_STEPS, "extract": 2}, "nothing_changed": False, "publish": True,
+                    "summary": "2 notice(s), 0 up to date; a run would redo: extract 2; then publish"}
+    assert json_of("status", cwd=root) == {
+        "command": "status", "interim": "interim", "last_run": None, "held_back": [], "held_back_as_of": None,
+        "curated": {"path": "curated", "version": None, "run_id": None, "notices": 0, "measures": 0, "pairs": 0},
+        "raw": {"path": "raw", "exists": True, "notices": 2, "added": None, "changed": None, "removed": None}}
+
+    assert cli("run", cwd=root).returncode == 0
+    published = rows(root / "curated")
+    manifest = json.loads((root / "curated" / "_manifest.json").read_text(encoding="utf-8"))
+    state = json.loads((root / "interim" / ".pipeline" / "run.json").read_text(encoding="utf-8"))
+    plan = json_of("plan", cwd=root)
+    assert (plan["redo"], plan["up_to_date"], plan["steps"], plan["nothing_changed"], plan["publish"]) == ([], 2, ZERO_STEPS, True, False)
+    assert plan["summary"] == "2 notice(s): nothing changed since the last publish: a run would look at raw/ and stop"
+    status = json_of("status", cwd=root)
+    assert status["last_run"] == {"run_id": state["run_id"], "started": state["started"], "finished": True, "verdict": "published", "exit_code": 0,
+                                  "notices": 2, "stages_run": ["extract", "outline", "structure", "normalize", "validate", "publish"],
+                                  "select": [], "left_out": 0, "report": str(Path(state["report_dir"]) / "summary.html")}
+    assert status["curated"] == {"path": "curated", "version": manifest["version"], "run_id": manifest["run_id"], "notices": published["notices"],
+                                 "measures": published["measures"], "pairs": published["measure_departments"]}
+    assert (status["held_back"], status["raw"]["added"], status["raw"]["changed"], status["raw"]["removed"]) == ([], [], [], [])
+
+    # raw/ changes: a file added, one changed, one removed, and an empty one a run holds back
+    (root / "raw" / "third.txt").write_text(THIRD, encoding="utf-8")
+    (root / "raw" / f"{first}.txt").write_text((SAMPLES / f"{first}.txt").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    (root / "raw" / f"{second}.txt").unlink()
+    (root / "raw" / "empty.txt").write_text("", encoding="utf-8")
+    status = json_of("status", cwd=root)
+    assert status["raw"] == {"path": "raw", "exists": True, "notices": 3, "added": ["empty.txt", "third.txt"], "changed": [f"{first}.txt"],
+                             "removed": [f"{second}.txt"]}
+    plan = json_of("plan", cwd=root)
+    assert [(r["notice_id"], r["steps"], r["then"]) for r in plan["redo"]] == sorted([  # in the order of the notices' ids
+        ("empty", {"extract": "it is new"}, THEN), (first, {"extract": "its file changed"}, THEN), ("third", {"extract": "it is new"}, THEN)])
+    assert plan["leave_curated"] == [{"notice_id": second, "why": "its file is no longer in raw"}]
+    assert (plan["notices"], plan["up_to_date"], plan["steps"], plan["publish"]) == (3, 0, {**ZERO_STEPS, "extract": 3}, True)
+
+    assert cli("run", cwd=root).returncode == 1  # the empty file is held back
+    status = json_of("status", cwd=root)
+    assert (status["last_run"]["verdict"], status["last_run"]["exit_code"], status["last_run"]["notices"]) == ("published", 1, 3)
+    assert status["held_back"] == [{"notice_id": "empty", "why": ["unreadable: the file is empty (0 bytes)"], "curated_keeps": False}]
+    assert status["curated"]["notices"] == rows(root / "curated")["notices"] == 2
+    assert json_of("plan", "--select", "third", cwd=root)["select"] == ["third"]
+
+
 def test_a_bug_exits_3_with_its_traceback_never_1(tmp_path: Path) -> None:
     """An exception the pipeline does not expect is a bug: 3 and the traceback as Python prints it
     (1 would tell a scheduler "published, some notices held back"). A run state of another shape

@@ -16,7 +16,7 @@ import json
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..extract import discover, shown_name
 from ..publish import current_manifest
@@ -38,14 +38,32 @@ class NoticePlan:
     steps: dict[str, str] = field(default_factory=dict)  # step -> why it is redone
 
 
-def plan(cfg: Config, select_: list[str] | None = None, out: TextIO | None = None) -> int:
-    """Print what `run` (with the same settings and --select) would redo, notice by notice, and why."""
+def plan(cfg: Config, select_: list[str] | None = None, out: TextIO | None = None, fmt: str = "text") -> int:
+    """Print what `run` (with the same settings and --select) would redo, notice by notice, and
+    why: as lines for a person, or as one JSON document for a scheduler (`fmt` "json")."""
     out = out or sys.stdout
+    facts = plan_facts(cfg, select_ or [])
+    if fmt == "json":
+        print(json.dumps(facts, ensure_ascii=False, indent=2), file=out)
+    else:
+        for line in _lines(facts):
+            print(line, file=out)
+    return 0
+
+
+def plan_facts(cfg: Config, select_: list[str]) -> dict[str, Any]:
+    """What `plan` says, as data: the notices a run would take and how many are up to date; per
+    notice to redo, its steps with why (`then`: what follows a new reading); the notices that leave
+    curated/; how many notices each step redoes; whether a run would publish, or stop after
+    looking at raw/ because nothing changed since the last publish; and the closing sentence."""
     refuse_unfit(cfg, select_, reads_raw=True)
-    notices, keys, gone = _found(cfg, select_ or [])
+    notices, keys, gone = _found(cfg, select_)
+    facts: dict[str, Any] = {"command": "plan", "raw": str(cfg.raw), "interim": str(cfg.interim), "curated": str(cfg.curated),
+                             "select": list(select_), "notices": len(notices), "up_to_date": len(notices), "redo": [], "leave_curated": [],
+                             "steps": dict.fromkeys(STEPS, 0), "nothing_changed": False, "publish": False}
     if select_ and not notices:
-        print(f"--select {' '.join(select_)} selects no notice: a run would do nothing", file=out)
-        return 0
+        facts["summary"] = f"--select {' '.join(select_)} selects no notice: a run would do nothing"
+        return facts
     planned = [_plan_notice(cfg, st, keys[st.notice_id]) for st in notices]
     suites = suites_fingerprint(cfg)
     for p, st in zip(planned, notices, strict=True):
@@ -56,8 +74,7 @@ def plan(cfg: Config, select_: list[str] | None = None, out: TextIO | None = Non
                     if old else "not checked before"
         elif "rows" in p.steps:
             p.steps["checks"] = "if its rows change"
-    _print(cfg, planned, gone, notices, out)
-    return 0
+    return _facts(cfg, facts, planned, gone, notices)
 
 
 def _found(cfg: Config, selectors: list[str]) -> tuple[list[NoticeStatus], dict[str, dict], list[str]]:
@@ -155,24 +172,38 @@ def _why_rows(cfg: Config, folder: NoticeFolder, st: NoticeStatus, normalize_key
     return "; ".join(words) or "what they were made from changed"
 
 
-def _print(cfg: Config, planned: list[NoticePlan], gone: list[str], notices: list[NoticeStatus], out: TextIO) -> None:
-    width = max((len(p.notice_id) for p in planned), default=0)
+THEN = f"outline, structure, normalize, its rows and checks {AFTER_EXTRACT}"
+
+
+def _facts(cfg: Config, facts: dict[str, Any], planned: list[NoticePlan], gone: list[str], notices: list[NoticeStatus]) -> dict[str, Any]:
     todo = [p for p in planned if p.steps]
-    for p in todo:
-        steps = "; ".join(f"{step}: {why}" for step, why in p.steps.items())
-        if "extract" in p.steps:
-            steps += f"; then outline, structure, normalize, its rows and checks {AFTER_EXTRACT}"
-        print(f"{p.notice_id:<{width}}  {steps}", file=out)
-    for nid in gone:
-        print(f"{nid:<{width}}  leaves curated/: its file is no longer in {cfg.raw}", file=out)
+    facts["redo"] = [{"notice_id": p.notice_id, "source_file": p.source_file, "steps": dict(p.steps),
+                      "then": THEN if "extract" in p.steps else None} for p in todo]
+    facts["leave_curated"] = [{"notice_id": nid, "why": f"its file is no longer in {cfg.raw}"} for nid in gone]
+    facts["up_to_date"] = len(planned) - len(todo)
     counts = Counter(step for p in todo for step in p.steps)
+    facts["steps"] = {step: counts[step] for step in STEPS}
     if not todo and not gone:
         report = RunReport("plan", "", "", str(cfg.raw), str(cfg.curated), notices=notices)
-        last = up_to_date(cfg, input_fingerprint(cfg, report))
-        what = ("nothing changed since the last publish: a run would look at raw/ and stop" if last is not None else
+        facts["nothing_changed"] = up_to_date(cfg, input_fingerprint(cfg, report)) is not None
+        facts["publish"] = not facts["nothing_changed"]
+        what = ("nothing changed since the last publish: a run would look at raw/ and stop" if facts["nothing_changed"] else
                 "every notice's results are up to date: a run would go through the stages from their caches, check nothing again and publish")
-        print(f"{len(planned)} notice(s): {what}", file=out)
-        return
+        facts["summary"] = f"{len(planned)} notice(s): {what}"
+        return facts
+    facts["publish"] = True
     doing = ", ".join(f"{step} {counts[step]}" for step in STEPS if counts[step])
-    print(f"{len(planned)} notice(s), {len(planned) - len(todo)} up to date; a run would redo: {doing}"
-          f"{f'; {len(gone)} notice(s) leave curated/' if gone else ''}; then publish", file=out)
+    facts["summary"] = (f"{len(planned)} notice(s), {facts['up_to_date']} up to date; a run would redo: {doing}"
+                        f"{f'; {len(gone)} notice(s) leave curated/' if gone else ''}; then publish")
+    return facts
+
+
+def _lines(facts: dict[str, Any]) -> list[str]:
+    """The plan for a person: a line per notice to redo and per notice leaving curated/, then the summary."""
+    width = max((len(x["notice_id"]) for x in (*facts["redo"], *facts["leave_curated"])), default=0)
+    lines = []
+    for p in facts["redo"]:
+        steps = "; ".join(f"{step}: {why}" for step, why in p["steps"].items()) + (f"; then {p['then']}" if p["then"] else "")
+        lines.append(f"{p['notice_id']:<{width}}  {steps}")
+    lines += [f"{g['notice_id']:<{width}}  leaves curated/: {g['why']}" for g in facts["leave_curated"]]
+    return [*lines, facts["summary"]]
