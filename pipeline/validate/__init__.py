@@ -24,6 +24,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -372,9 +373,12 @@ def _error(r: Any) -> str:
 
 
 class Checker:
-    """The suites as GX checkpoints in one ephemeral context, run on as many frames as a run
-    needs (the notices to check, a chunk at a time); Data Docs built once at the end.
-    `parameters`: the suite parameters (CrossFacts.parameters)."""
+    """The suites as GX checkpoints in one ephemeral context, built once and run on as many frames
+    as needed (a run's notices to check, a chunk at a time; in a cluster's worker, every chunk it is
+    handed, run after run). `parameters`: the suite parameters (CrossFacts.parameters) of a check
+    that names none; each check may name its own, so one context serves any run's facts across
+    notices. render() writes the validation pages of the checks since the last render; finish()
+    makes the whole site (run_suites, where one checker sees every check)."""
 
     def __init__(self, suites: list[Suite], data_docs: Path | None, run_id: str | None = None, parameters: dict | None = None) -> None:
         import great_expectations as gx
@@ -409,9 +413,14 @@ class Checker:
                                "return_unexpected_index_query": False, "partial_unexpected_count": 20},
             )))
 
-    def check(self, frames: dict[str, pd.DataFrame], on_step: Callable[[str], None] | None = None) -> list[ExpectationResult]:
+    def check(self, frames: dict[str, pd.DataFrame], on_step: Callable[[str], None] | None = None, parameters: dict | None = None,
+              run_name: str | None = None, run_time: datetime | None = None) -> list[ExpectationResult]:
+        """The frames through the suites. `run_name`: what Data Docs call these validations (default:
+        the run's id, then `<run>.<n>` for the n-th checkpoint run after the first check);
+        `run_time`: when they ran, for GX's page paths (default: now)."""
         from great_expectations.core.run_identifier import RunIdentifier
 
+        parameters = self.parameters if parameters is None else parameters
         results: list[ExpectationResult] = []
         for frame_name, (mine, checkpoint) in self.checkpoints.items():
             frame = frames[frame_name]
@@ -422,9 +431,9 @@ class Checker:
             self.runs += 1
             self.notices.update(frame["notice_id"].unique())
             # named after the pipeline's run, so Data Docs and the report speak of the same run
-            name = self.run_id if self.runs <= len(self.checkpoints) else f"{self.run_id}.{self.runs}"
-            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=self.parameters,
-                                     run_id=RunIdentifier(run_name=name) if self.run_id else None)
+            name = run_name or (self.run_id if self.runs <= len(self.checkpoints) else f"{self.run_id}.{self.runs}")
+            outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+                                     run_id=RunIdentifier(run_name=name, run_time=run_time) if run_name or self.run_id else None)
             by_row = frame.set_index("row_id")
             for key, vr in outcome.run_results.items():
                 mine_now = [_result(vr.suite_name, r, frame, by_row, frame_name) for r in vr.results]
@@ -465,16 +474,42 @@ class Checker:
         vr.success = status == "passed with warnings"  # GX's "Failed" only where a blocking rule failed or one could not run
         self.ctx.validation_results_store.set(key, vr)
 
+    def render(self) -> tuple[list[dict], int]:
+        """The validation pages of the checks since the last render, written into the Data Docs site
+        by GX's renderer — without its static files and index, which make_offline writes once for
+        the whole site (a cluster's workers render their chunks into one shared folder at once); the
+        pages' entries for the index (see _keep_for_docs) and how many notices they cover. GX's store
+        forgets those validations: a context that serves chunk after chunk stays as large."""
+        pages, keys, covered = self.pages, self.keys, len(self.notices)
+        self.pages, self.keys, self.notices = [], [], set()
+        if self.data_docs is not None and keys:
+            from great_expectations.render.renderer.site_builder import SiteBuilder
+
+            site = SiteBuilder(data_context=self.ctx, site_name="report", **self.ctx.variables.data_docs_sites["report"])
+            for section in site.site_section_builders.values():  # what SiteBuilder.build does, but for the static files and index
+                section.build(resource_identifiers=keys)
+        store = self.ctx.validation_results_store
+        for key in keys:
+            store.store_backend.remove_key(key.to_tuple())
+        return pages, covered
+
     def finish(self, notices_in_run: int | None = None) -> None:
-        """Data Docs, once per run over every suite's results, made to open offline. `notices_in_run`:
-        how many notices the run's verdict covers (the others kept their results from earlier runs)."""
+        """Data Docs of every check, made to open offline. `notices_in_run`: how many notices the
+        run's verdict covers (the others kept their results from earlier runs)."""
         if self.data_docs is not None and self.runs:
             from .data_docs import make_offline
 
-            # GX renders the validation pages; the index and the suites' pages are written by make_offline
-            self.ctx.build_data_docs(site_names=["report"], resource_identifiers=self.keys, build_index=False)
-            rules = {s.name: [(TABLE_OF[s.frame], e) for e in s.expectations] for s in self.suites}
-            make_offline(self.data_docs, self.pages, rules, len(self.notices), notices_in_run)
+            pages, covered = self.render()
+            make_offline(self.data_docs, pages, suite_rules(self.suites), covered, notices_in_run)
+
+
+def suite_rules(suites: list[Suite]) -> dict[str, list[dict[str, str]]]:
+    """Each suite's rules as its Data Docs page lists them, as plain values: what a chunk's task
+    hands back, so the process that writes the site needs no GX."""
+    return {s.name: [{"rule": (e.description or "").rsplit(" — ", 1)[0], "table": TABLE_OF[s.frame], "severity": e.meta.get("severity", ""),
+                      "why": e.meta.get("why", ""), "type": e.expectation_type,
+                      "kwargs": json.dumps({k: v for k, v in e.configuration.kwargs.items() if k != "batch_id"}, ensure_ascii=False)}
+                     for e in s.expectations] for s in suites}
 
 
 def _result(suite_name: str, r: Any, frame: pd.DataFrame, by_row: pd.DataFrame, frame_name: str) -> ExpectationResult:

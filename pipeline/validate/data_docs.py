@@ -10,13 +10,14 @@ failing rows with notice, file, place and raw text: see Checker._keep_for_docs),
 - writes the index as plain HTML: every validation with the pipeline's status (a suite whose
   failures are all warnings has passed, with warnings) and its table and run, and which notices
   these pages cover; and a page per suite: its rules, table, severity, reason and expectation;
-- keeps of GX's static files only what the pages show (its logo and icon: 4 MB less a report).
+- copies of GX's static files only what the pages show (its logo and icon: 4 MB less a report;
+  Checker.render has GX write none, so a cluster's workers never write the same file at once).
 Rendering GX's own index and suite pages, which this replaces, cost more than all of this.
 """
 
 from __future__ import annotations
 
-import json
+import importlib.util
 import re
 import shutil
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from typing import Any
 from ..files import write_text
 
 STYLESHEET = Path(__file__).with_name("data_docs.css")
-KEEP_STATIC = {"images/logo-long.png", "images/favicon.ico", "styles/data_docs.css"}
+GX_STATIC = ("images/logo-long.png", "images/favicon.ico")  # of GX's static files, what the pages show
 STATUS_MARK = {"passed": ("text-success", "✓"), "passed with warnings": ("text-warning", "!"), "failed": ("text-danger", "✗"),
                "could not run": ("text-danger", "✗")}
 
@@ -50,6 +51,13 @@ def status_of(results: Iterable[Any]) -> str:
     if any(not r.success and r.severity == "critical" for r in results):
         return "failed"
     return "passed with warnings" if any(not r.success for r in results) else "passed"
+
+
+def _gx_static() -> Path:
+    """GX's static files, found without importing GX."""
+    spec = importlib.util.find_spec("great_expectations")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations))) / "render" / "view" / "static"
 
 
 def page_of(key: Any) -> str:
@@ -95,13 +103,11 @@ def _index(site: Path, pages: list[dict], note: str) -> str:
 """
 
 
-def _suite_page(name: str, rules: list[tuple[str, Any]]) -> str:
+def _suite_page(name: str, rules: list[dict[str, str]]) -> str:
     rows = []
-    for table, e in rules:
-        kwargs = json.dumps({k: v for k, v in e.configuration.kwargs.items() if k != "batch_id"}, ensure_ascii=False)
-        rule = (e.description or "").rsplit(" — ", 1)[0]
-        rows.append(f'<tr class="rule"><td>{escape(rule)}</td><td>{escape(table)}</td><td>{escape(e.meta.get("severity", ""))}</td>'
-                    f'<td>{escape(e.meta.get("why", ""))}</td><td><code>{escape(e.expectation_type)}</code><br><code>{escape(kwargs)}</code></td></tr>')
+    for r in rules:
+        rows.append(f'<tr class="rule"><td>{escape(r["rule"])}</td><td>{escape(r["table"])}</td><td>{escape(r["severity"])}</td>'
+                    f'<td>{escape(r["why"])}</td><td><code>{escape(r["type"])}</code><br><code>{escape(r["kwargs"])}</code></td></tr>')
     crumbs = f'<li class="breadcrumb-item"><a href="../index.html">Home</a></li><li class="breadcrumb-item">Expectation suite {escape(name)}</li>'
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>Expectation suite {escape(name)}</title>
@@ -115,10 +121,11 @@ def _suite_page(name: str, rules: list[tuple[str, Any]]) -> str:
 """
 
 
-def make_offline(site: Path, pages: list[dict], rules: dict[str, list[tuple[str, Any]]], checked: int, in_run: int | None = None) -> None:
+def make_offline(site: Path, pages: list[dict], rules: dict[str, list[dict[str, str]]], checked: int, in_run: int | None = None) -> None:
     """The validation pages GX built in `site`, made to open without a network, with an index and
     a page per suite beside them (see the module). `pages`: each validation, as Checker kept it;
-    `rules`: each suite's expectations with the table they check."""
+    `rules`: each suite's expectations as the suite's page lists them (validate.suite_rules). Needs
+    no GX context (nor GX imported): a run's driver calls it on the pages its workers rendered."""
     assets = {p["page"]: f"{p['table']} (run {p['run']})" for p in pages}
     for path in site.rglob("*.html"):
         rel = path.relative_to(site)
@@ -127,14 +134,11 @@ def make_offline(site: Path, pages: list[dict], rules: dict[str, list[tuple[str,
             html = html.replace("Data asset: None", f"Data asset: {escape(assets[rel.as_posix()])}", 1)
         write_text(path, html)
     static = site / "static"
-    for f in sorted(static.rglob("*"), reverse=True):
-        rel = f.relative_to(static).as_posix()
-        if f.is_file() and rel not in KEEP_STATIC:
-            f.unlink()
-        elif f.is_dir() and not any(f.iterdir()):
-            f.rmdir()
     (static / "styles").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STYLESHEET, static / "styles" / "data_docs.css")
+    for rel in GX_STATIC:  # the renderer copies no static file (Checker.render): the logo and icon, from GX's package
+        (static / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_gx_static() / rel, static / rel)
     (site / "expectations").mkdir(exist_ok=True)
     for name, suite_rules in rules.items():
         write_text(site / "expectations" / f"{name}.html", _suite_page(name, suite_rules))
