@@ -4,6 +4,7 @@ and the outline (run/folder.py names the files; these are their contents, typed)
     Header      structure → normalize       what the notice says of itself, its pages, its role words
     NoticeRecord                            what the notices table says of the notice
     Summary     normalize → validate, publish, report   what checks across notices need of it
+    Facts       a run's notice task → validate          what validate reads of a Summary, carried back by the task
     Validation  validate → the verdict      what its rows gave each expectation
 
 Each reads and writes its JSON here (`to_json`, `from_json`), so a field is named once.
@@ -96,6 +97,23 @@ class Summary:
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Summary:
         return cls(**{**d, "record": NoticeRecord(**d["record"]), "names": [NameUse(**n) for n in d["names"]]})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the validate stage reads of one notice's Summary, a few hundred bytes: a run's notice
+    task hands it back, so the driver computes the facts across notices and the validation keys
+    without reading every summary again (on a cluster, one file per notice off a shared filesystem)."""
+
+    notice_id: str
+    digest: str  # of its Arrow pieces
+    rows: int  # measures and pairs: what a validation chunk is sized by
+    record: NoticeRecord  # the checks across notices read its hash, title, issuer, date, jurisdiction
+    names: tuple[tuple[str, str], ...]  # (department as written, canonical), each once, sorted
+
+    @classmethod
+    def of(cls, s: Summary) -> Facts:
+        return cls(s.notice_id, s.digest, s.measures + s.pairs, s.record, tuple(sorted({(n.department, n.canonical) for n in s.names})))
 
 
 # The column a failing row's value is shown from, per suite (numbering: the printed label): in

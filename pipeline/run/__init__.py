@@ -29,6 +29,7 @@ from ..publish.gate import EXIT_HELD_BACK, EXIT_NOTHING, EXIT_PUBLISHED
 from ..report import console_digest, headline, record_run, settle, skipped_digest
 from ..settings import config_problem
 from .cache import input_fingerprint, record_code, up_to_date
+from .executors import executor_for
 from .folders import check_folders
 from .selection import check as check_selectors
 from .state import (
@@ -136,20 +137,20 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
             _unchanged(cfg, report, last)
             _say_outcome(report)
             return report
-    t0 = time.perf_counter()
-    stage("notices")(cfg, report, work)  # one task per notice: extract, outline, structure, normalize
-    report.stage_seconds["notices"] = round(time.perf_counter() - t0, 2)
-    report.stages_run += ["outline", "structure", "normalize"]
-    save_state(cfg, report)
-    # as a run that reads no notice again computes it: a notice is unreadable when its extraction
-    # failed, not when a later stage broke on it (its extraction is cached then)
-    fingerprint = input_fingerprint(cfg, report, {f.notice_id for f in report.findings if f.code == "extract-failed"})
-    for name in STAGES[4:]:
+    executor = executor_for(cfg)  # one for the notices' tasks and the validation chunks' (a Dask run's cluster, started once)
+    try:
         t0 = time.perf_counter()
-        stage(name)(cfg, report)
-        report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
-        report.stages_run.append(name)
+        facts = stage("notices")(cfg, report, work, executor)  # one task per notice: extract, outline, structure, normalize
+        report.stage_seconds["notices"] = round(time.perf_counter() - t0, 2)
+        report.stages_run += ["outline", "structure", "normalize"]
         save_state(cfg, report)
+        # as a run that reads no notice again computes it: a notice is unreadable when its extraction
+        # failed, not when a later stage broke on it (its extraction is cached then)
+        fingerprint = input_fingerprint(cfg, report, {f.notice_id for f in report.findings if f.code == "extract-failed"})
+        _timed(cfg, report, "validate", facts=facts, executor=executor)  # what the tasks handed back: no summary read again
+    finally:
+        executor.close()
+    _timed(cfg, report, "publish")
     record_code(cfg.interim)
     _digests(report)
     if report.verdict in ("published", "unchanged"):  # what a run that finds nothing changed says again
@@ -159,6 +160,14 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
                                                   "validation": report.validation}, indent=None)
     _say_outcome(report)
     return report
+
+
+def _timed(cfg: Config, report: RunReport, name: str, **kw: object) -> None:
+    t0 = time.perf_counter()
+    stage(name)(cfg, report, **kw)
+    report.stage_seconds[name] = round(time.perf_counter() - t0, 2)
+    report.stages_run.append(name)
+    save_state(cfg, report)
 
 
 def _digests(report: RunReport) -> None:

@@ -162,6 +162,11 @@ class Key(str):
         key.parts = parts
         return key
 
+    def __reduce__(self) -> tuple:
+        """Pickled with its parts (a validation chunk's task carries its notices' keys to a worker):
+        str's own way would call __new__ with the digest alone."""
+        return (Key, (str(self), self.parts))
+
 
 def stage_parts(folder: NoticeFolder, stage: str, upstream: str = "") -> dict[str, str]:
     """What a stage's key for one notice holds: its code, its wording, the libraries that read the

@@ -3,7 +3,8 @@ normalize where the executor puts it (this machine's processes, or a Dask cluste
 each stage checking its own cache key there, so the run never reads a notice's files to decide
 what to redo. What goes to a task: the notice's id, its files' names in raw/, its extraction key
 and the settings; what comes back, a few kilobytes: the notice's status, error, seconds, peak
-memory, findings, counts and its pieces' digest. The extraction itself runs in a process of its
+memory, findings, counts and what validate reads of its summary (its pieces' digest, its record,
+the names it writes: run/validating.py needs no summary read again). The extraction itself runs in a process of its
 own inside the task (executor.isolate), with the same time and memory limits and messages as
 the extract stage on its own.
 
@@ -23,9 +24,10 @@ from pathlib import Path
 from ..errors import Finding
 from ..extract import RawNotice
 from ..logs import event
+from ..model.interim import Facts
 from ..wording import fingerprint as wording_fingerprint
 from .cache import code_fingerprint
-from .executor import WORKER_DIED, Limits, isolate
+from .executor import WORKER_DIED, Executor, Limits, isolate
 from .executors import executor_for
 from .extracting import Work, as_read, extract_notice, extracted, preload, prune, report_read, why_it_ended
 from .folder import NoticeFolder
@@ -65,7 +67,7 @@ class Outcome:
     detail: str = ""  # the library's own words on it
     extraction: dict = field(default_factory=dict)  # its extraction's record, when this task made it
     findings: list[Finding] = field(default_factory=list)
-    digest: str | None = None  # its pieces' digest: None when it did not get through normalize
+    facts: Facts | None = None  # what validate reads of its summary: None when it did not get through normalize
     seconds: dict[str, float] = field(default_factory=dict)
     peak_mb: float = 0.0  # the peak resident memory of the process that ran it, and of its extraction
 
@@ -111,7 +113,7 @@ def through_the_stages(where: Where, task: Task) -> Outcome:
             return _measured(out)
         out.seconds[name] = round(time.perf_counter() - t0, 3)
         out.findings += findings
-    out.digest = str(extra)
+    out.facts = extra if isinstance(extra, Facts) else None
     return _measured(out)
 
 
@@ -127,9 +129,11 @@ def tasks(report: RunReport, work: Work) -> list[Task]:
     return [Task(st, parse.get(st.notice_id)) for st in report.notices]
 
 
-def stage_notices(cfg: Config, report: RunReport, work: Work) -> None:
+def stage_notices(cfg: Config, report: RunReport, work: Work, executor: Executor | None = None) -> dict[str, Facts]:
     """Every notice through extract, outline, structure and normalize, one task each; then, in
-    the order of the notices, what each task found, and the candidate tables."""
+    the order of the notices, what each task found, and the candidate tables. Returns what
+    validate reads of each candidate notice. `executor`: the run's (closed by it), else one of
+    its own."""
     registry = registry_at(cfg.registry)
     where = Where(Path(os.path.abspath(cfg.raw)), Path(os.path.abspath(cfg.interim)), Limits(cfg.timeout, cfg.memory_mb),
                   Path(os.path.abspath(cfg.registry)), registry.fingerprint)
@@ -140,7 +144,8 @@ def stage_notices(cfg: Config, report: RunReport, work: Work) -> None:
             code_fingerprint(step)
         wording_fingerprint()
     outcomes: dict[int, Outcome] = {}
-    executor = executor_for(cfg)
+    owned = executor is None
+    executor = executor or executor_for(cfg)
     try:
         with Progress("notices", len(todo), cfg.progress) as bar:
             for done in executor.map(partial(through_the_stages, where), todo, names=lambda t: t.status.notice_id):
@@ -150,8 +155,9 @@ def stage_notices(cfg: Config, report: RunReport, work: Work) -> None:
                 bar.step(f"FAILED {st.notice_id}" if out.error or st.extraction == "failed"
                          else f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", st.notice_id)
     finally:
-        executor.close()
-    _take(cfg, report, outcomes)
+        if owned:
+            executor.close()
+    return _take(cfg, report, outcomes)
 
 
 def _lost(task: Task, error: str) -> Outcome:
@@ -167,11 +173,11 @@ def _lost(task: Task, error: str) -> Outcome:
     return out
 
 
-def _take(cfg: Config, report: RunReport, outcomes: dict[int, Outcome]) -> None:
+def _take(cfg: Config, report: RunReport, outcomes: dict[int, Outcome]) -> dict[str, Facts]:
     """What the tasks found, in the order of the notices (so a run's report does not depend on
     which worker ended first): each notice's status, findings and errors, the largest peak
     memory, the candidate tables."""
-    index: dict[str, str] = {}
+    facts: dict[str, Facts] = {}
     for i in range(len(report.notices)):
         out = outcomes[i]
         st = report.notices[i]
@@ -185,8 +191,9 @@ def _take(cfg: Config, report: RunReport, outcomes: dict[int, Outcome]) -> None:
             if f.code.endswith("-failed") or f.code == "worker-died":
                 log.error("%s: %s", st.source_file, f.message, extra=event(f"{f.stage}.failed", st.notice_id, file=st.source_file))
         report.findings += out.findings
-        if out.digest is not None and st.extraction != "failed":
-            index[st.notice_id] = out.digest
+        if out.facts is not None and st.extraction != "failed":
+            facts[st.notice_id] = out.facts
         report.peak_mb["workers"] = max(report.peak_mb.get("workers", 0.0), out.peak_mb)
     prune(cfg, report)
-    write_candidate(cfg, report, index)
+    write_candidate(cfg, report, {nid: f.digest for nid, f in facts.items()})
+    return facts

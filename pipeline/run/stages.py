@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import Finding, Refused
 from ..files import write_json
 from ..logs import event
-from ..model.interim import Summary
+from ..model.interim import Facts, Summary
 from ..normalize import normalize, notice_year
 from ..normalize.registry import Registry, registry_at
 from ..normalize.tables import Source, build_tables, notice_record, notice_summary
@@ -114,7 +114,7 @@ def structure_step(interim: Path, st: NoticeStatus) -> Step:
 
 def normalize_step(interim: Path, registry_folder: Path, registry_fingerprint: str, st: NoticeStatus) -> Step:
     """One notice's measures.json → normalized.json, then its rows as Arrow pieces and its summary;
-    what it keeps is its pieces' digest."""
+    what it keeps is what validate reads of the summary (its pieces' digest among it)."""
     registry = registry_named(registry_folder, registry_fingerprint)
     folder = NoticeFolder.of(interim, st.notice_id)
     key = stage_key(folder, "normalize", folder.key("structure") or "")
@@ -139,7 +139,7 @@ def normalize_step(interim: Path, registry_folder: Path, registry_fingerprint: s
         folder.write_summary(summary)
         folder.done("tables", pkey)
     st.measures, st.pairs = summary.measures, summary.pairs
-    return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, summary.digest
+    return f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", findings, Facts.of(summary)
 
 
 def stage_outline(cfg: Config, report: RunReport) -> None:
@@ -157,7 +157,7 @@ def stage_normalize(cfg: Config, report: RunReport) -> None:
     (interim/<id>/tables/, summary.json): the candidate curated tables are their concatenation."""
     registry = registry_at(cfg.registry)
     kept = _per_notice(cfg, report, "normalize", partial(normalize_step, cfg.interim, cfg.registry, registry.fingerprint))
-    write_candidate(cfg, report, {st.notice_id: str(digest) for st, digest in kept})
+    write_candidate(cfg, report, {st.notice_id: facts.digest for st, facts in kept if isinstance(facts, Facts)})
 
 
 def write_candidate(cfg: Config, report: RunReport, index: dict[str, str]) -> None:
