@@ -41,7 +41,8 @@ EXIT_CODES = f"""exit codes (for a scheduler; call notice-pipeline itself: make 
      each keeps the version last published
   {EXIT_NOTHING}  nothing published: every notice failed, a check of no notice failed, or --strict and a
      notice failed; or the command was refused before it changed anything (an unknown or bad
-     setting, a missing folder, a folder in use, a stage before the one it needs), with one line
+     setting, a missing folder, a folder in use, a stage before the one it needs), or a Dask
+     cluster had no worker for 5 minutes while the run's tasks waited, with one line
      ERROR <key or path>: …
   {EXIT_FAILED}  the pipeline itself failed (a bug): the traceback is printed; curated/ is a complete
      version, the last one switched to"""

@@ -106,6 +106,21 @@ def test_a_worker_whose_code_differs_from_the_run_is_refused(tmp_path: Path, sch
     assert ok.exit_code == 0 and ok.notices[0].extraction == "parsed"
 
 
+def test_a_cluster_with_no_worker_stops_the_run_instead_of_waiting_for_ever(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scheduler no worker ever joins (as when every worker dies while starting): the run stops
+    once it has had none for NO_WORKERS_FOR seconds, with a line naming the scheduler (exit 2)."""
+    from pipeline.errors import Refused
+    from pipeline.run import cluster
+
+    monkeypatch.setattr(cluster, "NO_WORKERS_FOR", 1.0)
+    monkeypatch.setattr(cluster, "POLL", 0.2)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty, pytest.raises(Refused) as refused:
+        run_on(TXT[:1], tmp_path, executor="dask", scheduler=empty.scheduler_address)
+    said = str(refused.value)
+    assert said.startswith("ERROR --scheduler: ") and f"the Dask scheduler {empty.scheduler_address} has had no worker for 1 s" in said
+    assert not (tmp_path / "curated").exists()
+
+
 @pytest.mark.slow
 def test_the_executor_and_a_scheduler_file_come_from_the_settings_file(tmp_path: Path, scheduler: str) -> None:
     settings = tmp_path / "settings" / "notice-pipeline.toml"

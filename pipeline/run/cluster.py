@@ -13,6 +13,9 @@ runs past one machine. Imported only when `--executor dask` is asked for.
   (killed, out of memory) has its tasks run again by Dask, up to `allowed-failures`; a task that
   still kills its worker is run once more alone after the others, and then is its item's error.
 - At most IN_FLIGHT tasks per worker thread are on the cluster at once, fed as others end.
+- A cluster that has had no worker for NO_WORKERS_FOR seconds while tasks wait (every worker died
+  while starting, or none ever joined) stops the run, with a line naming the scheduler (exit 2),
+  rather than leaving it waiting for ever.
 """
 
 from __future__ import annotations
@@ -45,6 +48,11 @@ R = TypeVar("R")
 
 IN_FLIGHT = 2  # tasks on the cluster per worker thread: one running, one ready to start as it ends
 ALLOWED_FAILURES = 1  # a task's worker may die this many times before Dask gives up on it
+# Seconds a run waits with tasks on the cluster, none ending and no worker alive, before it stops:
+# time for a nanny to restart a worker many times over, or for a batch system to start one that
+# was queued just before the run (start the workers first when the queue is longer).
+NO_WORKERS_FOR = 300.0  # README and --help say 5 minutes
+POLL = 2.0  # seconds between looks at the cluster while no task ends
 CONFIG = {"distributed.worker.daemon": False,  # a task forks its notice's extraction
           "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
           "distributed.worker.profile.enabled": False}  # its stack sampling every 10 ms cost a tenth of a small run's CPU
@@ -178,7 +186,7 @@ class DaskExecutor:
                 running.add(fut)
 
         submit(max(1, IN_FLIGHT * self._threads()))
-        for fut in running:
+        for fut in self._as_they_end(running):
             i = which.pop(fut.key)
             submit(1)
             try:
@@ -193,6 +201,26 @@ class DaskExecutor:
             finally:
                 fut.release()
             yield Done(i, item, result, error)
+
+    def _as_they_end(self, running: as_completed) -> Iterator[Any]:
+        """Each future of `running` (which grows as they are taken) as it ends; the run is stopped
+        when no worker has been alive for NO_WORKERS_FOR seconds while none ended."""
+        seen = looked = time.monotonic()  # the last time a task ended or a worker was there; the last look
+        while not running.is_empty():
+            if ended := running.next_batch(block=False):
+                seen = time.monotonic()
+                yield from ended
+                continue
+            now = time.monotonic()
+            if now - looked >= POLL:  # a call to the scheduler
+                looked = now
+                if self.client.nthreads():
+                    seen = now
+                elif now - seen > NO_WORKERS_FOR:
+                    raise Refused("--scheduler", f"the Dask scheduler {self.client.scheduler.address} has had no worker for "
+                                  f"{NO_WORKERS_FOR:.0f} s while {running.count()} task(s) waited (did every worker die while "
+                                  "starting?): the run stopped; start workers, then run again (what was done is kept)")
+            time.sleep(0.1)  # as as_completed's own iteration waits between looks at its queue
 
     def isolated(self, jobs: Sequence[tuple[str, Callable[[], None]]], limits: Limits) -> Iterator[tuple[str, Ended]]:
         for done in self.map(partial(_isolated, limits), list(jobs), names=lambda job: job[0]):
