@@ -87,7 +87,8 @@ def _candidates(cfg: Config, index: dict[str, str], facts: dict[str, Facts]) -> 
 class Site:
     """What every chunk's task of a run reads besides its notices: the folders (absolute: a
     worker's working directory is its own), the suites and their fingerprint (what a GX context is
-    built from), the suite parameters (CrossFacts.parameters) and the run Data Docs name."""
+    built from), the suite parameters (CrossFacts.parameters) and the run Data Docs name its
+    validations after."""
 
     interim: Path
     expectations: Path
@@ -109,8 +110,9 @@ class Chunk:
 
 @dataclass
 class Checked:
-    """What a chunk's task hands back, a few kilobytes however many rows it checked (its notices'
-    validation.json files hold the same, each notice's checks in full)."""
+    """What a chunk's task hands back: the same as its notices' validation.json files, without
+    repeating each expectation for every notice — its size grows with the failing rows, not with
+    the rows checked."""
 
     number: int
     checks: list[dict[str, Any]]  # each expectation, as every notice's results describe it (no counts, no rows)
