@@ -83,6 +83,26 @@ def test_a_dask_run_after_a_local_run_redoes_nothing_and_the_reverse(tmp_path: P
     same_run(local, dask_run)
 
 
+@pytest.mark.slow
+def test_chunks_checked_on_two_workers_give_the_local_run_s_files_and_one_data_docs_site(tmp_path: Path, scheduler: str,
+                                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notice a chunk: the two chunks are checked on the cluster's workers, each rendering its
+    pages into the one Data Docs folder; the driver's index lists both runs' validations."""
+    from pipeline.run import validating
+
+    monkeypatch.setattr(validating, "CHUNK_NOTICES", 1)
+    local = run_on(TXT, tmp_path / "local")
+    dask_run = run_on(TXT, tmp_path / "dask", executor="dask", scheduler=scheduler)
+    same_run(local, dask_run)
+    for report, _ in (local, dask_run):
+        docs = Path(report.report_dir) / "data_docs"
+        runs = {p.parent.parent.name for p in docs.glob("validations/*/*/*/*.html")}
+        assert runs == {report.run_id, f"{report.run_id}.2"}
+        index = (docs / "index.html").read_text(encoding="utf-8")
+        assert f"{report.run_id}.2" in index and "cover the 2 notice(s) checked in this run" in index
+        assert sorted(p.name for p in (docs / "static").rglob("*") if p.is_file()) == ["data_docs.css", "favicon.ico", "logo-long.png"]
+
+
 def test_a_worker_whose_code_differs_from_the_run_is_refused(tmp_path: Path, scheduler: str) -> None:
     """The run from a copy of the pipeline with one comment more: the workers' code is not the
     run's, so every cache key would differ; the run is refused before any notice is read."""
