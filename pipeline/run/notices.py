@@ -92,6 +92,9 @@ def through_the_stages(where: Where, task: Task) -> Outcome:
     if task.parse is not None:
         p = task.parse
         rn = RawNotice(st.notice_id, where.raw / p.file, [where.raw / a for a in p.alternates], p.shown)
+        # loaded once in this process (a cluster's worker too, not only the local run's driver),
+        # so the extraction's process inherits it rather than loading jieba's dictionary again
+        preload([rn.path, *rn.alternates])
         ended = isolate(partial(extract_notice, rn, folder, p.key), where.limits)
         out.error, out.detail = why_it_ended(ended, folder, where.limits)
         out.seconds["extract"] = round(ended.seconds, 3)
