@@ -141,6 +141,23 @@ def test_a_cluster_with_no_worker_stops_the_run_instead_of_waiting_for_ever(tmp_
     assert not (tmp_path / "curated").exists()
 
 
+def test_a_cluster_of_the_run_whose_workers_cannot_start_is_said_in_a_line(tmp_path: Path) -> None:
+    """The run starts its own cluster and every worker dies while starting (here: a preload that
+    does not import): one line naming the cause, exit 2, no traceback, nothing published."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(TXT[0], raw)
+    args = ["--raw", str(raw), "--interim", str(tmp_path / "interim"), "--curated", str(tmp_path / "curated"), "--reports",
+            str(tmp_path / "reports"), "--executor", "dask", "--jobs", "1", "--no-progress"]
+    res = subprocess.run([sys.executable, "-m", "pipeline", "run", *args], capture_output=True, text=True, check=False, cwd=ROOT,
+                         env={**os.environ, "GX_ANALYTICS_ENABLED": "False", "DASK_DISTRIBUTED__WORKER__PRELOAD": '["no_such_module_here"]'})
+    assert res.returncode == 2, res.stderr
+    said = [ln for ln in res.stderr.splitlines() if ln.startswith("ERROR --executor: ")]
+    assert len(said) == 1 and "the run's Dask cluster could not start its workers" in said[0] and "no_such_module_here" in said[0], res.stderr
+    assert "CRITICAL" not in res.stderr and "Traceback" not in res.stderr and "Port 8787" not in res.stderr
+    assert not (tmp_path / "curated").exists()
+
+
 @pytest.mark.slow
 def test_the_executor_and_a_scheduler_file_come_from_the_settings_file(tmp_path: Path, scheduler: str) -> None:
     settings = tmp_path / "settings" / "notice-pipeline.toml"

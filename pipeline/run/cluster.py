@@ -112,14 +112,21 @@ class DaskExecutor:
     def __init__(self, scheduler: str, workers: int) -> None:
         t0 = time.perf_counter()
         self._quiet = logging.getLogger("distributed").level
-        logging.getLogger("distributed").setLevel(logging.ERROR)  # its comings and goings are not the run's lines
+        # its comings and goings are not the run's lines: a worker's death or failure to start is
+        # said by the run, in a line of its own
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         self._config = dask.config.set(CONFIG)  # read by the nanny at each (re)start of a worker: kept while the executor is
         self.cluster: LocalCluster | None = None
         try:
             self.client = self._connect(scheduler, workers)
-        except (OSError, TimeoutError, ValueError) as exc:
+        except Exception as exc:
             self._config.__exit__(None, None, None)
             logging.getLogger("distributed").setLevel(self._quiet)
+            if not scheduler:  # a worker of the run's own cluster died while starting: its words, in a line
+                cause = f" ({type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ else ""
+                raise Refused("--executor", f"the run's Dask cluster could not start its workers: {exc}{cause}") from None
+            if not isinstance(exc, (OSError, TimeoutError, ValueError)):
+                raise
             raise Refused("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         try:
             self.client.register_plugin(SameCode(fingerprints()), name=SameCode.name)
@@ -132,8 +139,10 @@ class DaskExecutor:
 
     def _connect(self, scheduler: str, workers: int) -> Client:
         if not scheduler:  # a cluster of this machine's cores, for this run
+            # ":0": its scheduler's HTTP server (always started) on a free port, not on 8787, which
+            # another run's cluster may hold (distributed then warns on stderr)
             self.cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address=":0", silence_logs=logging.CRITICAL)
             return Client(self.cluster, set_as_default=False)
         if "://" in scheduler:
             return Client(scheduler, timeout=30, set_as_default=False)
