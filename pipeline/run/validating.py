@@ -7,14 +7,14 @@ when no task handed it back (`python -m pipeline validate` on its own). The noti
 in chunks (_chunks) to where the run's executor runs its tasks: a chunk's task checks its rows with
 its process's one GX context (built once, kept for the chunks and runs after), writes each
 notice's validation.json and key and renders its validation pages into the report's Data Docs
-folder, and hands back its results, compact (check_chunk). The driver writes the Data Docs'
-index and suite pages and combines every notice's results. Under the local executor the chunks
+folder, and hands back its pages' entries (check_chunk). The driver writes the Data Docs' index
+and suite pages and combines every notice's results, read from their validation.json files a
+notice at a time (its memory does not grow with the failing rows). Under the local executor the chunks
 run in the driver's process, one after another (a forked worker would import GX again); under
 Dask on the cluster's workers. Great Expectations is imported only where a notice is checked."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -110,23 +110,15 @@ class Chunk:
 
 @dataclass
 class Checked:
-    """What a chunk's task hands back: the same as its notices' validation.json files, without
-    repeating each expectation for every notice — its size grows with the failing rows, not with
-    the rows checked."""
+    """What a chunk's task hands back besides the validation.json files it writes: a few
+    kilobytes, whatever fails. The failing rows are read back from those files, a notice at a
+    time, so that the driver's memory does not grow with them (nor with the notices)."""
 
     number: int
-    checks: list[dict[str, Any]]  # each expectation, as every notice's results describe it (no counts, no rows)
-    notices: dict[str, tuple[dict[str, int], dict[int, list[dict]]]]  # notice -> its rows per frame, its failing rows per check
     pages: list[dict]  # the validations its Data Docs pages show (Checker.pages)
     covered: int  # the notices those pages cover
     rules: dict[str, list[dict[str, str]]]  # each suite's rules, for its page (validate.suite_rules)
     suite_error: str = ""  # the suites could not be loaded: nothing was checked
-
-    def results(self, nid: str) -> list[dict[str, Any]]:
-        """A notice's checks, as its validation.json holds them (combine_results reads these)."""
-        frames, failing = self.notices[nid]
-        return [{**c, "elements": frames.get(c["frame"], 0), "unexpected": len(failing.get(i, [])), "rows": failing.get(i, [])}
-                for i, c in enumerate(self.checks)]
 
 
 _CONTEXT: dict[tuple[str, str, str], Checker] = {}  # in a process that checks: its one GX context, by what it was built from
@@ -152,7 +144,7 @@ def check_chunk(site: Site, chunk: Chunk) -> Checked:
         try:
             checker = _checker(site)
         except SuiteError as exc:
-            return Checked(chunk.number, [], {}, [], 0, {}, str(exc))
+            return Checked(chunk.number, [], 0, {}, str(exc))
         frames = frames_of(_concat(site.interim, chunk.ids))
         name = site.run_id if chunk.number == 1 else f"{site.run_id}.{chunk.number}"
         results = checker.check(frames, parameters=site.parameters, run_name=name, run_time=site.run_time)
@@ -164,18 +156,7 @@ def check_chunk(site: Site, chunk: Chunk) -> Checked:
         folder = NoticeFolder.of(site.interim, nid)
         folder.write_validation(Validation.from_json(per_notice[nid]))
         folder.done("validation", key)
-    return _compact(chunk.number, per_notice, pages, covered, rules)
-
-
-def _compact(number: int, per_notice: dict[str, list[dict]], pages: list[dict], covered: int, rules: dict) -> Checked:
-    """A chunk's results as few bytes as they say: the expectations once, then per notice its rows
-    per frame and its failing rows (as validation.json gives them back: through JSON)."""
-    first = next(iter(per_notice.values()), [])
-    checks = [{k: v for k, v in c.items() if k not in ("elements", "unexpected", "rows")} for c in first]
-    notices = {nid: ({c["frame"]: c["elements"] for c in mine},
-                     {i: json.loads(json.dumps(c["rows"], ensure_ascii=False, default=str)) for i, c in enumerate(mine) if c["rows"]})
-               for nid, mine in per_notice.items()}
-    return Checked(number, checks, notices, pages, covered, rules)
+    return Checked(chunk.number, pages, covered, rules)
 
 
 # --- the stage, in the driver ----------------------------------------------------------------
@@ -203,7 +184,7 @@ def stage_validate(cfg: Config, report: RunReport, facts: dict[str, Facts] | Non
         validation = _written(suite_failure(exc), parts)
     else:
         _data_docs(parts / "data_docs", checked, len(c.records))
-        validation = _verdict(cfg, index, suites, registry, parts, {nid: ch for ch in checked for nid in ch.notices})
+        validation = _verdict(cfg, index, suites, registry, parts)
     if (parts / "data_docs" / "index.html").exists():  # where the report will hold them
         validation.data_docs = str(cfg.reports / report.run_id / "data_docs" / "index.html")
     # the one place the run's validation is assembled: publish checks it publishes what was
@@ -272,17 +253,14 @@ def _data_docs(site: Path, checked: list[Checked], notices_in_run: int) -> None:
         make_offline(site, pages, checked[0].rules, sum(ch.covered for ch in checked), notices_in_run)
 
 
-def _verdict(cfg: Config, index: dict[str, str], suites: list[Suite], registry: Registry, parts: Path, fresh: dict[str, Checked]) -> Verdict:
-    """Every notice's results, kept (read from its folder) or new (`fresh`: as the chunk's task
-    handed them back), combined into the verdict; every failing row streamed to failures.parquet."""
+def _verdict(cfg: Config, index: dict[str, str], suites: list[Suite], registry: Registry, parts: Path) -> Verdict:
+    """Every notice's results, kept or new, read from its folder a notice at a time and combined
+    into the verdict; every failing row streamed to failures.parquet."""
     from ..report import FailureWriter
     from ..validate import combine_results, verdict
 
-    def checks_of(nid: str) -> list[dict]:
-        return fresh[nid].results(nid) if nid in fresh else NoticeFolder.of(cfg.interim, nid).validation().to_json()
-
     with FailureWriter(parts / "failures.parquet") as failures:
-        results = combine_results(((nid, checks_of(nid)) for nid in sorted(index)), failures.add)
+        results = combine_results(((nid, NoticeFolder.of(cfg.interim, nid).validation().to_json()) for nid in sorted(index)), failures.add)
         return verdict(results, suites, registry, None, failures=False)
 
 
