@@ -12,8 +12,7 @@ Each reads and writes its JSON here (`to_json`, `from_json`), so a field is name
 
 from __future__ import annotations
 
-import sys
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 NOTICE_TABLES = ("measure_departments", "measures", "notices")  # the curated tables a notice has rows in (its pieces)
@@ -115,11 +114,6 @@ class Facts:
     @classmethod
     def of(cls, s: Summary) -> Facts:
         return cls(s.notice_id, s.digest, s.measures + s.pairs, s.record, tuple(sorted({(n.department, n.canonical) for n in s.names})))
-
-    def shared(self) -> Facts:
-        """The same facts, its names' strings the ones every other notice's facts hold (a run keeps
-        one per notice: each arrives from its task as strings of its own)."""
-        return replace(self, names=tuple((sys.intern(d), sys.intern(c)) for d, c in self.names))
 
 
 # The column a failing row's value is shown from, per suite (numbering: the printed label): in

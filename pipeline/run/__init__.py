@@ -148,7 +148,6 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
         # failed, not when a later stage broke on it (its extraction is cached then)
         fingerprint = input_fingerprint(cfg, report, {f.notice_id for f in report.findings if f.code == "extract-failed"})
         _timed(cfg, report, "validate", facts=facts, executor=executor)  # what the tasks handed back: no summary read again
-        del facts  # held for validate only: publish runs without them
     finally:
         executor.close()
     _timed(cfg, report, "publish")

@@ -195,7 +195,7 @@ def _take(cfg: Config, report: RunReport, outcomes: dict[int, Outcome]) -> dict[
                 log.error("%s: %s", st.source_file, f.message, extra=event(f"{f.stage}.failed", st.notice_id, file=st.source_file))
         report.findings += out.findings
         if out.facts is not None and st.extraction != "failed":
-            facts[st.notice_id] = out.facts.shared()
+            facts[st.notice_id] = out.facts
         report.peak_mb["workers"] = max(report.peak_mb.get("workers", 0.0), out.peak_mb)
     prune(cfg, report)
     write_candidate(cfg, report, {nid: f.digest for nid, f in facts.items()})
