@@ -13,13 +13,12 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from pipeline.structure import structure
 
 from .conftest import SAMPLES, extract
+from .fixtures.make_fixtures import page_number_footer
 
 
 def _places(path: Path) -> dict[str, str]:
@@ -52,22 +51,6 @@ def test_a_sample_pdf_gives_page_and_line_as_a_reader_counts_them() -> None:
     assert (first.measure_label, first.source_ref) == ("（一）", "p.3 l.15")
 
 
-def _page_number_footer(section) -> None:
-    """A centred footer '— N —' whose N is Word's PAGE field."""
-    p = section.footer.paragraphs[0]
-    p.alignment = 1
-    p.add_run("— ")
-    fld = OxmlElement("w:fldSimple")
-    fld.set(qn("w:instr"), "PAGE")
-    run = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.text = "1"
-    run.append(t)
-    fld.append(run)
-    p._p.append(fld)
-    p.add_run(" —")
-
-
 def _laid_out(tmp_path: Path) -> Path:
     """Three pages with a running head and a page number; page 2 holds a table between prose."""
     doc = Document()
@@ -75,7 +58,7 @@ def _laid_out(tmp_path: Path) -> Path:
     style.font.size, style.font.name = Pt(12), "Noto Sans CJK SC"
     section = doc.sections[0]
     section.header.paragraphs[0].text = "某区人民政府办公室"
-    _page_number_footer(section)
+    page_number_footer(section)
     doc.add_paragraph().add_run("某区关于做好重点工作的通知").font.size = Pt(16)
     doc.add_paragraph("各街道、各部门：")
     doc.add_paragraph("现将重点工作通知如下。")
