@@ -191,7 +191,7 @@ MEANINGS: dict[str, dict[str, str]] = {
         "alternates_text": "the same as one text, separated by a vertical bar between spaces (for BI tools); null when none",
         "pages": "PDF pages; null for formats without pages",
         "issuer_jurisdiction": ("the place whose government issued it (天津市), from the place its issuer or title names, else (a notice "
-                                "printing no issuer) the one place its first paragraphs say it speaks for (结合我市实际 … 青岛市); the "
+                                "printing no issuer) the one place its first paragraphs say it speaks for (结合我市实际 … 广州市); the "
                                 "jurisdiction its short department names (市商务局) are resolved in; null when none names one the registry knows"),
         "n_role_words": ("role words (责任单位, 牵头, 负责 …) its text holds: a notice with some and no measures had its layout not read "
                          "and is held back; null in rows published before schema 3.1"),
