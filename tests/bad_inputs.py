@@ -178,25 +178,29 @@ def encrypted_pdf(raw: Path, user_password: str) -> Path:
     return p
 
 
-def _page_image(page_no: int = 0, resolution: int = 100):
+def _page_image(page_no: int = 0, resolution: int = 100, top: float = 1.0):
+    """A sample page as a scanner gives it, or only its `top` part (OCR's time goes with the
+    lines it reads: a check of how a scanned page is reported needs a few, not a page's worth)."""
     import pdfplumber
 
     with pdfplumber.open(SAMPLES / f"{NOTICES[0]}.pdf") as pdf:
-        return pdf.pages[page_no].to_image(resolution=resolution).original.convert("RGB")
+        im = pdf.pages[page_no].to_image(resolution=resolution).original.convert("RGB")
+    return im.crop((0, 0, im.width, round(im.height * top)))
 
 
-def image_only_pdf(raw: Path) -> Path:
+def image_only_pdf(raw: Path, top: float = 1.0) -> Path:
     p = raw / "scanned.pdf"
-    _page_image().save(p, "PDF", resolution=100)
+    _page_image(top=top).save(p, "PDF", resolution=100)
     return p
 
 
-def pdf_with_a_scanned_page(raw: Path) -> Path:
-    """The sample PDF with one more page that is only an image (a scanned, stamped page)."""
+def pdf_with_a_scanned_page(raw: Path, page_no: int = 1, top: float = 1.0) -> Path:
+    """The sample PDF with one more page that is only an image (a scanned, stamped page): its
+    page `page_no` (from 0) again, or the `top` part of it."""
     from pypdf import PdfReader, PdfWriter
 
     scan = io.BytesIO()
-    _page_image(1).save(scan, "PDF", resolution=100)
+    _page_image(page_no, top=top).save(scan, "PDF", resolution=100)
     w = PdfWriter(clone_from=PdfReader(SAMPLES / f"{NOTICES[0]}.pdf"))
     w.append(PdfReader(scan))
     p = raw / "with-scan.pdf"
