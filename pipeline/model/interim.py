@@ -12,7 +12,7 @@ Each reads and writes its JSON here (`to_json`, `from_json`), so a field is name
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 NOTICE_TABLES = ("measure_departments", "measures", "notices")  # the curated tables a notice has rows in (its pieces)
@@ -114,6 +114,11 @@ class Facts:
     @classmethod
     def of(cls, s: Summary) -> Facts:
         return cls(s.notice_id, s.digest, s.measures + s.pairs, s.record, tuple(sorted({(n.department, n.canonical) for n in s.names})))
+
+    def shared(self, pool: dict[tuple[str, str], tuple[str, str]]) -> Facts:
+        """These facts with each (name, canonical) pair the one `pool` holds: a run keeps every
+        notice's facts until validate, and the same departments recur across notices."""
+        return replace(self, names=tuple(pool.setdefault(n, n) for n in self.names))
 
 
 # The column a failing row's value is shown from, per suite (numbering: the printed label): in

@@ -188,6 +188,9 @@ def _selected(cfg: Config, report: RunReport, todo: list[tuple[RawNotice, dict]]
     return [(rn, key) for rn, key in todo if rn.notice_id in chosen]
 
 
+READ = ("read", "format", "read_sha256", "found_sha256", "notes")  # what as_read and report_read read of an extraction's record
+
+
 def as_read(st: NoticeStatus, meta: dict) -> None:
     """The notice as its extraction read it: the form read (when the preferred one could not be),
     its format by content, the hash of the bytes read. Done again, it changes nothing."""

@@ -29,7 +29,7 @@ from ..wording import fingerprint as wording_fingerprint
 from .cache import code_fingerprint
 from .executor import WORKER_DIED, Executor, Limits, isolate
 from .executors import executor_for
-from .extracting import Work, as_read, extract_notice, extracted, preload, prune, report_read, why_it_ended
+from .extracting import READ, Work, as_read, extract_notice, extracted, preload, prune, report_read, why_it_ended
 from .folder import NoticeFolder
 from .progress import Progress
 from .stages import failed_in, normalize_step, outline_step, registry_at, structure_step, write_candidate
@@ -102,8 +102,9 @@ def through_the_stages(where: Where, task: Task) -> Outcome:
             st.extraction, st.error = "failed", out.error
             return _measured(out)
         st.extraction, st.seconds = "parsed", round(ended.seconds, 3)
-        out.extraction = folder.extraction()
-        as_read(st, out.extraction)  # the form and bytes read: what normalize records of it
+        record = folder.extraction()
+        as_read(st, record)  # the form and bytes read: what normalize records of it
+        out.extraction = {k: record[k] for k in READ if k in record}
     steps = {"outline": partial(outline_step, where.interim), "structure": partial(structure_step, where.interim),
              "normalize": partial(normalize_step, where.interim, where.registry, where.registry_fingerprint)}
     for name in STEPS:
@@ -147,13 +148,14 @@ def stage_notices(cfg: Config, report: RunReport, work: Work, executor: Executor
             code_fingerprint(step)
         wording_fingerprint()
     outcomes: dict[int, Outcome] = {}
+    pool: dict[tuple[str, str], tuple[str, str]] = {}  # the facts' (name, canonical) pairs, one copy of each
     owned = executor is None
     executor = executor or executor_for(cfg)
     try:
         with Progress("notices", len(todo), cfg.progress) as bar:
             for done in executor.map(partial(through_the_stages, where), todo, names=lambda t: t.status.notice_id):
                 out = done.result if done.result is not None else _lost(todo[done.index], done.error)
-                outcomes[done.index] = out
+                outcomes[done.index] = _kept(report.notices[done.index], out, pool)
                 st = out.status
                 bar.step(f"FAILED {st.notice_id}" if out.error or st.extraction == "failed"
                          else f"{st.notice_id}: {st.measures} measures, {st.pairs} pairs", st.notice_id)
@@ -161,6 +163,17 @@ def stage_notices(cfg: Config, report: RunReport, work: Work, executor: Executor
         if owned:
             executor.close()
     return _take(cfg, report, outcomes)
+
+
+def _kept(st: NoticeStatus, out: Outcome, pool: dict[tuple[str, str], tuple[str, str]]) -> Outcome:
+    """An outcome as the run holds it until every task has ended (so that the driver's memory
+    grows by little per notice): its status taken into the report's now, not held twice, and its
+    facts' names shared with the other notices'."""
+    st.__dict__.update(out.status.__dict__)
+    out.status = st
+    if out.facts is not None:
+        out.facts = out.facts.shared(pool)
+    return out
 
 
 def _lost(task: Task, error: str) -> Outcome:
@@ -184,8 +197,7 @@ def _take(cfg: Config, report: RunReport, outcomes: dict[int, Outcome]) -> dict[
     for i in range(len(report.notices)):
         out = outcomes[i]
         st = report.notices[i]
-        assert st.notice_id == out.status.notice_id
-        st.__dict__.update(out.status.__dict__)
+        assert st is out.status  # taken in as it arrived (_kept)
         if out.error:
             extracted(st, out.error, out.detail, out.seconds.get("extract", 0.0), {}, report)
         elif out.extraction:
