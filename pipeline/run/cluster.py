@@ -116,7 +116,7 @@ def _checked(fn: Callable[[T], R], item: T) -> tuple[T, R | None, str]:
     global _MODULES
     if _REFUSED:
         raise Refusal(_REFUSED)
-    done = call(fn, item)
+    out = call(fn, item)
     if len(sys.modules) != _MODULES:
         # The task loaded modules (a stage, a reader, with jieba's dictionary, Great Expectations):
         # they live as long as the worker, so they are kept out of the collections of what later
@@ -124,7 +124,7 @@ def _checked(fn: Callable[[T], R], item: T) -> tuple[T, R | None, str]:
         _MODULES = len(sys.modules)
         gc.collect()
         gc.freeze()
-    return done
+    return out
 
 
 _MODULES = 0  # in a worker: how many modules were loaded when it last froze what it holds
