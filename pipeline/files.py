@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,6 +44,13 @@ def write_text(path: Path, text: str, sync: bool = False) -> None:
     write_bytes(path, text.encode("utf-8"), sync)
 
 
+def write_pieces(path: Path, pieces: Iterable[str]) -> None:
+    """Text written as it is made (a template's output, a piece at a time)."""
+    with atomic_file(path) as fh:
+        for piece in pieces:
+            fh.write(piece.encode("utf-8"))
+
+
 def write_json(path: Path, data: Any, indent: int | None = 1, sync: bool = False) -> None:
     write_text(path, json.dumps(data, ensure_ascii=False, indent=indent, default=str), sync)
 
@@ -51,13 +58,22 @@ def write_json(path: Path, data: Any, indent: int | None = 1, sync: bool = False
 def write_readable_json(path: Path, data: dict[str, Any]) -> None:
     """A large dict as JSON a person can read: a line per key and per list item. Written by the
     C encoder (an `indent` makes json use its pure-Python one, several times slower, which a
-    run's state of 10,000 notices felt at every stage)."""
-    def value(v: Any) -> str:
-        if isinstance(v, list) and v:
-            return "[\n  " + ",\n  ".join(json.dumps(x, ensure_ascii=False, default=str) for x in v) + "\n ]"
-        return json.dumps(v, ensure_ascii=False, default=str)
+    run's state of 10,000 notices felt at every stage), an item at a time (the whole text of a
+    large run's state is never in memory)."""
+    def dumps(v: Any) -> bytes:
+        return json.dumps(v, ensure_ascii=False, default=str).encode("utf-8")
 
-    write_text(path, "{\n" + ",\n".join(f" {json.dumps(k, ensure_ascii=False)}: {value(v)}" for k, v in data.items()) + "\n}\n")
+    with atomic_file(path) as fh:
+        for n, (k, v) in enumerate(data.items()):
+            fh.write(b"{\n " if n == 0 else b",\n ")
+            fh.write(dumps(k) + b": ")
+            if isinstance(v, list) and v:
+                for i, x in enumerate(v):
+                    fh.write((b"[\n  " if i == 0 else b",\n  ") + dumps(x))
+                fh.write(b"\n ]")
+            else:
+                fh.write(dumps(v))
+        fh.write(b"\n}\n" if data else b"{\n\n}\n")
 
 
 def fsync(path: Path) -> None:

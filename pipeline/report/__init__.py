@@ -27,7 +27,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..csvio import write_csv
-from ..files import write_json, write_readable_json, write_text
+from ..files import write_json, write_pieces, write_readable_json, write_text
 from ..model.interim import VALUE_OF
 
 if TYPE_CHECKING:
@@ -204,7 +204,10 @@ def page_fragment(name: str, ref: str | None) -> str:
     return f"#page={m.group(1)}" if m and name.lower().endswith(".pdf") else ""
 
 
-def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None, docs_from: str | None = None) -> str:
+def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str | None = None, docs_from: str | None = None
+                 ) -> Iterator[str]:
+    """The run's summary page, a piece at a time as the template makes it (a large run's page is
+    never whole in memory)."""
     v = report.validation
     ok = report.verdict in ("published", "unchanged")
     held = [n for n in report.notices if n.status == "held back"]
@@ -233,7 +236,7 @@ def summary_html(report: RunReport, summary: RunSummary, folder: Path, prev: str
                      "the results of the run that last checked them, which the tables below combine.")
     else:
         docs_note = ""
-    return _env().get_template("summary.html.j2").render(
+    return _env().get_template("summary.html.j2").generate(
         r=report, v=v, ok=ok, held=held, verdict=verdict, banner=banner, css=_css(), prev=prev, docs_note=docs_note,
         data_docs="data_docs/index.html" if docs.exists() else "", raw_href=raw_href, charts=_charts(summary), unpublished=unpublished,
         findings=[f for f in report.findings if f.stage != "validate"], unknown=unknown[:UNKNOWN_SHOWN], unknown_total=len(unknown))
@@ -284,7 +287,7 @@ def _write_report(report: RunReport, summary: RunSummary, folder: Path, reports:
     write_json(folder / "manifest.json", report.manifest)
     write_readable_json(folder / "run.json", report.as_dict())
     write_unknown(folder / "unknown_departments.csv", summary.unknown)
-    write_text(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id), docs_from))
+    write_pieces(folder / "summary.html", summary_html(report, summary, folder, _previous(reports, report.run_id), docs_from))
 
 
 def put_in_place(staged: Path, reports: Path) -> Path:
