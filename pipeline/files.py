@@ -64,16 +64,16 @@ def write_readable_json(path: Path, data: dict[str, Any]) -> None:
         return json.dumps(v, ensure_ascii=False, default=str).encode("utf-8")
 
     with atomic_file(path) as fh:
+        fh.write(b"{\n")
         for n, (k, v) in enumerate(data.items()):
-            fh.write(b"{\n " if n == 0 else b",\n ")
-            fh.write(dumps(k) + b": ")
+            fh.write((b",\n " if n else b" ") + dumps(k) + b": ")
             if isinstance(v, list) and v:
                 for i, x in enumerate(v):
-                    fh.write((b"[\n  " if i == 0 else b",\n  ") + dumps(x))
+                    fh.write((b",\n  " if i else b"[\n  ") + dumps(x))
                 fh.write(b"\n ]")
             else:
                 fh.write(dumps(v))
-        fh.write(b"\n}\n" if data else b"{\n\n}\n")
+        fh.write(b"\n}\n")
 
 
 def fsync(path: Path) -> None:
