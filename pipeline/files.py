@@ -44,15 +44,31 @@ def write_text(path: Path, text: str, sync: bool = False) -> None:
     write_bytes(path, text.encode("utf-8"), sync)
 
 
-def write_pieces(path: Path, pieces: Iterable[str]) -> None:
+def write_pieces(path: Path, pieces: Iterable[str], sync: bool = False) -> None:
     """Text written as it is made (a template's output, a piece at a time)."""
-    with atomic_file(path) as fh:
+    with atomic_file(path, sync) as fh:
         for piece in pieces:
             fh.write(piece.encode("utf-8"))
 
 
+JSON_BATCH = 4096  # an encoder's chunks joined before they are written
+
+
 def write_json(path: Path, data: Any, indent: int | None = 1, sync: bool = False) -> None:
-    write_text(path, json.dumps(data, ensure_ascii=False, indent=indent, default=str), sync)
+    """JSON as json.dumps gives it, written as the encoder makes it: with an `indent` json makes
+    it in tens of thousands of small pieces, which json.dumps holds all at once (for a manifest
+    of 3,000 notices, 6 MB for a file of 1.2 MB)."""
+    write_pieces(path, _batched(json.JSONEncoder(ensure_ascii=False, indent=indent, default=str).iterencode(data)), sync)
+
+
+def _batched(chunks: Iterable[str]) -> Iterator[str]:
+    batch: list[str] = []
+    for chunk in chunks:
+        batch.append(chunk)
+        if len(batch) >= JSON_BATCH:
+            yield "".join(batch)
+            batch.clear()
+    yield "".join(batch)
 
 
 def write_readable_json(path: Path, data: dict[str, Any]) -> None:

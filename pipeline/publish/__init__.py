@@ -1,7 +1,7 @@
 """Publish stage: versioned, atomic publishes of the curated tables.
 
     publish(notices, departments, curated, manifest, version) -> published files
-        = write_version(...) -> the complete version folder, then make_current(curated, folder)
+        = write_version(...) -> the complete version folder and its manifest, then make_current(curated, folder)
     rollback(curated, to=None) -> the version made current
     versions(curated) -> the versions kept, oldest first
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..files import atomic_file, fsync, sha256_file, write_text
+from ..files import atomic_file, fsync, sha256_file, write_json, write_text
 from ..lock import exclusive
 from ..model.interim import NOTICE_TABLES
 
@@ -158,9 +158,9 @@ def versions(curated: Path) -> list[Version]:
 def publish(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str,
             keep: int = KEEP_VERSIONS) -> list[dict]:
     with exclusive(store(curated), "curated", "publish", curated):  # the lock of run, publish and rollback (the same hold inside a run)
-        final, files = write_version(notices, departments, curated, manifest, version)
+        final, written = write_version(notices, departments, curated, manifest, version)
         make_current(curated, final, keep)
-        return files
+        return written["published"]
 
 
 def _write_table(table: pa.Table, name: str, path: Path) -> dict:
@@ -179,9 +179,10 @@ def _write_table(table: pa.Table, name: str, path: Path) -> dict:
     return {"rows": table.num_rows, "sha256": sha256_file(path)}
 
 
-def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str) -> tuple[Path, list[dict]]:
-    """A complete version folder in the store, synced, not yet current; and its files. The caller
-    holds curated's lock until make_current (the run writes its report in between)."""
+def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Path, manifest: dict, version: str) -> tuple[Path, dict]:
+    """A complete version folder in the store, synced, not yet current; and its manifest as
+    written (its files under "published"). The caller holds curated's lock until make_current
+    (the run writes its report in between)."""
     from ..model.tables import SCHEMA_VERSION, data_dictionary
 
     folder = store(curated)
@@ -200,7 +201,7 @@ def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Pat
         write_text(staging / DICTIONARY, json.dumps(data_dictionary(), ensure_ascii=False, indent=1), sync=True)
         manifest = {**manifest, "version": version, "schema_version": SCHEMA_VERSION, "published": files,
                     "notices": {n.notice_id: n.digest for n in sorted(notices, key=lambda n: n.notice_id)}}
-        write_text(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1), sync=True)
+        write_json(staging / MANIFEST, manifest, sync=True)
         write_text(staging / SUCCESS, "", sync=True)
         final = folder / version
         n = 1
@@ -211,7 +212,7 @@ def write_version(notices: list[NoticeRows], departments: pa.Table, curated: Pat
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return final, files
+    return final, manifest
 
 
 def _notice_files(notices: list[NoticeRows], curated: Path, before: dict, staging: Path) -> list[dict]:

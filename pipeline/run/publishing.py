@@ -5,7 +5,6 @@ exit code the plan gives for what happened. It decides nothing itself."""
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import shutil
 from collections import Counter
@@ -18,7 +17,7 @@ from .. import __version__
 from ..errors import Refused
 from ..libraries import library_versions
 from ..logs import event
-from ..publish import MANIFEST, NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, published_table, write_version
+from ..publish import NoticeRows, PublishError, content_hash, current_manifest, make_current, published_rows, published_table, write_version
 from ..publish.gate import Previous, PublishPlan, Results, decide, unvalidated
 from ..report import RunSummary, prune_reports, put_in_place, record_run, settle, write_report
 from ..wording import fingerprint as wording_fingerprint
@@ -106,9 +105,9 @@ def _publish(cfg: Config, report: RunReport, plan: PublishPlan, index: dict[str,
     staged = None
     try:
         manifest = manifest_of(report, plan, registry, digest, old_manifest)
-        final, report.published = write_version(rows, departments, cfg.curated, manifest, report.run_id)
-        report.verdict = "published"
-        report.manifest = json.loads((final / MANIFEST).read_text(encoding="utf-8"))  # the one manifest
+        # the one manifest, as written (not read back: a large run's inputs are not held twice)
+        final, report.manifest = write_version(rows, departments, cfg.curated, manifest, report.run_id)
+        report.verdict, report.published = "published", report.manifest["published"]
         report.exit_code = plan.exit_code(report.verdict)
         staged = _write_report(cfg, report, index, old_manifest)
         make_current(cfg.curated, final, cfg.keep_versions)
