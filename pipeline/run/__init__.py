@@ -141,6 +141,7 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
     try:
         t0 = time.perf_counter()
         facts = stage("notices")(cfg, report, work, executor)  # one task per notice: extract, outline, structure, normalize
+        del work  # what a notice's extraction was keyed on: not held to the end of a large run
         report.stage_seconds["notices"] = round(time.perf_counter() - t0, 2)
         report.stages_run += ["outline", "structure", "normalize"]
         save_state(cfg, report)
@@ -148,6 +149,7 @@ def _run(cfg: Config, select: list[str] | None) -> RunReport:
         # failed, not when a later stage broke on it (its extraction is cached then)
         fingerprint = input_fingerprint(cfg, report, {f.notice_id for f in report.findings if f.code == "extract-failed"})
         _timed(cfg, report, "validate", facts=facts, executor=executor)  # what the tasks handed back: no summary read again
+        del facts  # read by validate only
     finally:
         executor.close()
     _timed(cfg, report, "publish")
