@@ -65,7 +65,11 @@ CONFIG = {"distributed.worker.daemon": False,  # a task forks its notice's extra
           "distributed.admin.tick.interval": "1s",
           "distributed.admin.system-monitor.interval": "2s",
           "distributed.worker.memory.monitor-interval": "500ms",
-          "distributed.scheduler.work-stealing": False}
+          "distributed.scheduler.work-stealing": False,
+          # the logs kept for Dask's developers (the scheduler's transitions and events, the last
+          # messages of every connection): at 1,000 entries each they held the specs of the last
+          # thousands of tasks, a run's notices' among them, in the driver's process
+          "distributed.admin.low-level-log-length": 100}
 
 
 def fingerprints() -> dict[str, str]:
