@@ -173,6 +173,11 @@ def _kept(st: NoticeStatus, out: Outcome, pool: dict[tuple[str, str], tuple[str,
     out.status = st
     if out.facts is not None:
         out.facts = out.facts.shared(pool)
+    # what _take reads of the rest: the extraction's record only for what the reader said (the
+    # form and bytes read are in the status already), the seconds only of a failed extraction
+    said = {k: out.extraction[k] for k in ("found_sha256", "notes") if out.extraction.get(k)}
+    out.extraction = said if said.get("notes") or said.get("found_sha256", st.sha256) != st.sha256 else {}
+    out.seconds = {"extract": out.seconds.get("extract", 0.0)} if out.error else {}
     return out
 
 

@@ -151,7 +151,7 @@ def _to_publish(cfg: Config, index: dict[str, str], plan: PublishPlan, previous:
     held-back ones) and the departments table over them, built from the notices' summaries."""
     from ..normalize.tables import DepartmentFacts, merge_departments, notice_departments
 
-    rows = [NoticeRows(nid, index[nid], partial(NoticeFolder.of(cfg.interim, nid).pieces, index[nid])) for nid in plan.publish]
+    rows = [NoticeRows(nid, index[nid], partial(_candidate_rows, cfg.interim, nid, index[nid])) for nid in plan.publish]
     rows += [NoticeRows(nid, previous.notices[nid], partial(published_rows, cfg.curated, nid)) for nid in plan.keep]
     published: dict = {}
     if plan.keep:  # what the published departments table says of each name
@@ -166,6 +166,12 @@ def _to_publish(cfg: Config, index: dict[str, str], plan: PublishPlan, previous:
                 yield notice_departments(published_rows(cfg.curated, nid)["measure_departments"].to_pylist(), published)
 
     return rows, merge_departments(department_rows())
+
+
+def _candidate_rows(interim: Path, notice_id: str, digest: str) -> dict[str, pa.Table]:
+    """A notice's pieces, if they are still the rows validated (its folder found when they are
+    loaded: a large run does not hold a folder's path for every notice until its bucket is written)."""
+    return NoticeFolder.of(interim, notice_id).pieces(digest)
 
 
 def _report_failed(cfg: Config, report: RunReport, exc: OSError) -> None:
