@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main as cli_main
+from pipeline.files import JSON_BATCH, write_json
 from pipeline.model.tables import SCHEMAS, dictionary_markdown
 from pipeline.publish import NOTICE_TABLES, PublishError, bucket_of, current_manifest, part_name, rollback, store, versions
 from pipeline.run import Config, run
@@ -206,3 +207,13 @@ def test_a_publish_killed_at_any_moment_leaves_curated_on_a_complete_version(two
             assert hashlib.sha256((now / f["file"]).read_bytes()).hexdigest() == f["sha256"]
         assert pq.read_table(curated / "measures").num_rows == 191
     assert len([v for v in versions(curated) if v.complete]) >= 2  # publishes did complete between the kills
+
+
+def test_json_written_as_the_encoder_makes_it_is_json_dumps_s_text(tmp_path: Path) -> None:
+    """A manifest is written a batch of the encoder's pieces at a time: the file is the text
+    json.dumps gives, across batches, with an indent and without."""
+    data = {"inputs": [{"notice_id": f"n{i}", "file": "关于印发方案的通知.docx", "alternates": [], "rows": i, "error": None}
+                       for i in range(JSON_BATCH)], "held_back": {}, "fingerprints": {"wording": "ab", "ratio": 1.5, "ok": True}}
+    for indent in (1, None):
+        write_json(tmp_path / "m.json", data, indent=indent)
+        assert (tmp_path / "m.json").read_text(encoding="utf-8") == json.dumps(data, ensure_ascii=False, indent=indent)
