@@ -188,7 +188,7 @@ def _selected(cfg: Config, report: RunReport, todo: list[tuple[RawNotice, dict]]
     return [(rn, key) for rn, key in todo if rn.notice_id in chosen]
 
 
-READ = ("read", "format", "read_sha256", "found_sha256", "notes")  # what as_read and report_read read of an extraction's record
+SAID = ("found_sha256", "notes")  # what report_read reads of an extraction's record besides what as_read took into the status
 
 
 def as_read(st: NoticeStatus, meta: dict) -> None:

@@ -29,7 +29,7 @@ from ..wording import fingerprint as wording_fingerprint
 from .cache import code_fingerprint
 from .executor import WORKER_DIED, Executor, Limits, isolate
 from .executors import executor_for
-from .extracting import READ, Work, as_read, extract_notice, extracted, preload, prune, report_read, why_it_ended
+from .extracting import SAID, Work, as_read, extract_notice, extracted, preload, prune, report_read, why_it_ended
 from .folder import NoticeFolder
 from .progress import Progress
 from .stages import failed_in, normalize_step, outline_step, registry_at, structure_step, write_candidate
@@ -65,7 +65,7 @@ class Outcome:
     status: NoticeStatus  # as the stages left it: extraction, error, counts, the stages redone
     error: str = ""  # why it could not be extracted ("" when it was, or was cached)
     detail: str = ""  # the library's own words on it
-    extraction: dict = field(default_factory=dict)  # its extraction's record, when this task made it
+    extraction: dict = field(default_factory=dict)  # what its reader said (extracting.SAID), when this task extracted it
     findings: list[Finding] = field(default_factory=list)
     facts: Facts | None = None  # what validate reads of its summary: None when it did not get through normalize
     seconds: dict[str, float] = field(default_factory=dict)
@@ -104,7 +104,7 @@ def through_the_stages(where: Where, task: Task) -> Outcome:
         st.extraction, st.seconds = "parsed", round(ended.seconds, 3)
         record = folder.extraction()
         as_read(st, record)  # the form and bytes read: what normalize records of it
-        out.extraction = {k: record[k] for k in READ if k in record}
+        out.extraction = {k: record[k] for k in SAID if k in record}  # the rest of what the run reads of it
     steps = {"outline": partial(outline_step, where.interim), "structure": partial(structure_step, where.interim),
              "normalize": partial(normalize_step, where.interim, where.registry, where.registry_fingerprint)}
     for name in STEPS:
@@ -173,11 +173,7 @@ def _kept(st: NoticeStatus, out: Outcome, pool: dict[tuple[str, str], tuple[str,
     out.status = st
     if out.facts is not None:
         out.facts = out.facts.shared(pool)
-    # what _take reads of the rest: the extraction's record only for what the reader said (the
-    # form and bytes read are in the status already), the seconds only of a failed extraction
-    said = {k: out.extraction[k] for k in ("found_sha256", "notes") if out.extraction.get(k)}
-    out.extraction = said if said.get("notes") or said.get("found_sha256", st.sha256) != st.sha256 else {}
-    out.seconds = {"extract": out.seconds.get("extract", 0.0)} if out.error else {}
+    out.seconds = {"extract": out.seconds.get("extract", 0.0)} if out.error else {}  # what _take reads of them
     return out
 
 
